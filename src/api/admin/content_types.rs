@@ -1,0 +1,128 @@
+//! `/content-types`: define, change and remove content types.
+
+use poem::web::Data;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, OpenApi};
+use serde_json::Value;
+
+use super::objects::{ContentTypeList, ContentTypeOut};
+use super::{AdminAuth, Tag};
+use crate::api::problem::ApiError;
+use crate::api::state::AppState;
+use crate::model::content_type::ContentType;
+use crate::store;
+
+pub struct ContentTypesApi;
+
+#[derive(ApiResponse)]
+pub enum Created {
+    /// The content type was created.
+    #[oai(status = 201)]
+    Created(Json<ContentTypeOut>),
+}
+
+#[derive(ApiResponse)]
+pub enum Deleted {
+    /// The content type is gone.
+    #[oai(status = 204)]
+    Done,
+}
+
+fn parse(body: Value) -> Result<ContentType, ApiError> {
+    ContentType::from_json(body).map_err(ApiError::validation)
+}
+
+#[OpenApi(prefix_path = "/content-types", tag = "Tag::ContentTypes")]
+impl ContentTypesApi {
+    /// All content types.
+    #[oai(path = "/", method = "get")]
+    async fn list(
+        &self,
+        state: Data<&AppState>,
+        _auth: AdminAuth,
+    ) -> Result<Json<ContentTypeList>, ApiError> {
+        let types = store::content_types::list(&state.db).await?;
+        Ok(Json(ContentTypeList {
+            data: types.iter().map(ContentTypeOut::from).collect(),
+        }))
+    }
+
+    /// Define a content type: `{"api_id", "name", "kind", "fields": [...]}`.
+    #[oai(path = "/", method = "post")]
+    async fn create(
+        &self,
+        state: Data<&AppState>,
+        _auth: AdminAuth,
+        body: Json<Value>,
+    ) -> Result<Created, ApiError> {
+        let ct = parse(body.0)?;
+        let stored = store::content_types::create(&state.db, &ct).await?;
+        state.types.put(ct);
+        state.content_changed();
+        Ok(Created::Created(Json(ContentTypeOut::from(&stored))))
+    }
+
+    /// One content type.
+    #[oai(path = "/:api_id", method = "get")]
+    async fn get(
+        &self,
+        state: Data<&AppState>,
+        _auth: AdminAuth,
+        api_id: Path<String>,
+    ) -> Result<Json<ContentTypeOut>, ApiError> {
+        let stored = store::content_types::get(&state.db, &api_id).await?;
+        Ok(Json(ContentTypeOut::from(&stored)))
+    }
+
+    /// Replace a definition. Removing or retyping a field that entries hold
+    /// is refused (409 `data_loss`) unless `allow_data_loss=true`.
+    #[oai(path = "/:api_id", method = "put")]
+    async fn replace(
+        &self,
+        state: Data<&AppState>,
+        _auth: AdminAuth,
+        api_id: Path<String>,
+        /// Remove the values of removed or retyped fields from every entry.
+        allow_data_loss: Query<Option<bool>>,
+        body: Json<Value>,
+    ) -> Result<Json<ContentTypeOut>, ApiError> {
+        let mut body = body.0;
+        if let Value::Object(map) = &mut body {
+            let named = map
+                .entry("api_id")
+                .or_insert_with(|| Value::String(api_id.0.clone()));
+            if named.as_str() != Some(api_id.0.as_str()) {
+                return Err(ApiError::validation(vec![crate::model::FieldError::new(
+                    "api_id",
+                    "immutable",
+                    "api_id must match the path; a type cannot be renamed",
+                )]));
+            }
+        }
+        let ct = parse(body)?;
+        let stored =
+            store::content_types::update(&state.db, &ct, allow_data_loss.0.unwrap_or(false))
+                .await?;
+        state.types.put(ct);
+        state.content_changed();
+        Ok(Json(ContentTypeOut::from(&stored)))
+    }
+
+    /// Delete a content type. One with entries is refused (409) unless
+    /// `delete_entries=true`.
+    #[oai(path = "/:api_id", method = "delete")]
+    async fn delete(
+        &self,
+        state: Data<&AppState>,
+        _auth: AdminAuth,
+        api_id: Path<String>,
+        /// Also delete every entry of the type.
+        delete_entries: Query<Option<bool>>,
+    ) -> Result<Deleted, ApiError> {
+        store::content_types::delete(&state.db, &api_id, delete_entries.0.unwrap_or(false)).await?;
+        state.types.remove(&api_id);
+        state.content_changed();
+        Ok(Deleted::Done)
+    }
+}

@@ -1,0 +1,288 @@
+//! `/entries/{type}`: write, publish, unpublish and delete entries.
+
+use std::sync::Arc;
+
+use poem::Request;
+use poem::web::Data;
+use poem_openapi::param::{Header, Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, OpenApi};
+use serde_json::{Map, Value};
+
+use super::objects::{EntryCreate, EntryList, EntryOut, EntryPatch, ListMeta, RevisionList, RevisionOut};
+use super::{AdminAuth, Tag};
+use crate::api::problem::ApiError;
+use crate::api::state::AppState;
+use crate::clock;
+use crate::model::content_type::ContentType;
+use crate::model::query::{ListQuery, Surface};
+use crate::model::validate::{Mode, validate_entry};
+use crate::model::{FieldError, locale};
+use crate::store::{self, entries::Author};
+
+pub struct EntriesApi;
+
+#[derive(ApiResponse)]
+pub enum EntryResponse {
+    /// The entry; its ETag is its version, for `If-Match`.
+    #[oai(status = 200)]
+    Ok(Json<EntryOut>, #[oai(header = "ETag")] String),
+}
+
+#[derive(ApiResponse)]
+pub enum EntryCreated {
+    /// The entry was created as a draft.
+    #[oai(status = 201)]
+    Created(
+        Json<EntryOut>,
+        #[oai(header = "Location")] String,
+        #[oai(header = "ETag")] String,
+    ),
+}
+
+#[derive(ApiResponse)]
+pub enum EntryDeleted {
+    /// The entry and its revisions are gone.
+    #[oai(status = 204)]
+    Done,
+}
+
+fn content_type_of(state: &AppState, api_id: &str) -> Result<Arc<ContentType>, ApiError> {
+    state
+        .types
+        .get(api_id)
+        .ok_or_else(|| ApiError::not_found(format!("no content type `{api_id}`")))
+}
+
+fn as_object(data: Value) -> Result<Map<String, Value>, ApiError> {
+    match data {
+        Value::Object(map) => Ok(map),
+        _ => Err(ApiError::validation(vec![FieldError::new(
+            "data",
+            "type",
+            "`data` must be an object of fields",
+        )])),
+    }
+}
+
+fn ok(ct: &ContentType, e: &crate::model::entry::Entry) -> EntryResponse {
+    EntryResponse::Ok(Json(EntryOut::new(ct, e)), format!("\"{}\"", e.version))
+}
+
+fn author(auth: &AdminAuth) -> Author {
+    Author(Some(auth.0.user.id.clone()))
+}
+
+/// The version a write is based on: `?version=N` or `If-Match: "N"`.
+fn expected_version(
+    version: Option<i64>,
+    if_match: Option<String>,
+) -> Result<Option<i64>, ApiError> {
+    let from_header = match if_match {
+        None => None,
+        Some(h) => {
+            let tag = h.trim();
+            let tag = tag.strip_prefix("W/").unwrap_or(tag).trim_matches('"');
+            Some(tag.parse::<i64>().map_err(|_| {
+                ApiError::bad_request("invalid_header", "If-Match takes an entry's ETag, like \"3\"")
+            })?)
+        }
+    };
+    match (version, from_header) {
+        (Some(a), Some(b)) if a != b => Err(ApiError::bad_request(
+            "invalid_header",
+            "?version and If-Match disagree",
+        )),
+        (v, h) => Ok(v.or(h)),
+    }
+}
+
+#[OpenApi(prefix_path = "/entries", tag = "Tag::Entries")]
+impl EntriesApi {
+    /// List entries with their working copies. Takes the public API's query
+    /// language: `limit`, `offset`, `sort=-updated_at,title`,
+    /// `filter[field][op]=value` (ops: eq ne lt lte gt gte in contains
+    /// starts_with null; also `filter[status][eq]=draft`), `fields`, `locale`.
+    #[oai(path = "/:content_type", method = "get")]
+    #[allow(clippy::too_many_arguments)]
+    async fn list(
+        &self,
+        state: Data<&AppState>,
+        req: &Request,
+        _auth: AdminAuth,
+        content_type: Path<String>,
+        /// Page size, 1 to 100 (default 25).
+        #[oai(name = "limit")]
+        _limit: Query<Option<i64>>,
+        /// Entries to skip.
+        #[oai(name = "offset")]
+        _offset: Query<Option<i64>>,
+        /// Comma-separated keys, `-` for descending (default `-updated_at`).
+        #[oai(name = "sort")]
+        _sort: Query<Option<String>>,
+    ) -> Result<Json<EntryList>, ApiError> {
+        let ct = content_type_of(&state, &content_type)?;
+        let pairs: Vec<(String, String)> =
+            form_urlencoded::parse(req.uri().query().unwrap_or_default().as_bytes())
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+        let q = ListQuery::parse(&ct, &pairs, Surface::Admin).map_err(ApiError::invalid_query)?;
+        let (entries, total) = store::entries::list(&state.db, &ct, &q, Surface::Admin).await?;
+        Ok(Json(EntryList {
+            data: entries.iter().map(|e| EntryOut::new(&ct, e)).collect(),
+            meta: ListMeta {
+                total,
+                limit: q.limit,
+                offset: q.offset,
+            },
+        }))
+    }
+
+    /// Create an entry (a draft) from `{"data": {...fields}}`.
+    #[oai(path = "/:content_type", method = "post")]
+    async fn create(
+        &self,
+        state: Data<&AppState>,
+        auth: AdminAuth,
+        content_type: Path<String>,
+        body: Json<EntryCreate>,
+    ) -> Result<EntryCreated, ApiError> {
+        let ct = content_type_of(&state, &content_type)?;
+        let body = body.0;
+        let locale = body
+            .locale
+            .unwrap_or_else(|| state.config.default_locale.clone());
+        if !locale::is_valid(&locale) {
+            return Err(ApiError::validation(vec![FieldError::new(
+                "locale",
+                "locale",
+                format!("`{locale}` is not a locale like en or pt-BR"),
+            )]));
+        }
+        let data = as_object(body.data)?;
+        let valid = validate_entry(&ct, &data, Mode::Create).map_err(ApiError::validation)?;
+        let entry = store::entries::create(&state.db, &ct, &locale, valid, &author(&auth)).await?;
+        state.content_changed();
+        Ok(EntryCreated::Created(
+            Json(EntryOut::new(&ct, &entry)),
+            format!("/admin/api/entries/{}/{}", ct.api_id(), entry.id),
+            format!("\"{}\"", entry.version),
+        ))
+    }
+
+    /// One entry with its working copy.
+    #[oai(path = "/:content_type/:id", method = "get")]
+    async fn get(
+        &self,
+        state: Data<&AppState>,
+        _auth: AdminAuth,
+        content_type: Path<String>,
+        id: Path<String>,
+    ) -> Result<EntryResponse, ApiError> {
+        let ct = content_type_of(&state, &content_type)?;
+        let entry = store::entries::get(&state.db, ct.api_id(), &id).await?;
+        Ok(ok(&ct, &entry))
+    }
+
+    /// Change some fields of the working copy: `{"data": {...}, "version": N}`.
+    /// A published entry stays as it is on the public API until published again.
+    #[oai(path = "/:content_type/:id", method = "patch")]
+    async fn update(
+        &self,
+        state: Data<&AppState>,
+        auth: AdminAuth,
+        content_type: Path<String>,
+        id: Path<String>,
+        body: Json<EntryPatch>,
+    ) -> Result<EntryResponse, ApiError> {
+        let ct = content_type_of(&state, &content_type)?;
+        let body = body.0;
+        let patch = as_object(body.data)?;
+        let entry =
+            store::entries::update(&state.db, &ct, &id, body.version, patch, &author(&auth)).await?;
+        state.content_changed();
+        Ok(ok(&ct, &entry))
+    }
+
+    /// Delete an entry. `?version=N` or `If-Match` guard against deleting a
+    /// newer version than the one seen.
+    #[oai(path = "/:content_type/:id", method = "delete")]
+    async fn delete(
+        &self,
+        state: Data<&AppState>,
+        _auth: AdminAuth,
+        content_type: Path<String>,
+        id: Path<String>,
+        version: Query<Option<i64>>,
+        #[oai(name = "If-Match")] if_match: Header<Option<String>>,
+    ) -> Result<EntryDeleted, ApiError> {
+        let ct = content_type_of(&state, &content_type)?;
+        let expected = expected_version(version.0, if_match.0)?;
+        store::entries::delete(&state.db, ct.api_id(), &id, expected).await?;
+        state.content_changed();
+        Ok(EntryDeleted::Done)
+    }
+
+    /// Publish: the working copy becomes the live copy on the public API.
+    #[oai(path = "/:content_type/:id/publish", method = "post")]
+    async fn publish(
+        &self,
+        state: Data<&AppState>,
+        auth: AdminAuth,
+        content_type: Path<String>,
+        id: Path<String>,
+        version: Query<Option<i64>>,
+        #[oai(name = "If-Match")] if_match: Header<Option<String>>,
+    ) -> Result<EntryResponse, ApiError> {
+        let ct = content_type_of(&state, &content_type)?;
+        let expected = expected_version(version.0, if_match.0)?;
+        let entry = store::entries::publish(&state.db, &ct, &id, expected, &author(&auth)).await?;
+        state.content_changed();
+        Ok(ok(&ct, &entry))
+    }
+
+    /// Unpublish: take the entry off the public API; the working copy stays.
+    #[oai(path = "/:content_type/:id/unpublish", method = "post")]
+    async fn unpublish(
+        &self,
+        state: Data<&AppState>,
+        auth: AdminAuth,
+        content_type: Path<String>,
+        id: Path<String>,
+        version: Query<Option<i64>>,
+        #[oai(name = "If-Match")] if_match: Header<Option<String>>,
+    ) -> Result<EntryResponse, ApiError> {
+        let ct = content_type_of(&state, &content_type)?;
+        let expected = expected_version(version.0, if_match.0)?;
+        let entry =
+            store::entries::unpublish(&state.db, &ct, &id, expected, &author(&auth)).await?;
+        state.content_changed();
+        Ok(ok(&ct, &entry))
+    }
+
+    /// Every saved state of an entry, newest first.
+    #[oai(path = "/:content_type/:id/revisions", method = "get")]
+    async fn revisions(
+        &self,
+        state: Data<&AppState>,
+        _auth: AdminAuth,
+        content_type: Path<String>,
+        id: Path<String>,
+    ) -> Result<Json<RevisionList>, ApiError> {
+        let ct = content_type_of(&state, &content_type)?;
+        let revisions = store::entries::revisions(&state.db, ct.api_id(), &id).await?;
+        Ok(Json(RevisionList {
+            data: revisions
+                .into_iter()
+                .map(|r| RevisionOut {
+                    id: r.id,
+                    version: r.version,
+                    action: r.action,
+                    data: r.data.0,
+                    author_id: r.author_id,
+                    created_at: clock::format(r.created_at),
+                })
+                .collect(),
+        }))
+    }
+}

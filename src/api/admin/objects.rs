@@ -1,0 +1,167 @@
+//! Request and response bodies of the admin API, kept apart from storage rows.
+
+use poem_openapi::Object;
+use serde_json::Value;
+
+use crate::clock;
+use crate::model::content_type::ContentType;
+use crate::model::entry::{Entry, ordered_data};
+use crate::store::content_types::StoredType;
+use crate::store::users::User;
+
+#[derive(Debug, Object)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Debug, Object)]
+pub struct UserOut {
+    pub id: String,
+    pub email: String,
+    pub display_name: String,
+    pub role: String,
+}
+
+impl From<&User> for UserOut {
+    fn from(u: &User) -> Self {
+        UserOut {
+            id: u.id.clone(),
+            email: u.email.clone(),
+            display_name: u.display_name.clone(),
+            role: u.role.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Object)]
+pub struct LoginResponse {
+    /// Shown once; send it as `Authorization: Bearer <token>`.
+    pub token: String,
+    /// RFC 3339.
+    pub expires_at: String,
+    pub user: UserOut,
+}
+
+#[derive(Debug, Object)]
+pub struct ContentTypeOut {
+    pub api_id: String,
+    pub name: String,
+    /// `collection` or `singleton`.
+    pub kind: String,
+    /// The whole definition, as accepted by POST and PUT.
+    pub definition: Value,
+    /// Goes up by one with every change of the definition.
+    pub schema_version: i64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl From<&StoredType> for ContentTypeOut {
+    fn from(t: &StoredType) -> Self {
+        let def = &t.content_type.def;
+        ContentTypeOut {
+            api_id: def.api_id.clone(),
+            name: def.name.clone(),
+            kind: def.kind.as_str().to_string(),
+            definition: serde_json::to_value(def).unwrap_or(Value::Null),
+            schema_version: t.schema_version,
+            created_at: clock::format(t.created_at),
+            updated_at: clock::format(t.updated_at),
+        }
+    }
+}
+
+#[derive(Debug, Object)]
+pub struct ContentTypeList {
+    pub data: Vec<ContentTypeOut>,
+}
+
+#[derive(Debug, Object)]
+pub struct EntryCreate {
+    /// The entry's fields.
+    pub data: Value,
+    /// Defaults to the server's default locale.
+    pub locale: Option<String>,
+}
+
+#[derive(Debug, Object)]
+pub struct EntryPatch {
+    /// Only the fields to change; `null` clears a field.
+    pub data: Value,
+    /// The version this change is based on; a stale one is refused with 409.
+    pub version: i64,
+}
+
+#[derive(Debug, Object)]
+pub struct EntryOut {
+    pub id: String,
+    #[oai(rename = "type")]
+    pub content_type: String,
+    pub locale: String,
+    /// Goes up by one with every write.
+    pub version: i64,
+    /// `draft`, `published` or `changed` (published, with unpublished edits).
+    pub status: String,
+    /// The working copy, every field present (null when unset).
+    pub data: Value,
+    /// The live copy, as the public API serves it; null when unpublished.
+    pub published: Option<Value>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub published_at: Option<String>,
+    pub created_by: Option<String>,
+    pub updated_by: Option<String>,
+}
+
+impl EntryOut {
+    pub fn new(ct: &ContentType, e: &Entry) -> EntryOut {
+        EntryOut {
+            id: e.id.clone(),
+            content_type: e.content_type.clone(),
+            locale: e.locale.clone(),
+            version: e.version,
+            status: e.status.as_str().to_string(),
+            data: Value::Object(ordered_data(ct, &e.draft)),
+            published: e
+                .published
+                .as_ref()
+                .map(|p| Value::Object(ordered_data(ct, p))),
+            created_at: clock::format(e.created_at),
+            updated_at: clock::format(e.updated_at),
+            published_at: e.published_at.map(clock::format),
+            created_by: e.created_by.clone(),
+            updated_by: e.updated_by.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Object)]
+pub struct ListMeta {
+    pub total: i64,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+#[derive(Debug, Object)]
+pub struct EntryList {
+    pub data: Vec<EntryOut>,
+    pub meta: ListMeta,
+}
+
+#[derive(Debug, Object)]
+pub struct RevisionOut {
+    pub id: i64,
+    pub version: i64,
+    /// `create`, `update`, `publish` or `unpublish`.
+    pub action: String,
+    /// The working copy as it was saved.
+    pub data: Value,
+    pub author_id: Option<String>,
+    pub created_at: String,
+}
+
+#[derive(Debug, Object)]
+pub struct RevisionList {
+    pub data: Vec<RevisionOut>,
+}

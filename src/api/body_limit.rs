@@ -1,0 +1,53 @@
+//! Bounds request bodies, whether they announce a length or are chunked.
+
+use poem::http::StatusCode;
+use poem::web::headers::{ContentLength, HeaderMapExt};
+use poem::{Body, Endpoint, IntoResponse, Middleware, Request, Response, Result};
+
+use super::problem::ApiError;
+
+pub struct BodyLimit(pub usize);
+
+impl<E: Endpoint> Middleware<E> for BodyLimit {
+    type Output = BodyLimitEndpoint<E>;
+    fn transform(&self, inner: E) -> Self::Output {
+        BodyLimitEndpoint {
+            inner,
+            max: self.0,
+        }
+    }
+}
+
+pub struct BodyLimitEndpoint<E> {
+    inner: E,
+    max: usize,
+}
+
+fn too_large(max: usize) -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        format!("the request body is larger than {max} bytes"),
+    )
+}
+
+impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {
+    type Output = Response;
+
+    async fn call(&self, mut req: Request) -> Result<Response> {
+        if let Some(len) = req.headers().typed_get::<ContentLength>() {
+            if len.0 > self.max as u64 {
+                return Err(too_large(self.max).into());
+            }
+        } else {
+            // No declared length (chunked): read up to the limit, refuse beyond it.
+            let body = req.take_body();
+            let bytes = body
+                .into_bytes_limit(self.max)
+                .await
+                .map_err(|_| too_large(self.max))?;
+            req.set_body(Body::from_bytes(bytes));
+        }
+        self.inner.call(req).await.map(IntoResponse::into_response)
+    }
+}

@@ -1,0 +1,296 @@
+//! RFC 9457 problem documents: every error any route answers, with a stable
+//! `code`, mapped from the lower layers' errors in one place.
+
+use poem::http::StatusCode;
+use poem::{IntoResponse, Response};
+use poem_openapi::registry::{MetaMediaType, MetaResponse, MetaResponses, Registry};
+use poem_openapi::types::Type;
+use poem_openapi::{ApiResponse, Object};
+use serde::Serialize;
+
+use crate::auth::AuthError;
+use crate::model::FieldError;
+use crate::store::StoreError;
+
+pub const CONTENT_TYPE: &str = "application/problem+json";
+
+/// One failing field of a request, and the rule it broke.
+#[derive(Debug, Clone, Serialize, Object)]
+pub struct ProblemField {
+    /// The field, parameter or path (`title`, `fields[2].pattern`, `filter[x][eq]`).
+    pub field: String,
+    /// The rule it broke (`required`, `max_length`, `unique`, `type` …).
+    pub rule: String,
+    pub message: String,
+}
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Clone, Serialize, Object)]
+pub struct Problem {
+    /// A URI naming the kind of problem: `urn:quire:problem:<code>`.
+    #[serde(rename = "type")]
+    #[oai(rename = "type")]
+    pub problem_type: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// A stable, machine-readable code.
+    pub code: String,
+    /// Per-field errors, for validation problems.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[oai(skip_serializing_if_is_empty)]
+    pub errors: Vec<ProblemField>,
+    /// The entry's current version, on a version conflict.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[oai(skip_serializing_if_is_none)]
+    pub current_version: Option<i64>,
+}
+
+/// An error on its way to becoming a problem document.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{code}: {detail}")]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub detail: String,
+    pub errors: Vec<FieldError>,
+    pub current_version: Option<i64>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            code,
+            detail: detail.into(),
+            errors: Vec::new(),
+            current_version: None,
+        }
+    }
+
+    pub fn with_errors(mut self, errors: Vec<FieldError>) -> Self {
+        self.errors = errors;
+        self
+    }
+
+    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::BAD_REQUEST, code, detail)
+    }
+
+    pub fn unauthorized(detail: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", detail)
+    }
+
+    pub fn not_found(detail: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", detail)
+    }
+
+    pub fn validation(errors: Vec<FieldError>) -> Self {
+        let detail = summarize(&errors);
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", detail)
+            .with_errors(errors)
+    }
+
+    pub fn invalid_query(errors: Vec<FieldError>) -> Self {
+        let detail = summarize(&errors);
+        ApiError::bad_request("invalid_query", detail).with_errors(errors)
+    }
+
+    pub fn internal() -> Self {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "the server could not complete the request; it has been logged",
+        )
+    }
+
+    pub fn to_problem(&self) -> Problem {
+        Problem {
+            problem_type: format!("urn:quire:problem:{}", self.code),
+            title: self
+                .status
+                .canonical_reason()
+                .unwrap_or("Error")
+                .to_string(),
+            status: self.status.as_u16(),
+            detail: self.detail.clone(),
+            code: self.code.to_string(),
+            errors: self
+                .errors
+                .iter()
+                .map(|e| ProblemField {
+                    field: e.field.clone(),
+                    rule: e.rule.clone(),
+                    message: e.message.clone(),
+                })
+                .collect(),
+            current_version: self.current_version,
+        }
+    }
+}
+
+/// "title: at most 200 characters; slug: …", for the human `detail`.
+fn summarize(errors: &[FieldError]) -> String {
+    let mut parts: Vec<String> = errors
+        .iter()
+        .take(5)
+        .map(|e| {
+            if e.field.is_empty() {
+                e.message.clone()
+            } else {
+                format!("{}: {}", e.field, e.message)
+            }
+        })
+        .collect();
+    if errors.len() > 5 {
+        parts.push(format!("and {} more", errors.len() - 5));
+    }
+    parts.join("; ")
+}
+
+/// The response for a problem, with its media type.
+pub fn problem_response(problem: &Problem) -> Response {
+    let body = serde_json::to_vec(problem).unwrap_or_default();
+    Response::builder()
+        .status(StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
+        .content_type(CONTENT_TYPE)
+        .body(body)
+}
+
+impl poem::error::ResponseError for ApiError {
+    fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    fn as_response(&self) -> Response {
+        problem_response(&self.to_problem())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        problem_response(&self.to_problem())
+    }
+}
+
+/// The statuses an admin route may answer with a problem document.
+const STATUSES: &[(u16, &str)] = &[
+    (400, "The request is malformed: bad JSON, query or parameter."),
+    (401, "No valid bearer token."),
+    (403, "The token's user may not do this."),
+    (404, "No such resource."),
+    (409, "A conflict: stale version, a unique value taken, or a change that would lose data."),
+    (413, "The request body is too large."),
+    (422, "The document breaks its content type's rules; `errors` lists each field."),
+    (500, "An unexpected server error."),
+];
+
+impl ApiResponse for ApiError {
+    fn meta() -> MetaResponses {
+        MetaResponses {
+            responses: STATUSES
+                .iter()
+                .map(|(status, description)| MetaResponse {
+                    description,
+                    status: Some(*status),
+                    status_range: None,
+                    content: vec![MetaMediaType {
+                        content_type: CONTENT_TYPE,
+                        schema: Problem::schema_ref(),
+                    }],
+                    headers: vec![],
+                })
+                .collect(),
+        }
+    }
+
+    fn register(registry: &mut Registry) {
+        Problem::register(registry);
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => ApiError::not_found("no such resource"),
+            StoreError::VersionConflict { expected, current } => {
+                let mut err = ApiError::new(
+                    StatusCode::CONFLICT,
+                    "version_conflict",
+                    format!(
+                        "version {expected} is stale: someone saved version {current} since; reload and apply your change again"
+                    ),
+                );
+                err.current_version = Some(current);
+                err
+            }
+            StoreError::Unique(errors) => ApiError::new(
+                StatusCode::CONFLICT,
+                "unique_violation",
+                summarize(&errors),
+            )
+            .with_errors(errors),
+            StoreError::Conflict(detail) => ApiError::new(StatusCode::CONFLICT, "conflict", detail),
+            StoreError::DataLoss(errors) => ApiError::new(
+                StatusCode::CONFLICT,
+                "data_loss",
+                format!(
+                    "{}; existing entries hold these values. Pass ?allow_data_loss=true to remove them",
+                    summarize(&errors)
+                ),
+            )
+            .with_errors(errors),
+            StoreError::Invalid(errors) => ApiError::validation(errors),
+            other => {
+                tracing::error!(error = %other, "storage failure");
+                ApiError::internal()
+            }
+        }
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(e: AuthError) -> Self {
+        match e {
+            AuthError::BadCredentials => ApiError::unauthorized("wrong email or password"),
+            AuthError::Invalid(detail) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation_failed",
+                detail,
+            ),
+            AuthError::Store(s) => s.into(),
+            AuthError::Hash(msg) => {
+                tracing::error!(error = %msg, "password hashing failed");
+                ApiError::internal()
+            }
+        }
+    }
+}
+
+/// Turns any error that reached the edge of the app into a problem document:
+/// ours keep their code; poem's (bad JSON, unknown route, missing token) get
+/// one by status. Server errors never leak their text.
+pub fn from_poem_error(err: poem::Error) -> Response {
+    if let Some(api) = err.downcast_ref::<ApiError>() {
+        return problem_response(&api.to_problem());
+    }
+    let status = err.status();
+    let (code, detail) = match status {
+        StatusCode::NOT_FOUND => ("not_found", "no such route".to_string()),
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "method_not_allowed",
+            "this route does not answer that method".to_string(),
+        ),
+        StatusCode::UNAUTHORIZED => (
+            "unauthorized",
+            "send Authorization: Bearer <token> from POST /admin/api/auth/login".to_string(),
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", err.to_string()),
+        s if s.is_client_error() => ("bad_request", err.to_string()),
+        _ => {
+            tracing::error!(error = %err, "unhandled error");
+            return ApiError::internal().into_response();
+        }
+    };
+    problem_response(&ApiError::new(status, code, detail).to_problem())
+}

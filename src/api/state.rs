@@ -1,0 +1,132 @@
+//! What every handler shares: the database, the configuration, the content
+//! types in memory, and the public response cache.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+
+use bytes::Bytes;
+
+use crate::config::Config;
+use crate::model::content_type::ContentType;
+use crate::store::{self, Db, StoreResult};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<Config>,
+    pub types: Arc<TypeRegistry>,
+    pub cache: Arc<PublicCache>,
+}
+
+impl AppState {
+    pub async fn new(db: Db, config: Config) -> StoreResult<AppState> {
+        let types = Arc::new(TypeRegistry::default());
+        types.reload(&db).await?;
+        let cache = Arc::new(PublicCache::new(config.public_cache_entries));
+        cache
+            .seen_seq
+            .store(store::changes::last_seq(&db).await?, Ordering::Relaxed);
+        Ok(AppState {
+            db,
+            config: Arc::new(config),
+            types,
+            cache,
+        })
+    }
+
+    /// Call after every committed write: public responses may have changed.
+    pub fn content_changed(&self) {
+        self.cache.invalidate();
+    }
+
+    /// Follows the change feed, so that writes made by other Quire nodes on
+    /// the same database reach this node's types and cache within a tick.
+    pub async fn follow_changes(&self) -> StoreResult<()> {
+        let seq = store::changes::last_seq(&self.db).await?;
+        if self.cache.seen_seq.swap(seq, Ordering::Relaxed) != seq {
+            self.types.reload(&self.db).await?;
+            self.cache.invalidate();
+        }
+        Ok(())
+    }
+}
+
+/// Content types by api id, read on every request and so kept in memory.
+#[derive(Default)]
+pub struct TypeRegistry {
+    types: RwLock<HashMap<String, Arc<ContentType>>>,
+}
+
+impl TypeRegistry {
+    pub fn get(&self, api_id: &str) -> Option<Arc<ContentType>> {
+        // A poisoned lock only means a panic elsewhere; the map is still whole.
+        let map = self.types.read().unwrap_or_else(|p| p.into_inner());
+        map.get(api_id).cloned()
+    }
+
+    pub fn put(&self, ct: ContentType) {
+        let mut map = self.types.write().unwrap_or_else(|p| p.into_inner());
+        map.insert(ct.api_id().to_string(), Arc::new(ct));
+    }
+
+    pub fn remove(&self, api_id: &str) {
+        let mut map = self.types.write().unwrap_or_else(|p| p.into_inner());
+        map.remove(api_id);
+    }
+
+    pub async fn reload(&self, db: &Db) -> StoreResult<()> {
+        let fresh: HashMap<_, _> = store::content_types::list(db)
+            .await?
+            .into_iter()
+            .map(|t| (t.content_type.api_id().to_string(), Arc::new(t.content_type)))
+            .collect();
+        *self.types.write().unwrap_or_else(|p| p.into_inner()) = fresh;
+        Ok(())
+    }
+}
+
+/// A rendered public response: the body and its strong ETag.
+#[derive(Clone)]
+pub struct Cached {
+    pub body: Bytes,
+    pub etag: Arc<str>,
+}
+
+/// Public responses by URL, tagged with the generation they were computed
+/// in. A write bumps the generation, so nothing stale is ever served: an old
+/// response can only be found under an old generation, which no request asks
+/// for any more, and LRU eviction clears it out.
+pub struct PublicCache {
+    generation: AtomicU64,
+    seen_seq: AtomicI64,
+    entries: Option<quick_cache::sync::Cache<(u64, String), Cached>>,
+}
+
+impl PublicCache {
+    pub fn new(capacity: usize) -> PublicCache {
+        PublicCache {
+            generation: AtomicU64::new(0),
+            seen_seq: AtomicI64::new(0),
+            entries: (capacity > 0).then(|| quick_cache::sync::Cache::new(capacity)),
+        }
+    }
+
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    pub fn invalidate(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+    }
+
+    pub fn get(&self, generation: u64, key: &str) -> Option<Cached> {
+        self.entries.as_ref()?.get(&(generation, key.to_string()))
+    }
+
+    pub fn insert(&self, generation: u64, key: String, value: Cached) {
+        if let Some(entries) = &self.entries {
+            entries.insert((generation, key), value);
+        }
+    }
+}

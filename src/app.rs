@@ -1,0 +1,177 @@
+//! Builds the Poem app (routes, middleware, shared state) and runs it.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use poem::endpoint::BoxEndpoint;
+use poem::listener::{Acceptor, Listener, TcpListener};
+use poem::middleware::Tracing;
+use poem::{EndpointExt, Route, Server, get};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::api::body_limit::BodyLimit;
+use crate::api::state::AppState;
+use crate::api::{admin, health, problem, public};
+use crate::bootstrap;
+use crate::config::Config;
+use crate::store::Db;
+
+/// How often a node looks at the change feed for writes made elsewhere.
+const FOLLOW_INTERVAL: Duration = Duration::from_secs(1);
+
+/// All routes of the three surfaces.
+pub fn routes(state: AppState) -> BoxEndpoint<'static> {
+    let admin_api = admin::service();
+    let spec = admin_api.spec_endpoint();
+    let docs = admin_api.swagger_ui();
+    let max_body = state.config.max_body_bytes;
+    Route::new()
+        .at("/healthz", get(health::healthz))
+        .at("/readyz", get(health::readyz))
+        .at("/api/:content_type", get(public::list))
+        .at("/api/:content_type/:id", get(public::get))
+        .at("/admin/api/openapi.json", spec)
+        .nest("/admin/api/docs", docs)
+        .nest("/admin/api", admin_api.with(BodyLimit(max_body)))
+        .catch_all_error(|err| async move { problem::from_poem_error(err) })
+        .data(state)
+        .with(Tracing)
+        .boxed()
+}
+
+/// A running server: where it listens, and how to stop it.
+pub struct Running {
+    pub addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    /// Stops accepting, lets requests in flight finish, and waits.
+    pub async fn shutdown(mut self) -> std::io::Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        self.task.await.unwrap_or(Ok(()))
+    }
+
+    /// Waits until the server stops by itself (on SIGINT or SIGTERM when
+    /// started with [`serve`]).
+    pub async fn wait(self) -> std::io::Result<()> {
+        self.task.await.unwrap_or(Ok(()))
+    }
+}
+
+/// Opens the database, migrates, applies `content-types/`, creates the
+/// first admin when asked, and starts serving. Returns once listening.
+pub async fn start(config: Config) -> anyhow::Result<Running> {
+    start_with_signal(config, std::future::pending::<()>()).await
+}
+
+/// Like [`start`], but also stops on SIGINT or SIGTERM.
+pub async fn serve(config: Config) -> anyhow::Result<Running> {
+    start_with_signal(config, shutdown_signal()).await
+}
+
+async fn start_with_signal(
+    config: Config,
+    signal: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<Running> {
+    let db = prepare(&config).await?;
+    let state = AppState::new(db.clone(), config.clone()).await?;
+    let acceptor = TcpListener::bind(config.bind).into_acceptor().await?;
+    let addr = acceptor
+        .local_addr()
+        .first()
+        .and_then(|a| a.as_socket_addr().copied())
+        .unwrap_or(config.bind);
+    tracing::info!(%addr, database = ?config.database_kind, "quire is listening");
+    let follower = tokio::spawn(follow_changes(state.clone()));
+    let app = routes(state);
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let until = async move {
+            tokio::select! {
+                _ = stopped => {}
+                _ = signal => {}
+            }
+        };
+        let result = Server::new_with_acceptor(acceptor)
+            .run_with_graceful_shutdown(app, until, Some(Duration::from_secs(10)))
+            .await;
+        follower.abort();
+        db.close().await;
+        result
+    });
+    Ok(Running {
+        addr,
+        stop: Some(stop),
+        task,
+    })
+}
+
+/// Everything `serve` does before it listens; also what `quire migrate` runs
+/// (without the content types and first admin).
+pub async fn prepare(config: &Config) -> anyhow::Result<Db> {
+    std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot create the data dir {}: {e}",
+            config.data_dir.display()
+        )
+    })?;
+    let db = Db::connect(config).await?;
+    db.migrate().await?;
+    if let Some(dir) = &config.content_types {
+        bootstrap::apply_content_types(&db, dir).await?;
+    }
+    bootstrap::first_admin(&db, config).await?;
+    Ok(db)
+}
+
+async fn follow_changes(state: AppState) {
+    let mut tick = tokio::time::interval(FOLLOW_INTERVAL);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut purge_countdown = 0u32;
+    loop {
+        tick.tick().await;
+        if let Err(e) = state.follow_changes().await {
+            tracing::warn!(error = %e, "cannot read the change feed");
+        }
+        if purge_countdown == 0 {
+            purge_countdown = 3600;
+            if let Err(e) = crate::store::users::purge_expired_sessions(&state.db).await {
+                tracing::warn!(error = %e, "cannot purge expired sessions");
+            }
+        }
+        purge_countdown -= 1;
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::warn!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = terminate => {}
+    }
+    tracing::info!("shutting down");
+}

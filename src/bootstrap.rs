@@ -1,0 +1,90 @@
+//! What `serve` sets up before it listens: content types as code, and the
+//! first admin.
+
+use std::path::Path;
+
+use anyhow::{Context, bail};
+
+use crate::config::Config;
+use crate::model::FieldError;
+use crate::model::content_type::ContentType;
+use crate::store::{self, Db, StoreError};
+
+fn describe(errors: &[FieldError]) -> String {
+    errors
+        .iter()
+        .map(|e| format!("  - {}: {} ({})", e.field, e.message, e.rule))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Reads every `*.json` in `dir` as a content type definition.
+pub fn read_content_types(dir: &Path) -> anyhow::Result<Vec<ContentType>> {
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot read {}", dir.display()))?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    paths.sort();
+    let mut types = Vec::new();
+    for path in paths {
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let value: serde_json::Value = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not JSON", path.display()))?;
+        let ct = ContentType::from_json(value).map_err(|errors| {
+            anyhow::anyhow!("{} is not a valid content type:\n{}", path.display(), describe(&errors))
+        })?;
+        types.push(ct);
+    }
+    Ok(types)
+}
+
+/// Creates or updates the types defined in `dir`. Idempotent; a change that
+/// would lose stored values is refused and stops the start.
+pub async fn apply_content_types(db: &Db, dir: &Path) -> anyhow::Result<()> {
+    for ct in read_content_types(dir)? {
+        match store::content_types::get(db, ct.api_id()).await {
+            Err(StoreError::NotFound) => {
+                store::content_types::create(db, &ct).await?;
+                tracing::info!(content_type = ct.api_id(), "created from content-types/");
+            }
+            Ok(current) if current.content_type.def == ct.def => {}
+            Ok(_) => match store::content_types::update(db, &ct, false).await {
+                Ok(_) => tracing::info!(content_type = ct.api_id(), "updated from content-types/"),
+                Err(StoreError::DataLoss(losses)) => bail!(
+                    "refusing to apply {}/{}.json: existing entries would lose data:\n{}\n\
+                     Change the type through the admin API with ?allow_data_loss=true if that is meant.",
+                    dir.display(),
+                    ct.api_id(),
+                    describe(&losses)
+                ),
+                Err(e) => return Err(e).context(format!("cannot apply {}", ct.api_id())),
+            },
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}
+
+/// Creates the first admin from the configuration when no user exists yet,
+/// or says in the log how to create one.
+pub async fn first_admin(db: &Db, config: &Config) -> anyhow::Result<()> {
+    if store::users::count(db).await? > 0 {
+        return Ok(());
+    }
+    match &config.admin {
+        Some((email, password)) => {
+            let user = crate::auth::create_user(db, email, password, None, "admin")
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot create the first admin: {e}"))?;
+            tracing::info!(email = %user.email, "created the first admin");
+        }
+        None => tracing::warn!(
+            "no user exists yet: restart with QUIRE_ADMIN_EMAIL and QUIRE_ADMIN_PASSWORD set, \
+             or run `quire user create --email you@example.com`"
+        ),
+    }
+    Ok(())
+}

@@ -1,0 +1,54 @@
+//! Time as Quire stores it: microseconds since the Unix epoch, UTC.
+
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// Microseconds since the Unix epoch.
+pub type Micros = i64;
+
+pub fn now() -> Micros {
+    to_micros(OffsetDateTime::now_utc())
+}
+
+pub fn to_micros(t: OffsetDateTime) -> Micros {
+    // i128 → i64 cannot overflow for any date `time` can represent before year 294,000.
+    (t.unix_timestamp_nanos() / 1_000) as i64
+}
+
+/// RFC 3339 with millisecond precision and a `Z`, the one shape every timestamp
+/// leaves Quire in.
+pub fn format(micros: Micros) -> String {
+    let t = OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1_000)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    format_datetime(t)
+}
+
+pub fn format_datetime(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.millisecond()
+    )
+}
+
+/// Parses an RFC 3339 timestamp into microseconds.
+pub fn parse(s: &str) -> Option<Micros> {
+    OffsetDateTime::parse(s, &Rfc3339).ok().map(to_micros)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_at_millisecond_precision() {
+        let m = parse("2026-03-04T05:06:07.891+02:00").unwrap();
+        assert_eq!(format(m), "2026-03-04T03:06:07.891Z");
+    }
+}

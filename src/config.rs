@@ -1,0 +1,239 @@
+//! One `Config`, from flags, environment and an optional `quire.toml`, in that
+//! order of precedence, validated once at start.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// Every setting as it may arrive from a flag, the environment or the file.
+/// All optional: defaults are applied in [`Config::resolve`].
+#[derive(Debug, Default, Clone, clap::Args, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Address to listen on.
+    #[arg(long, env = "QUIRE_BIND")]
+    pub bind: Option<String>,
+    /// Folder for the SQLite database and local files; created if missing.
+    #[arg(long, env = "QUIRE_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// `sqlite://path` or `postgres://…`; default: `quire.db` in the data dir.
+    #[arg(long, env = "QUIRE_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Folder of content type JSON files applied at start.
+    #[arg(long, env = "QUIRE_CONTENT_TYPES")]
+    pub content_types: Option<PathBuf>,
+    /// Email of the first admin, created when no user exists.
+    #[arg(long, env = "QUIRE_ADMIN_EMAIL")]
+    pub admin_email: Option<String>,
+    /// Password of the first admin.
+    #[arg(long, env = "QUIRE_ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<String>,
+    /// How long an admin session lasts, in seconds.
+    #[arg(long, env = "QUIRE_SESSION_TTL_SECS")]
+    pub session_ttl_secs: Option<u64>,
+    /// How many public API responses to keep in memory (0 disables the cache).
+    #[arg(long, env = "QUIRE_PUBLIC_CACHE_ENTRIES")]
+    pub public_cache_entries: Option<usize>,
+    /// Locale given to entries created without one.
+    #[arg(long, env = "QUIRE_DEFAULT_LOCALE")]
+    pub default_locale: Option<String>,
+    /// Largest request body the admin API accepts, in bytes.
+    #[arg(long, env = "QUIRE_MAX_BODY_BYTES")]
+    pub max_body_bytes: Option<usize>,
+    /// Log filter, e.g. `info` or `quire=debug`.
+    #[arg(long, env = "QUIRE_LOG")]
+    pub log: Option<String>,
+}
+
+impl Settings {
+    /// Fills every unset value from `other` (a lower-precedence source).
+    pub fn or(self, other: Settings) -> Settings {
+        Settings {
+            bind: self.bind.or(other.bind),
+            data_dir: self.data_dir.or(other.data_dir),
+            database_url: self.database_url.or(other.database_url),
+            content_types: self.content_types.or(other.content_types),
+            admin_email: self.admin_email.or(other.admin_email),
+            admin_password: self.admin_password.or(other.admin_password),
+            session_ttl_secs: self.session_ttl_secs.or(other.session_ttl_secs),
+            public_cache_entries: self.public_cache_entries.or(other.public_cache_entries),
+            default_locale: self.default_locale.or(other.default_locale),
+            max_body_bytes: self.max_body_bytes.or(other.max_body_bytes),
+            log: self.log.or(other.log),
+        }
+    }
+
+    /// Reads a `quire.toml`. A missing file at the default path is not an error.
+    pub fn from_file(path: &Path, explicit: bool) -> Result<Settings, ConfigError> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => toml::from_str(&text).map_err(|e| ConfigError::File {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => {
+                Ok(Settings::default())
+            }
+            Err(e) => Err(ConfigError::File {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            }),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatabaseKind {
+    Sqlite,
+    Postgres,
+}
+
+/// The validated configuration every part of Quire reads.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub bind: SocketAddr,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub database_kind: DatabaseKind,
+    pub content_types: Option<PathBuf>,
+    pub admin: Option<(String, String)>,
+    pub session_ttl_secs: u64,
+    pub public_cache_entries: usize,
+    pub default_locale: String,
+    pub max_body_bytes: usize,
+    pub log: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {message}")]
+    File { path: PathBuf, message: String },
+    #[error("invalid {setting}: {message}")]
+    Invalid {
+        setting: &'static str,
+        message: String,
+    },
+}
+
+fn invalid(setting: &'static str, message: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        setting,
+        message: message.into(),
+    }
+}
+
+impl Config {
+    /// Applies defaults and checks every value.
+    pub fn resolve(s: Settings) -> Result<Config, ConfigError> {
+        let bind_text = s.bind.unwrap_or_else(|| "127.0.0.1:8080".into());
+        let bind: SocketAddr = bind_text.parse().map_err(|_| {
+            invalid(
+                "QUIRE_BIND",
+                format!("`{bind_text}` is not an address like 127.0.0.1:8080"),
+            )
+        })?;
+        let data_dir = s.data_dir.unwrap_or_else(|| PathBuf::from("./data"));
+        let database_url = s.database_url.unwrap_or_else(|| {
+            format!("sqlite://{}", data_dir.join("quire.db").display())
+        });
+        let database_kind = if database_url.starts_with("sqlite:") {
+            DatabaseKind::Sqlite
+        } else if database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://")
+        {
+            DatabaseKind::Postgres
+        } else {
+            return Err(invalid(
+                "QUIRE_DATABASE_URL",
+                "must start with sqlite:// or postgres://",
+            ));
+        };
+        let content_types = match s.content_types {
+            Some(dir) if !dir.is_dir() => {
+                return Err(invalid(
+                    "QUIRE_CONTENT_TYPES",
+                    format!("{} is not a folder", dir.display()),
+                ));
+            }
+            Some(dir) => Some(dir),
+            None => Some(PathBuf::from("./content-types")).filter(|d| d.is_dir()),
+        };
+        let admin = match (s.admin_email, s.admin_password) {
+            (Some(email), Some(password)) => Some((email, password)),
+            (None, None) => None,
+            _ => {
+                return Err(invalid(
+                    "QUIRE_ADMIN_EMAIL",
+                    "QUIRE_ADMIN_EMAIL and QUIRE_ADMIN_PASSWORD go together",
+                ));
+            }
+        };
+        let session_ttl_secs = s.session_ttl_secs.unwrap_or(24 * 3600);
+        if session_ttl_secs == 0 {
+            return Err(invalid("QUIRE_SESSION_TTL_SECS", "must be at least 1"));
+        }
+        let default_locale = s.default_locale.unwrap_or_else(|| "en".into());
+        if !crate::model::locale::is_valid(&default_locale) {
+            return Err(invalid(
+                "QUIRE_DEFAULT_LOCALE",
+                format!("`{default_locale}` is not a locale like en or pt-BR"),
+            ));
+        }
+        let max_body_bytes = s.max_body_bytes.unwrap_or(8 * 1024 * 1024);
+        if max_body_bytes < 1024 {
+            return Err(invalid("QUIRE_MAX_BODY_BYTES", "must be at least 1024"));
+        }
+        Ok(Config {
+            bind,
+            data_dir,
+            database_url,
+            database_kind,
+            content_types,
+            admin,
+            session_ttl_secs,
+            public_cache_entries: s.public_cache_entries.unwrap_or(10_000),
+            default_locale,
+            max_body_bytes,
+            log: s.log.unwrap_or_else(|| "info".into()),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_select_sqlite_in_the_data_dir() {
+        let c = Config::resolve(Settings::default()).unwrap();
+        assert_eq!(c.database_kind, DatabaseKind::Sqlite);
+        assert_eq!(c.database_url, "sqlite://./data/quire.db");
+        assert_eq!(c.bind.to_string(), "127.0.0.1:8080");
+    }
+
+    #[test]
+    fn bad_bind_names_the_setting() {
+        let s = Settings {
+            bind: Some("nowhere".into()),
+            ..Settings::default()
+        };
+        let err = Config::resolve(s).unwrap_err().to_string();
+        assert!(err.contains("QUIRE_BIND"), "{err}");
+    }
+
+    #[test]
+    fn flags_win_over_file() {
+        let flags = Settings {
+            bind: Some("0.0.0.0:1".into()),
+            ..Settings::default()
+        };
+        let file = Settings {
+            bind: Some("0.0.0.0:2".into()),
+            log: Some("debug".into()),
+            ..Settings::default()
+        };
+        let merged = flags.or(file);
+        assert_eq!(merged.bind.as_deref(), Some("0.0.0.0:1"));
+        assert_eq!(merged.log.as_deref(), Some("debug"));
+    }
+}

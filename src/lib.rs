@@ -1,0 +1,13 @@
+//! Quire: a headless CMS in one binary.
+//!
+//! Layers, each depending only on the ones below it:
+//! `api` (HTTP) → `auth`, `store` (SQL), `model` (pure domain).
+
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod bootstrap;
+pub mod clock;
+pub mod config;
+pub mod model;
+pub mod store;

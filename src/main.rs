@@ -1,0 +1,121 @@
+//! The `quire` command line.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+
+use quire::config::{Config, Settings};
+
+#[derive(Parser)]
+#[command(name = "quire", version, about = "A headless CMS in one binary")]
+struct Cli {
+    /// Configuration file (default: ./quire.toml when it exists).
+    #[arg(long, env = "QUIRE_CONFIG", global = true)]
+    config: Option<PathBuf>,
+    #[command(flatten)]
+    settings: Settings,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the server (migrates, applies content-types/, creates the first admin).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Print the admin API's OpenAPI document.
+    Openapi,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user. The password is read from QUIRE_USER_PASSWORD or asked for.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long, default_value = "admin", value_parser = ["admin", "editor", "author", "viewer"])]
+        role: String,
+        #[arg(long, env = "QUIRE_USER_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+}
+
+fn load_config(cli: &Cli) -> anyhow::Result<Config> {
+    let (path, explicit) = match &cli.config {
+        Some(p) => (p.clone(), true),
+        None => (PathBuf::from("quire.toml"), false),
+    };
+    let file = Settings::from_file(&path, explicit)?;
+    Ok(Config::resolve(cli.settings.clone().or(file))?)
+}
+
+fn read_password() -> anyhow::Result<String> {
+    use std::io::BufRead;
+    eprint!("Password (at least 12 characters): ");
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("cannot read the password")?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    if let Command::Openapi = cli.command {
+        println!("{}", quire::api::admin::spec_json());
+        return Ok(());
+    }
+    let config = load_config(&cli)?;
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_new(&config.log).with_context(|| format!("invalid QUIRE_LOG `{}`", config.log))?,
+        )
+        .init();
+    match cli.command {
+        Command::Serve => {
+            let running = quire::app::serve(config).await?;
+            running.wait().await?;
+        }
+        Command::Migrate => {
+            std::fs::create_dir_all(&config.data_dir)?;
+            let db = quire::store::Db::connect(&config).await?;
+            db.migrate().await?;
+            tracing::info!("migrations applied");
+        }
+        Command::User { command } => match command {
+            UserCommand::Create {
+                email,
+                name,
+                role,
+                password,
+            } => {
+                let password = match password {
+                    Some(p) => p,
+                    None => read_password()?,
+                };
+                std::fs::create_dir_all(&config.data_dir)?;
+                let db = quire::store::Db::connect(&config).await?;
+                db.migrate().await?;
+                let user =
+                    quire::auth::create_user(&db, &email, &password, name.as_deref(), &role)
+                        .await
+                        .map_err(|e| anyhow::anyhow!("{e}"))?;
+                println!("created {} ({}) with id {}", user.email, user.role, user.id);
+            }
+        },
+        Command::Openapi => {}
+    }
+    Ok(())
+}

@@ -1,0 +1,116 @@
+//! Entries: a working copy (`draft`) and, once published, a live copy.
+
+use serde_json::{Map, Value};
+
+use super::content_type::ContentType;
+use crate::clock::{self, Micros};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Never published, or taken off the public API.
+    Draft,
+    /// The live copy equals the working copy.
+    Published,
+    /// Published, with edits to the working copy not yet published.
+    Changed,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Draft => "draft",
+            Status::Published => "published",
+            Status::Changed => "changed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Status> {
+        match s {
+            "draft" => Some(Status::Draft),
+            "published" => Some(Status::Published),
+            "changed" => Some(Status::Changed),
+            _ => None,
+        }
+    }
+
+    /// The status that follows from the two copies.
+    pub fn of(draft: &Map<String, Value>, published: Option<&Map<String, Value>>) -> Status {
+        match published {
+            None => Status::Draft,
+            Some(p) if p == draft => Status::Published,
+            Some(_) => Status::Changed,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub id: String,
+    pub content_type: String,
+    pub locale: String,
+    pub status: Status,
+    pub draft: Map<String, Value>,
+    pub published: Option<Map<String, Value>>,
+    pub version: i64,
+    pub created_at: Micros,
+    pub updated_at: Micros,
+    /// When the entry was first published; kept across re-publishing, cleared
+    /// by unpublishing.
+    pub published_at: Option<Micros>,
+    /// When the live copy last changed.
+    pub live_updated_at: Option<Micros>,
+    pub created_by: Option<String>,
+    pub updated_by: Option<String>,
+}
+
+/// System fields a public entry carries beside its content fields.
+pub const PUBLIC_SYSTEM_FIELDS: &[&str] =
+    &["id", "locale", "created_at", "updated_at", "published_at"];
+
+impl Entry {
+    /// The flat public shape of the live copy, or `None` when unpublished.
+    /// `fields` narrows the output; `id` is always present.
+    pub fn to_public(&self, ct: &ContentType, fields: Option<&[String]>) -> Option<Value> {
+        let live = self.published.as_ref()?;
+        let wanted = |name: &str| name == "id" || fields.is_none_or(|f| f.iter().any(|x| x == name));
+        let mut out = Map::new();
+        let system: [(&str, Value); 5] = [
+            ("id", Value::String(self.id.clone())),
+            ("locale", Value::String(self.locale.clone())),
+            ("created_at", Value::String(clock::format(self.created_at))),
+            (
+                "updated_at",
+                Value::String(clock::format(self.live_updated_at.unwrap_or(self.updated_at))),
+            ),
+            (
+                "published_at",
+                self.published_at
+                    .map(|t| Value::String(clock::format(t)))
+                    .unwrap_or(Value::Null),
+            ),
+        ];
+        for (name, value) in system {
+            if wanted(name) {
+                out.insert(name.to_string(), value);
+            }
+        }
+        for f in &ct.fields {
+            if wanted(&f.name) {
+                out.insert(
+                    f.name.clone(),
+                    live.get(&f.name).cloned().unwrap_or(Value::Null),
+                );
+            }
+        }
+        Some(Value::Object(out))
+    }
+}
+
+/// A working copy in field order with every field present (null when unset),
+/// so both databases return the same document.
+pub fn ordered_data(ct: &ContentType, data: &Map<String, Value>) -> Map<String, Value> {
+    ct.fields
+        .iter()
+        .map(|f| (f.name.clone(), data.get(&f.name).cloned().unwrap_or(Value::Null)))
+        .collect()
+}

@@ -1,0 +1,119 @@
+//! Field definitions: the types a field can have and the rules it can carry.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Number, Value};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FieldType {
+    String,
+    Text,
+    Richtext,
+    Integer,
+    Number,
+    Boolean,
+    Date,
+    Datetime,
+    Enum,
+    Json,
+    Slug,
+}
+
+impl FieldType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FieldType::String => "string",
+            FieldType::Text => "text",
+            FieldType::Richtext => "richtext",
+            FieldType::Integer => "integer",
+            FieldType::Number => "number",
+            FieldType::Boolean => "boolean",
+            FieldType::Date => "date",
+            FieldType::Datetime => "datetime",
+            FieldType::Enum => "enum",
+            FieldType::Json => "json",
+            FieldType::Slug => "slug",
+        }
+    }
+
+    /// Holds a JSON string.
+    pub fn is_textual(self) -> bool {
+        matches!(
+            self,
+            FieldType::String
+                | FieldType::Text
+                | FieldType::Richtext
+                | FieldType::Slug
+                | FieldType::Enum
+                | FieldType::Date
+                | FieldType::Datetime
+        )
+    }
+
+    pub fn is_numeric(self) -> bool {
+        matches!(self, FieldType::Integer | FieldType::Number)
+    }
+
+    /// Can take `min_length`/`max_length`.
+    pub fn has_length(self) -> bool {
+        matches!(
+            self,
+            FieldType::String | FieldType::Text | FieldType::Richtext | FieldType::Slug
+        )
+    }
+
+    /// Can be sorted and compared with `lt`/`gt`.
+    pub fn is_ordered(self) -> bool {
+        !matches!(self, FieldType::Json | FieldType::Boolean)
+    }
+
+    /// Can carry `unique` (values that compare well as text or numbers).
+    pub fn can_be_unique(self) -> bool {
+        !matches!(
+            self,
+            FieldType::Json | FieldType::Boolean | FieldType::Richtext | FieldType::Text
+        )
+    }
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// One field of a content type, as written in its JSON definition.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldDef {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub field_type: FieldType,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub required: bool,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub unique: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<Number>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<Number>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_length: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_length: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub values: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+}
+
+impl FieldDef {
+    /// Slugs are unique within their type whether or not the flag is set.
+    pub fn is_unique(&self) -> bool {
+        self.unique || self.field_type == FieldType::Slug
+    }
+}

@@ -1,0 +1,33 @@
+//! The pure domain: content types, their fields, entry validation and the
+//! list query language. Nothing here does I/O.
+
+pub mod content_type;
+pub mod entry;
+pub mod field;
+pub mod locale;
+pub mod names;
+pub mod query;
+pub mod validate;
+
+/// One thing wrong with one field of a document: which field (a path such as
+/// `title` or `fields[2].pattern`), which rule it broke, and a sentence.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub rule: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(
+        field: impl Into<String>,
+        rule: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        FieldError {
+            field: field.into(),
+            rule: rule.into(),
+            message: message.into(),
+        }
+    }
+}

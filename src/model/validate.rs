@@ -1,0 +1,279 @@
+//! Entry validation: every field type and rule, with one error per broken rule.
+
+use serde_json::{Map, Value};
+
+use super::FieldError;
+use super::content_type::{ContentType, Field};
+use super::field::FieldType;
+
+/// Longest slug Quire generates when none is given.
+const GENERATED_SLUG_MAX: usize = 120;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// A new entry: field defaults apply.
+    Create,
+    /// A changed working copy: values absent stay absent.
+    Update,
+}
+
+/// A working copy that passed validation.
+#[derive(Debug, Clone)]
+pub struct Valid {
+    /// Normalized values in field order; unset fields are left out.
+    pub data: Map<String, Value>,
+    /// The slug was made from its `from` field and may take a suffix to be unique.
+    pub slug_generated: bool,
+}
+
+/// Validates a whole working copy against its type.
+pub fn validate_entry(
+    ct: &ContentType,
+    input: &Map<String, Value>,
+    mode: Mode,
+) -> Result<Valid, Vec<FieldError>> {
+    let mut errors: Vec<FieldError> = input
+        .keys()
+        .filter(|k| ct.field(k).is_none())
+        .map(|k| {
+            FieldError::new(
+                k.clone(),
+                "unknown_field",
+                format!("`{k}` is not a field of {}", ct.api_id()),
+            )
+        })
+        .collect();
+    let mut data = Map::new();
+    for f in &ct.fields {
+        let value = match input.get(&f.name) {
+            Some(Value::Null) | None if mode == Mode::Create => f.default.clone(),
+            Some(Value::Null) | None => None,
+            Some(v) => Some(v.clone()),
+        };
+        match value {
+            Some(v) => match check_value(f, &v) {
+                Ok(v) => {
+                    data.insert(f.name.clone(), v);
+                }
+                Err(e) => errors.push(e),
+            },
+            None if f.required && f.field_type != FieldType::Slug => errors.push(FieldError::new(
+                f.name.clone(),
+                "required",
+                format!("`{}` is required", f.name),
+            )),
+            None => {}
+        }
+    }
+    let mut slug_generated = false;
+    if let Some(sf) = ct.slug_field()
+        && !data.contains_key(&sf.name)
+    {
+        let source = sf
+            .from
+            .as_ref()
+            .and_then(|from| data.get(from))
+            .and_then(Value::as_str);
+        match source.map(make_slug).filter(|s| !s.is_empty()) {
+            Some(s) => {
+                data.insert(sf.name.clone(), Value::String(s));
+                slug_generated = true;
+            }
+            None if sf.required => errors.push(FieldError::new(
+                sf.name.clone(),
+                "required",
+                format!("`{}` is required", sf.name),
+            )),
+            None => {}
+        }
+    }
+    if errors.is_empty() {
+        Ok(Valid {
+            data,
+            slug_generated,
+        })
+    } else {
+        Err(errors)
+    }
+}
+
+/// Makes a URL slug from free text: `"Héllo, World!"` → `"hello-world"`.
+pub fn make_slug(text: &str) -> String {
+    let s = slug::slugify(text);
+    if s.len() <= GENERATED_SLUG_MAX {
+        return s;
+    }
+    // slugify yields ASCII only, so any byte index is a char boundary.
+    s[..GENERATED_SLUG_MAX].trim_end_matches('-').to_string()
+}
+
+fn is_slug(s: &str) -> bool {
+    !s.is_empty()
+        && s.split('-').all(|part| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
+}
+
+/// Checks one non-null value against its field; returns it normalized.
+pub fn check_value(f: &Field, v: &Value) -> Result<Value, FieldError> {
+    let fail = |rule: &str, message: String| Err(FieldError::new(f.name.clone(), rule, message));
+    let expect = |what: &str| {
+        Err(FieldError::new(
+            f.name.clone(),
+            "type",
+            format!("`{}` must be {what}", f.name),
+        ))
+    };
+    match f.field_type {
+        FieldType::String | FieldType::Text | FieldType::Richtext | FieldType::Slug => {
+            let Some(s) = v.as_str() else {
+                return expect("a string");
+            };
+            let len = s.chars().count();
+            if let Some(min) = f.min_length
+                && len < min as usize
+            {
+                return fail("min_length", format!("at least {min} characters"));
+            }
+            if let Some(max) = f.max_length
+                && len > max as usize
+            {
+                return fail("max_length", format!("at most {max} characters"));
+            }
+            if f.field_type == FieldType::Slug && !is_slug(s) {
+                return fail(
+                    "slug",
+                    "a slug is lowercase letters and digits joined by single hyphens".into(),
+                );
+            }
+            if let Some(re) = &f.pattern
+                && !re.is_match(s)
+            {
+                let p = f.def.pattern.as_deref().unwrap_or_default();
+                return fail("pattern", format!("must match the pattern {p}"));
+            }
+            Ok(v.clone())
+        }
+        FieldType::Integer => {
+            let Some(n) = v.as_i64() else {
+                return expect("a whole number");
+            };
+            check_range(f, n as f64)?;
+            Ok(Value::from(n))
+        }
+        FieldType::Number => {
+            let Some(n) = v.as_f64().filter(|n| n.is_finite()) else {
+                return expect("a number");
+            };
+            check_range(f, n)?;
+            Ok(v.clone())
+        }
+        FieldType::Boolean => match v {
+            Value::Bool(_) => Ok(v.clone()),
+            _ => expect("true or false"),
+        },
+        FieldType::Date => match v.as_str().and_then(parse_date) {
+            Some(d) => Ok(Value::String(d)),
+            None => expect("a date like 2026-01-31"),
+        },
+        FieldType::Datetime => match v.as_str().and_then(crate::clock::parse) {
+            Some(m) => Ok(Value::String(crate::clock::format(m))),
+            None => expect("an RFC 3339 date-time like 2026-01-31T09:00:00Z"),
+        },
+        FieldType::Enum => {
+            let values = f.values.as_deref().unwrap_or_default();
+            match v.as_str() {
+                Some(s) if values.iter().any(|x| x == s) => Ok(v.clone()),
+                _ => fail("values", format!("must be one of: {}", values.join(", "))),
+            }
+        }
+        FieldType::Json => Ok(v.clone()),
+    }
+}
+
+fn check_range(f: &Field, n: f64) -> Result<(), FieldError> {
+    if let Some(min) = f.min.as_ref().and_then(|m| m.as_f64())
+        && n < min
+    {
+        return Err(FieldError::new(
+            f.name.clone(),
+            "min",
+            format!("must be at least {min}"),
+        ));
+    }
+    if let Some(max) = f.max.as_ref().and_then(|m| m.as_f64())
+        && n > max
+    {
+        return Err(FieldError::new(
+            f.name.clone(),
+            "max",
+            format!("must be at most {max}"),
+        ));
+    }
+    Ok(())
+}
+
+/// A calendar date `YYYY-MM-DD`, checked for existence (no 31 February).
+pub fn parse_date(s: &str) -> Option<String> {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(s, &fmt).ok().map(|_| s.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn ct() -> ContentType {
+        ContentType::from_json(json!({"api_id": "t", "name": "T", "fields": [
+            {"name": "title", "type": "string", "required": true, "max_length": 10},
+            {"name": "slug", "type": "slug", "from": "title"},
+            {"name": "n", "type": "integer", "min": 1, "default": 3},
+            {"name": "when", "type": "datetime"},
+            {"name": "day", "type": "date"},
+        ]}))
+        .unwrap()
+    }
+
+    fn run(v: Value, mode: Mode) -> Result<Valid, Vec<FieldError>> {
+        validate_entry(&ct(), v.as_object().unwrap(), mode)
+    }
+
+    #[test]
+    fn create_applies_defaults_and_generates_slug() {
+        let ok = run(json!({"title": "Hello World"}), Mode::Create).unwrap();
+        assert_eq!(ok.data["n"], 3);
+        assert_eq!(ok.data["slug"], "hello-world");
+        assert!(ok.slug_generated);
+    }
+
+    #[test]
+    fn each_rule_reports_its_field() {
+        let errs = run(
+            json!({"title": "far too long a title", "n": 0, "day": "2026-02-30", "x": 1}),
+            Mode::Create,
+        )
+        .unwrap_err();
+        let mut got: Vec<_> = errs.iter().map(|e| (e.field.as_str(), e.rule.as_str())).collect();
+        got.sort();
+        assert_eq!(
+            got,
+            vec![("day", "type"), ("n", "min"), ("title", "max_length"), ("x", "unknown_field")]
+        );
+    }
+
+    #[test]
+    fn datetimes_are_normalized_to_utc() {
+        let ok = run(json!({"title": "a", "when": "2026-01-01T10:00:00+01:00"}), Mode::Update).unwrap();
+        assert_eq!(ok.data["when"], "2026-01-01T09:00:00.000Z");
+    }
+
+    #[test]
+    fn long_titles_make_bounded_slugs() {
+        let s = make_slug(&"word ".repeat(100));
+        assert!(s.len() <= GENERATED_SLUG_MAX && is_slug(&s));
+    }
+}

@@ -1,0 +1,268 @@
+//! Content type definitions, and the data steps a definition change needs.
+
+use serde_json::Value;
+use sqlx::AssertSqlSafe;
+use sqlx::types::Json;
+
+use super::{Db, StoreError, StoreResult, WritePool, on_pool};
+use crate::clock;
+use crate::model::FieldError;
+use crate::model::content_type::ContentType;
+
+/// A content type as stored, with its bookkeeping.
+#[derive(Debug, Clone)]
+pub struct StoredType {
+    pub content_type: ContentType,
+    pub schema_version: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct TypeRow {
+    api_id: String,
+    definition: Json<Value>,
+    schema_version: i64,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl TryFrom<TypeRow> for StoredType {
+    type Error = StoreError;
+    fn try_from(r: TypeRow) -> StoreResult<StoredType> {
+        let content_type = ContentType::from_json(r.definition.0).map_err(|e| {
+            StoreError::Corrupt(format!("content type {} no longer parses: {e:?}", r.api_id))
+        })?;
+        Ok(StoredType {
+            content_type,
+            schema_version: r.schema_version,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+const SELECT: &str =
+    "SELECT api_id, definition, schema_version, created_at, updated_at FROM content_types";
+
+pub async fn list(db: &Db) -> StoreResult<Vec<StoredType>> {
+    let sql = format!("{SELECT} ORDER BY api_id");
+    let rows: Vec<TypeRow> = on_pool!(db, pool => {
+        sqlx::query_as(AssertSqlSafe(sql)).fetch_all(pool).await?
+    });
+    rows.into_iter().map(StoredType::try_from).collect()
+}
+
+pub async fn get(db: &Db, api_id: &str) -> StoreResult<StoredType> {
+    let sql = format!("{SELECT} WHERE api_id = $1");
+    let row: Option<TypeRow> = on_pool!(db, pool => {
+        sqlx::query_as(AssertSqlSafe(sql)).bind(api_id).fetch_optional(pool).await?
+    });
+    row.ok_or(StoreError::NotFound)?.try_into()
+}
+
+const INSERT_CHANGE: &str = "INSERT INTO changes (entity, entity_id, content_type, action, at) \
+     VALUES ('content_type', $1, $1, $2, $3)";
+
+pub async fn create(db: &Db, ct: &ContentType) -> StoreResult<StoredType> {
+    let now = clock::now();
+    on_pool!(db, pool => {
+        let mut tx = pool.begin_write().await?;
+        let exists = sqlx::query_scalar::<_, i32>("SELECT 1 FROM content_types WHERE api_id = $1")
+            .bind(ct.api_id())
+            .fetch_optional(&mut *tx)
+            .await?;
+        if exists.is_some() {
+            return Err(StoreError::Conflict(format!(
+                "a content type `{}` already exists",
+                ct.api_id()
+            )));
+        }
+        sqlx::query(
+            "INSERT INTO content_types (api_id, name, kind, definition, schema_version, \
+             created_at, updated_at) VALUES ($1, $2, $3, $4, 1, $5, $5)",
+        )
+        .bind(ct.api_id())
+        .bind(&ct.def.name)
+        .bind(ct.def.kind.as_str())
+        .bind(Json(&ct.def))
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(INSERT_CHANGE)
+            .bind(ct.api_id())
+            .bind("create")
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(StoredType {
+            content_type: ct.clone(),
+            schema_version: 1,
+            created_at: now,
+            updated_at: now,
+        })
+    })
+}
+
+/// Replaces a definition. A change that would lose stored values (a field
+/// removed or retyped, a kind switched) is refused while the type has entries,
+/// unless `allow_data_loss`, in which case those values are removed in the
+/// same transaction. A new `unique` rule is refused when existing working
+/// copies already share a value.
+pub async fn update(
+    db: &Db,
+    next: &ContentType,
+    allow_data_loss: bool,
+) -> StoreResult<StoredType> {
+    let dialect = db.dialect();
+    let now = clock::now();
+    let current = get(db, next.api_id()).await?;
+    let losses = current.content_type.losses(next);
+    let kind_changed = losses.iter().any(|l| l.rule == "kind_changed");
+    // Fields whose values go: removed or retyped ones.
+    let dropped: Vec<String> = losses
+        .iter()
+        .filter(|l| l.rule != "kind_changed")
+        .map(|l| l.field.clone())
+        .collect();
+    let newly_unique: Vec<_> = next
+        .unique_fields()
+        .filter(|f| {
+            current
+                .content_type
+                .field(&f.name)
+                .is_none_or(|old| !old.unique || old.field_type != f.field_type)
+        })
+        .map(|f| (f.name.clone(), dialect.json_field("draft", &f.name, f.field_type, false)))
+        .collect();
+    on_pool!(db, pool => {
+        let mut tx = pool.begin_write().await?;
+        if let Some(lock) = dialect.type_lock() {
+            sqlx::query(lock).bind(next.api_id()).execute(&mut *tx).await?;
+        }
+        let version: Option<i64> =
+            sqlx::query_scalar("SELECT schema_version FROM content_types WHERE api_id = $1")
+                .bind(next.api_id())
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some(version) = version else {
+            return Err(StoreError::NotFound);
+        };
+        if version != current.schema_version {
+            return Err(StoreError::VersionConflict {
+                expected: current.schema_version,
+                current: version,
+            });
+        }
+        let entries: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM entries WHERE type = $1")
+            .bind(next.api_id())
+            .fetch_one(&mut *tx)
+            .await?;
+        if entries > 0 && !losses.is_empty() && (!allow_data_loss || kind_changed) {
+            return Err(StoreError::DataLoss(losses));
+        }
+        for field in &dropped {
+            for doc in ["draft", "published"] {
+                let sql = format!(
+                    "UPDATE entries SET {doc} = {} WHERE type = $1 AND {doc} IS NOT NULL",
+                    dialect.json_remove(doc, field)
+                );
+                sqlx::query(AssertSqlSafe(sql))
+                    .bind(next.api_id())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        let mut duplicates = Vec::new();
+        for (name, expr) in &newly_unique {
+            let sql = format!(
+                "SELECT 1 FROM entries WHERE type = $1 AND {expr} IS NOT NULL \
+                 GROUP BY locale, {expr} HAVING COUNT(*) > 1 LIMIT 1"
+            );
+            let dup = sqlx::query_scalar::<_, i32>(AssertSqlSafe(sql))
+                .bind(next.api_id())
+                .fetch_optional(&mut *tx)
+                .await?;
+            if dup.is_some() {
+                duplicates.push(FieldError::new(
+                    name.clone(),
+                    "unique",
+                    format!("entries already share values of `{name}`; make them distinct first"),
+                ));
+            }
+        }
+        if !duplicates.is_empty() {
+            return Err(StoreError::Unique(duplicates));
+        }
+        sqlx::query(
+            "UPDATE content_types SET name = $1, kind = $2, definition = $3, \
+             schema_version = schema_version + 1, updated_at = $4 WHERE api_id = $5",
+        )
+        .bind(&next.def.name)
+        .bind(next.def.kind.as_str())
+        .bind(Json(&next.def))
+        .bind(now)
+        .bind(next.api_id())
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(INSERT_CHANGE)
+            .bind(next.api_id())
+            .bind("update")
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(StoredType {
+            content_type: next.clone(),
+            schema_version: version + 1,
+            created_at: current.created_at,
+            updated_at: now,
+        })
+    })
+}
+
+/// Deletes a type. One with entries is refused unless `with_entries`, which
+/// deletes them (and their revisions) in the same transaction.
+pub async fn delete(db: &Db, api_id: &str, with_entries: bool) -> StoreResult<()> {
+    let dialect = db.dialect();
+    let now = clock::now();
+    on_pool!(db, pool => {
+        let mut tx = pool.begin_write().await?;
+        if let Some(lock) = dialect.type_lock() {
+            sqlx::query(lock).bind(api_id).execute(&mut *tx).await?;
+        }
+        let found = sqlx::query_scalar::<_, i32>("SELECT 1 FROM content_types WHERE api_id = $1")
+            .bind(api_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if found.is_none() {
+            return Err(StoreError::NotFound);
+        }
+        let entries: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM entries WHERE type = $1")
+            .bind(api_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        if entries > 0 && !with_entries {
+            return Err(StoreError::Conflict(format!(
+                "`{api_id}` has {entries} entries; delete with ?delete_entries=true to remove them too"
+            )));
+        }
+        sqlx::query("DELETE FROM entries WHERE type = $1")
+            .bind(api_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM content_types WHERE api_id = $1")
+            .bind(api_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(INSERT_CHANGE)
+            .bind(api_id)
+            .bind("delete")
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    })
+}

@@ -1,0 +1,628 @@
+//! Entries: reads for both APIs and the transactional writes (save, publish,
+//! unpublish, delete), each recording a revision and a change.
+
+use serde_json::{Map, Value};
+use sqlx::AssertSqlSafe;
+use sqlx::types::Json;
+
+use super::sql::{Arg, Dialect, Sql, bind_args};
+use super::{Db, StoreError, StoreResult, WritePool, on_pool};
+use crate::clock::{self, Micros};
+use crate::model::FieldError;
+use crate::model::content_type::ContentType;
+use crate::model::entry::{Entry, Status};
+use crate::model::field::FieldType;
+use crate::model::query::{Column, ListQuery, Sort, Surface};
+use crate::model::validate::{Mode, Valid, validate_entry};
+
+const COLUMNS: &str = "id, type, locale, status, draft, published, version, created_at, \
+     updated_at, published_at, live_updated_at, created_by, updated_by";
+
+#[derive(sqlx::FromRow)]
+struct EntryRow {
+    id: String,
+    #[sqlx(rename = "type")]
+    content_type: String,
+    locale: String,
+    status: String,
+    draft: Option<Json<Value>>,
+    published: Option<Json<Value>>,
+    version: i64,
+    created_at: i64,
+    updated_at: i64,
+    published_at: Option<i64>,
+    live_updated_at: Option<i64>,
+    created_by: Option<String>,
+    updated_by: Option<String>,
+}
+
+fn object(v: Option<Json<Value>>, id: &str) -> StoreResult<Option<Map<String, Value>>> {
+    match v.map(|j| j.0) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Object(m)) => Ok(Some(m)),
+        Some(_) => Err(StoreError::Corrupt(format!("entry {id} holds a non-object"))),
+    }
+}
+
+impl TryFrom<EntryRow> for Entry {
+    type Error = StoreError;
+    fn try_from(r: EntryRow) -> StoreResult<Entry> {
+        let status = Status::parse(&r.status)
+            .ok_or_else(|| StoreError::Corrupt(format!("entry {} has status {}", r.id, r.status)))?;
+        Ok(Entry {
+            draft: object(r.draft, &r.id)?.unwrap_or_default(),
+            published: object(r.published, &r.id)?,
+            id: r.id,
+            content_type: r.content_type,
+            locale: r.locale,
+            status,
+            version: r.version,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            published_at: r.published_at,
+            live_updated_at: r.live_updated_at,
+            created_by: r.created_by,
+            updated_by: r.updated_by,
+        })
+    }
+}
+
+/// The columns to select: the public API never needs the working copy.
+fn columns(dialect: Dialect, surface: Surface) -> String {
+    match surface {
+        Surface::Admin => COLUMNS.to_string(),
+        Surface::Public => COLUMNS.replacen("draft", &format!("{} AS draft", dialect.null_json()), 1),
+    }
+}
+
+/// `WHERE` for a list: the type, the locale, the surface's rule and filters.
+fn list_where(dialect: Dialect, ct: &ContentType, q: &ListQuery, surface: Surface) -> Sql {
+    let mut sql = Sql::default();
+    sql.push(" WHERE type = ").arg(Arg::Text(ct.api_id().to_string()));
+    if let Some(locale) = &q.locale {
+        sql.push(" AND locale = ").arg(Arg::Text(locale.clone()));
+    }
+    if surface == Surface::Public {
+        sql.push(" AND published IS NOT NULL");
+    }
+    dialect.filters(&mut sql, &q.filters, surface);
+    sql
+}
+
+/// One page of entries and the total that match.
+pub async fn list(
+    db: &Db,
+    ct: &ContentType,
+    q: &ListQuery,
+    surface: Surface,
+) -> StoreResult<(Vec<Entry>, i64)> {
+    let dialect = db.dialect();
+    let mut select = Sql::default();
+    select.push(&format!("SELECT {} FROM entries", columns(dialect, surface)));
+    let w = list_where(dialect, ct, q, surface);
+    select.text.push_str(&w.text);
+    select.args.extend(w.args.iter().cloned());
+    let default_sort = [Sort {
+        column: match surface {
+            Surface::Public => Column::PublishedAt,
+            Surface::Admin => Column::UpdatedAt,
+        },
+        desc: true,
+    }];
+    let sort = if q.sort.is_empty() { &default_sort[..] } else { &q.sort };
+    dialect.order_by(&mut select, sort, surface);
+    dialect.page(&mut select, q);
+    let count_sql = format!("SELECT COUNT(*) FROM entries{}", w.text);
+    let (rows, total) = on_pool!(db, pool => {
+        let rows: Vec<EntryRow> =
+            bind_args!(sqlx::query_as(AssertSqlSafe(select.text)), select.args)
+                .fetch_all(pool)
+                .await?;
+        let total: i64 = bind_args!(sqlx::query_scalar(AssertSqlSafe(count_sql)), w.args)
+            .fetch_one(pool)
+            .await?;
+        (rows, total)
+    });
+    let entries = rows.into_iter().map(Entry::try_from).collect::<StoreResult<_>>()?;
+    Ok((entries, total))
+}
+
+/// An entry with its working copy, for the admin API.
+pub async fn get(db: &Db, content_type: &str, id: &str) -> StoreResult<Entry> {
+    let sql = format!("SELECT {COLUMNS} FROM entries WHERE type = $1 AND id = $2");
+    let row: Option<EntryRow> = on_pool!(db, pool => {
+        sqlx::query_as(AssertSqlSafe(sql)).bind(content_type).bind(id).fetch_optional(pool).await?
+    });
+    row.ok_or(StoreError::NotFound)?.try_into()
+}
+
+/// A published entry by id, or by its live slug in `locale`.
+pub async fn get_public(
+    db: &Db,
+    content_type: &str,
+    locale: &str,
+    id_or_slug: &str,
+) -> StoreResult<Entry> {
+    let cols = columns(db.dialect(), Surface::Public);
+    let by_id = format!(
+        "SELECT {cols} FROM entries WHERE id = $1 AND type = $2 AND published IS NOT NULL"
+    );
+    let by_slug = format!(
+        "SELECT {cols} FROM entries WHERE type = $1 AND locale = $2 AND published_slug = $3"
+    );
+    // Ids are UUIDs; anything else can only be a slug. A UUID-shaped slug is
+    // still found after the id lookup misses.
+    let looks_like_id = uuid::Uuid::parse_str(id_or_slug).is_ok();
+    let row: Option<EntryRow> = on_pool!(db, pool => {
+        let mut row = None;
+        if looks_like_id {
+            row = sqlx::query_as(AssertSqlSafe(by_id))
+                .bind(id_or_slug)
+                .bind(content_type)
+                .fetch_optional(pool)
+                .await?;
+        }
+        if row.is_none() {
+            row = sqlx::query_as(AssertSqlSafe(by_slug))
+                .bind(content_type)
+                .bind(locale)
+                .bind(id_or_slug)
+                .fetch_optional(pool)
+                .await?;
+        }
+        row
+    });
+    row.ok_or(StoreError::NotFound)?.try_into()
+}
+
+/// How many entries a type has, in any state.
+pub async fn count(db: &Db, content_type: &str) -> StoreResult<i64> {
+    Ok(on_pool!(db, pool => {
+        sqlx::query_scalar("SELECT COUNT(*) FROM entries WHERE type = $1")
+            .bind(content_type)
+            .fetch_one(pool)
+            .await?
+    }))
+}
+
+/// Who is writing, for the record.
+#[derive(Debug, Clone, Default)]
+pub struct Author(pub Option<String>);
+
+const INSERT_ENTRY: &str = "INSERT INTO entries (id, type, locale, status, slug, published_slug, \
+     draft, published, version, created_at, updated_at, published_at, live_updated_at, \
+     created_by, updated_by) \
+     VALUES ($1, $2, $3, $4, $5, NULL, $6, NULL, 1, $7, $7, NULL, NULL, $8, $8)";
+const UPDATE_DRAFT: &str = "UPDATE entries SET draft = $1, slug = $2, status = $3, \
+     version = version + 1, updated_at = $4, updated_by = $5 WHERE id = $6";
+const UPDATE_LIVE: &str = "UPDATE entries SET published = $1, published_slug = $2, status = $3, \
+     published_at = $4, live_updated_at = $5, version = version + 1, updated_at = $6, \
+     updated_by = $7 WHERE id = $8";
+const INSERT_REVISION: &str = "INSERT INTO revisions (entry_id, version, action, data, author_id, \
+     created_at) VALUES ($1, $2, $3, $4, $5, $6)";
+const INSERT_CHANGE: &str = "INSERT INTO changes (entity, entity_id, content_type, action, at) \
+     VALUES ($1, $2, $3, $4, $5)";
+
+/// Records a revision of the working copy and a change in the feed.
+macro_rules! record {
+    ($tx:expr, $entry:expr, $action:expr, $author:expr, $now:expr) => {{
+        sqlx::query(INSERT_REVISION)
+            .bind(&$entry.id)
+            .bind($entry.version)
+            .bind($action)
+            .bind(Json(&$entry.draft))
+            .bind(&$author.0)
+            .bind($now)
+            .execute(&mut *$tx)
+            .await?;
+        sqlx::query(INSERT_CHANGE)
+            .bind("entry")
+            .bind(&$entry.id)
+            .bind(&$entry.content_type)
+            .bind($action)
+            .bind($now)
+            .execute(&mut *$tx)
+            .await?;
+    }};
+}
+
+/// Does any row match? `sql` selects a constant, so no row decoding happens.
+macro_rules! exists {
+    ($tx:expr, $sql:expr) => {
+        bind_args!(
+            sqlx::query_scalar::<_, i32>(AssertSqlSafe($sql.text.clone())),
+            $sql.args.clone()
+        )
+        .fetch_optional(&mut *$tx)
+        .await?
+        .is_some()
+    };
+}
+
+/// Takes the per-type write lock where the database needs one.
+macro_rules! lock_type {
+    ($tx:expr, $dialect:expr, $type:expr) => {
+        if let Some(lock) = $dialect.type_lock() {
+            sqlx::query(lock).bind($type).execute(&mut *$tx).await?;
+        }
+    };
+}
+
+/// A query that finds another entry of the same type and locale holding
+/// `value` in `column` (`slug`, `published_slug`, or a unique field).
+fn taken_sql(
+    dialect: Dialect,
+    ct: &ContentType,
+    locale: &str,
+    id: &str,
+    column: &str,
+    field_type: Option<FieldType>,
+    value: &Value,
+) -> Option<Sql> {
+    let arg = match value {
+        Value::String(s) => Arg::Text(s.clone()),
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => Arg::Int(i),
+            None => Arg::Float(n.as_f64()?),
+        },
+        _ => return None,
+    };
+    let expr = match field_type {
+        Some(ty) => dialect.json_field("draft", column, ty, false),
+        None => column.to_string(),
+    };
+    let mut sql = Sql::default();
+    sql.push("SELECT 1 FROM entries WHERE type = ")
+        .arg(Arg::Text(ct.api_id().to_string()))
+        .push(" AND locale = ")
+        .arg(Arg::Text(locale.to_string()))
+        .push(" AND id <> ")
+        .arg(Arg::Text(id.to_string()))
+        .push(&format!(" AND {expr} = "))
+        .arg(arg)
+        .push(" LIMIT 1");
+    Some(sql)
+}
+
+fn taken_error(field: &str, value: &Value) -> FieldError {
+    FieldError::new(
+        field,
+        "unique",
+        format!("{value} is already used by another entry"),
+    )
+}
+
+/// Slug candidates for a generated slug: `base`, `base-2`, `base-3`, …
+fn slug_candidate(base: &str, n: u32) -> String {
+    if n == 1 {
+        base.to_string()
+    } else {
+        format!("{base}-{n}")
+    }
+}
+
+const MAX_SLUG_SUFFIX: u32 = 100;
+
+/// Makes the working copy's unique values unique, inside the write
+/// transaction: a generated slug takes the first free suffix; a clash on a
+/// given slug or unique field is an error naming the field.
+macro_rules! ensure_unique {
+    ($tx:expr, $dialect:expr, $ct:expr, $locale:expr, $id:expr, $valid:expr) => {{
+        let mut clashes = Vec::new();
+        if let Some(sf) = $ct.slug_field()
+            && let Some(Value::String(base)) = $valid.data.get(&sf.name).cloned()
+        {
+            let tries = if $valid.slug_generated { MAX_SLUG_SUFFIX } else { 1 };
+            let mut free = None;
+            for n in 1..=tries {
+                let candidate = Value::String(slug_candidate(&base, n));
+                let sql = taken_sql($dialect, $ct, $locale, $id, "slug", None, &candidate);
+                if let Some(sql) = sql
+                    && !exists!($tx, sql)
+                {
+                    free = Some(candidate);
+                    break;
+                }
+            }
+            match free {
+                Some(slug) => {
+                    $valid.data.insert(sf.name.clone(), slug);
+                }
+                None => clashes.push(taken_error(&sf.name, &Value::String(base))),
+            }
+        }
+        for f in $ct.unique_fields() {
+            if let Some(v) = $valid.data.get(&f.name) {
+                let sql = taken_sql($dialect, $ct, $locale, $id, &f.name, Some(f.field_type), v);
+                if let Some(sql) = sql
+                    && exists!($tx, sql)
+                {
+                    clashes.push(taken_error(&f.name, v));
+                }
+            }
+        }
+        if !clashes.is_empty() {
+            return Err(StoreError::Unique(clashes));
+        }
+    }};
+}
+
+fn slug_of(ct: &ContentType, data: &Map<String, Value>) -> Option<String> {
+    let sf = ct.slug_field()?;
+    data.get(&sf.name)?.as_str().map(str::to_string)
+}
+
+/// Creates an entry from a validated working copy.
+pub async fn create(
+    db: &Db,
+    ct: &ContentType,
+    locale: &str,
+    mut valid: Valid,
+    author: &Author,
+) -> StoreResult<Entry> {
+    let dialect = db.dialect();
+    let id = uuid::Uuid::now_v7().to_string();
+    let now = clock::now();
+    on_pool!(db, pool => {
+        let mut tx = pool.begin_write().await?;
+        lock_type!(tx, dialect, ct.api_id());
+        if ct.def.kind == crate::model::content_type::Kind::Singleton {
+            let sql = format!("SELECT 1 FROM entries WHERE type = $1 AND locale = $2 LIMIT 1");
+            let taken = sqlx::query_scalar::<_, i32>(AssertSqlSafe(sql))
+                .bind(ct.api_id())
+                .bind(locale)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if taken.is_some() {
+                return Err(StoreError::Conflict(format!(
+                    "{} is a singleton and already has its entry in {locale}",
+                    ct.api_id()
+                )));
+            }
+        }
+        ensure_unique!(tx, dialect, ct, locale, &id, valid);
+        let entry = Entry {
+            id,
+            content_type: ct.api_id().to_string(),
+            locale: locale.to_string(),
+            status: Status::Draft,
+            draft: valid.data,
+            published: None,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+            published_at: None,
+            live_updated_at: None,
+            created_by: author.0.clone(),
+            updated_by: author.0.clone(),
+        };
+        sqlx::query(INSERT_ENTRY)
+            .bind(&entry.id)
+            .bind(&entry.content_type)
+            .bind(&entry.locale)
+            .bind(entry.status.as_str())
+            .bind(slug_of(ct, &entry.draft))
+            .bind(Json(&entry.draft))
+            .bind(now)
+            .bind(&author.0)
+            .execute(&mut *tx)
+            .await?;
+        record!(tx, entry, "create", author, now);
+        tx.commit().await?;
+        Ok(entry)
+    })
+}
+
+/// Loads an entry inside a transaction and checks the caller's version.
+macro_rules! load_for_write {
+    ($tx:expr, $type:expr, $id:expr, $expected:expr) => {{
+        let sql = format!("SELECT {COLUMNS} FROM entries WHERE type = $1 AND id = $2");
+        let row: Option<EntryRow> = sqlx::query_as(AssertSqlSafe(sql))
+            .bind($type)
+            .bind($id)
+            .fetch_optional(&mut *$tx)
+            .await?;
+        let entry = Entry::try_from(row.ok_or(StoreError::NotFound)?)?;
+        if let Some(expected) = $expected
+            && expected != entry.version
+        {
+            return Err(StoreError::VersionConflict {
+                expected,
+                current: entry.version,
+            });
+        }
+        entry
+    }};
+}
+
+/// Applies a partial change to the working copy (`null` clears a field),
+/// when `expected_version` is still current.
+pub async fn update(
+    db: &Db,
+    ct: &ContentType,
+    id: &str,
+    expected_version: i64,
+    patch: Map<String, Value>,
+    author: &Author,
+) -> StoreResult<Entry> {
+    let dialect = db.dialect();
+    let now = clock::now();
+    on_pool!(db, pool => {
+        let mut tx = pool.begin_write().await?;
+        lock_type!(tx, dialect, ct.api_id());
+        let mut entry = load_for_write!(tx, ct.api_id(), id, Some(expected_version));
+        let mut merged = entry.draft.clone();
+        for (k, v) in patch {
+            if v.is_null() {
+                merged.remove(&k);
+            } else {
+                merged.insert(k, v);
+            }
+        }
+        let mut valid = validate_entry(ct, &merged, Mode::Update).map_err(StoreError::Invalid)?;
+        ensure_unique!(tx, dialect, ct, &entry.locale, id, valid);
+        entry.draft = valid.data;
+        entry.status = Status::of(&entry.draft, entry.published.as_ref());
+        entry.version += 1;
+        entry.updated_at = now;
+        entry.updated_by = author.0.clone();
+        sqlx::query(UPDATE_DRAFT)
+            .bind(Json(&entry.draft))
+            .bind(slug_of(ct, &entry.draft))
+            .bind(entry.status.as_str())
+            .bind(now)
+            .bind(&author.0)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        record!(tx, entry, "update", author, now);
+        tx.commit().await?;
+        Ok(entry)
+    })
+}
+
+/// Copies the working copy to the live copy. The working copy must satisfy
+/// the type as it is now, and its slug must be free among live entries.
+pub async fn publish(
+    db: &Db,
+    ct: &ContentType,
+    id: &str,
+    expected_version: Option<i64>,
+    author: &Author,
+) -> StoreResult<Entry> {
+    let dialect = db.dialect();
+    let now = clock::now();
+    on_pool!(db, pool => {
+        let mut tx = pool.begin_write().await?;
+        lock_type!(tx, dialect, ct.api_id());
+        let mut entry = load_for_write!(tx, ct.api_id(), id, expected_version);
+        validate_entry(ct, &entry.draft, Mode::Update).map_err(StoreError::Invalid)?;
+        let live_slug = slug_of(ct, &entry.draft);
+        if let (Some(sf), Some(slug)) = (ct.slug_field(), &live_slug) {
+            let v = Value::String(slug.clone());
+            if let Some(sql) = taken_sql(dialect, ct, &entry.locale, id, "published_slug", None, &v)
+                && exists!(tx, sql)
+            {
+                return Err(StoreError::Unique(vec![taken_error(&sf.name, &v)]));
+            }
+        }
+        entry.published = Some(entry.draft.clone());
+        entry.status = Status::Published;
+        entry.published_at = Some(entry.published_at.unwrap_or(now));
+        entry.live_updated_at = Some(now);
+        entry.version += 1;
+        entry.updated_at = now;
+        entry.updated_by = author.0.clone();
+        sqlx::query(UPDATE_LIVE)
+            .bind(Json(&entry.draft))
+            .bind(&live_slug)
+            .bind(entry.status.as_str())
+            .bind(entry.published_at)
+            .bind(entry.live_updated_at)
+            .bind(now)
+            .bind(&author.0)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        record!(tx, entry, "publish", author, now);
+        tx.commit().await?;
+        Ok(entry)
+    })
+}
+
+/// Takes an entry off the public API; the working copy stays.
+pub async fn unpublish(
+    db: &Db,
+    ct: &ContentType,
+    id: &str,
+    expected_version: Option<i64>,
+    author: &Author,
+) -> StoreResult<Entry> {
+    let dialect = db.dialect();
+    let now = clock::now();
+    on_pool!(db, pool => {
+        let mut tx = pool.begin_write().await?;
+        lock_type!(tx, dialect, ct.api_id());
+        let mut entry = load_for_write!(tx, ct.api_id(), id, expected_version);
+        if entry.published.is_none() {
+            // Already off the public API: nothing to write.
+            return Ok(entry);
+        }
+        entry.published = None;
+        entry.status = Status::Draft;
+        entry.published_at = None;
+        entry.live_updated_at = None;
+        entry.version += 1;
+        entry.updated_at = now;
+        entry.updated_by = author.0.clone();
+        sqlx::query(UPDATE_LIVE)
+            .bind(None::<Json<Value>>)
+            .bind(None::<String>)
+            .bind(entry.status.as_str())
+            .bind(None::<Micros>)
+            .bind(None::<Micros>)
+            .bind(now)
+            .bind(&author.0)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        record!(tx, entry, "unpublish", author, now);
+        tx.commit().await?;
+        Ok(entry)
+    })
+}
+
+/// Deletes an entry and its revisions; the change feed keeps the deletion.
+pub async fn delete(
+    db: &Db,
+    content_type: &str,
+    id: &str,
+    expected_version: Option<i64>,
+) -> StoreResult<()> {
+    let dialect = db.dialect();
+    let now = clock::now();
+    on_pool!(db, pool => {
+        let mut tx = pool.begin_write().await?;
+        lock_type!(tx, dialect, content_type);
+        let entry = load_for_write!(tx, content_type, id, expected_version);
+        sqlx::query("DELETE FROM entries WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(INSERT_CHANGE)
+            .bind("entry")
+            .bind(&entry.id)
+            .bind(content_type)
+            .bind("delete")
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    })
+}
+
+/// One saved state of an entry.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Revision {
+    pub id: i64,
+    pub version: i64,
+    pub action: String,
+    pub data: Json<Value>,
+    pub author_id: Option<String>,
+    pub created_at: i64,
+}
+
+/// An entry's revisions, newest first.
+pub async fn revisions(db: &Db, content_type: &str, id: &str) -> StoreResult<Vec<Revision>> {
+    get(db, content_type, id).await?;
+    Ok(on_pool!(db, pool => {
+        sqlx::query_as(
+            "SELECT id, version, action, data, author_id, created_at FROM revisions \
+             WHERE entry_id = $1 ORDER BY id DESC LIMIT 200",
+        )
+        .bind(id)
+        .fetch_all(pool)
+        .await?
+    }))
+}

@@ -1,0 +1,239 @@
+//! SQL text built at run time: the list query language and the handful of
+//! expressions whose spelling differs between SQLite and PostgreSQL.
+
+use crate::model::field::FieldType;
+use crate::model::query::{CmpOp, Column, Cond, Filter, ListQuery, Scalar, Sort, Surface};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+/// A bound parameter.
+#[derive(Debug, Clone)]
+pub enum Arg {
+    Text(String),
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+}
+
+impl From<Scalar> for Arg {
+    fn from(s: Scalar) -> Arg {
+        match s {
+            Scalar::Text(t) => Arg::Text(t),
+            Scalar::Int(i) => Arg::Int(i),
+            Scalar::Float(f) => Arg::Float(f),
+            Scalar::Bool(b) => Arg::Bool(b),
+        }
+    }
+}
+
+/// Binds a list of [`Arg`]s to a sqlx query of either database.
+macro_rules! bind_args {
+    ($query:expr, $args:expr) => {{
+        let mut q = $query;
+        for arg in $args {
+            q = match arg {
+                $crate::store::sql::Arg::Text(v) => q.bind(v),
+                $crate::store::sql::Arg::Int(v) => q.bind(v),
+                $crate::store::sql::Arg::Float(v) => q.bind(v),
+                $crate::store::sql::Arg::Bool(v) => q.bind(v),
+            };
+        }
+        q
+    }};
+}
+pub(crate) use bind_args;
+
+/// SQL text with numbered placeholders and their values, in order.
+#[derive(Debug, Default, Clone)]
+pub struct Sql {
+    pub text: String,
+    pub args: Vec<Arg>,
+}
+
+impl Sql {
+    pub fn push(&mut self, s: &str) -> &mut Self {
+        self.text.push_str(s);
+        self
+    }
+
+    /// Appends a placeholder for `arg`. Placeholders are numbered in the
+    /// order they appear, which is how SQLite numbers `$N` parameters too.
+    pub fn arg(&mut self, arg: Arg) -> &mut Self {
+        self.args.push(arg);
+        let n = self.args.len();
+        self.text.push('$');
+        self.text.push_str(&n.to_string());
+        self
+    }
+}
+
+/// The JSON column a surface reads: live copies for the public API, working
+/// copies for the admin API.
+fn document(surface: Surface) -> &'static str {
+    match surface {
+        Surface::Public => "published",
+        Surface::Admin => "draft",
+    }
+}
+
+impl Dialect {
+    /// The SQL expression for a column, typed so comparisons and ordering
+    /// agree between the two databases.
+    pub fn column(self, column: &Column, surface: Surface, for_order: bool) -> String {
+        match column {
+            Column::Id => "id".into(),
+            Column::Locale => "locale".into(),
+            Column::Status => "status".into(),
+            Column::CreatedAt => "created_at".into(),
+            Column::UpdatedAt => match surface {
+                Surface::Public => "live_updated_at".into(),
+                Surface::Admin => "updated_at".into(),
+            },
+            Column::PublishedAt => "published_at".into(),
+            Column::Field { name, ty } => self.json_field(document(surface), name, *ty, for_order),
+        }
+    }
+
+    /// `doc ->> 'name'`, cast where Postgres would otherwise compare text.
+    /// `name` is a checked snake_case field name, safe inside a literal.
+    pub fn json_field(self, doc: &str, name: &str, ty: FieldType, for_order: bool) -> String {
+        let raw = format!("({doc} ->> '{name}')");
+        match (self, ty) {
+            (Dialect::Sqlite, _) => raw,
+            (Dialect::Postgres, FieldType::Integer | FieldType::Number) => {
+                format!("({raw}::numeric)")
+            }
+            (Dialect::Postgres, FieldType::Boolean) => format!("({raw}::boolean)"),
+            // Byte order, as SQLite sorts, whatever the database's locale.
+            (Dialect::Postgres, _) if for_order => format!("({raw} COLLATE \"C\")"),
+            (Dialect::Postgres, _) => raw,
+        }
+    }
+
+    /// A JSON null of the column type, for selecting a copy we do not need.
+    pub fn null_json(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "NULL",
+            Dialect::Postgres => "NULL::jsonb",
+        }
+    }
+
+    /// `doc` without the key `name`.
+    pub fn json_remove(self, doc: &str, name: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("json_remove({doc}, '$.{name}')"),
+            Dialect::Postgres => format!("({doc} - '{name}')"),
+        }
+    }
+
+    /// Serializes writers of one content type on Postgres, so the uniqueness
+    /// checks inside a write transaction cannot race. SQLite's `BEGIN
+    /// IMMEDIATE` already serializes every writer.
+    pub fn type_lock(self) -> Option<&'static str> {
+        match self {
+            Dialect::Sqlite => None,
+            Dialect::Postgres => Some("SELECT pg_advisory_xact_lock(hashtext($1))"),
+        }
+    }
+
+    fn contains(self, sql: &mut Sql, expr: &str, needle: String) {
+        let f = match self {
+            Dialect::Sqlite => "instr",
+            Dialect::Postgres => "strpos",
+        };
+        sql.push(&format!("{f}({expr}, ")).arg(Arg::Text(needle)).push(") > 0");
+    }
+
+    fn starts_with(self, sql: &mut Sql, expr: &str, prefix: String) {
+        match self {
+            Dialect::Sqlite => {
+                sql.push(&format!("substr({expr}, 1, length("))
+                    .arg(Arg::Text(prefix.clone()))
+                    .push(")) = ")
+                    .arg(Arg::Text(prefix));
+            }
+            Dialect::Postgres => {
+                sql.push(&format!("starts_with({expr}, "))
+                    .arg(Arg::Text(prefix))
+                    .push(")");
+            }
+        }
+    }
+
+    /// Appends ` AND <condition>` for each filter.
+    pub fn filters(self, sql: &mut Sql, filters: &[Filter], surface: Surface) {
+        for f in filters {
+            let expr = self.column(&f.column, surface, false);
+            sql.push(" AND ");
+            match &f.cond {
+                Cond::Cmp(CmpOp::Ne, v) => {
+                    // "not equal" keeps entries where the field is unset.
+                    sql.push(&format!("({expr} IS NULL OR {expr} <> "))
+                        .arg(v.clone().into())
+                        .push(")");
+                }
+                Cond::Cmp(op, v) => {
+                    let op = match op {
+                        CmpOp::Eq => "=",
+                        CmpOp::Lt => "<",
+                        CmpOp::Lte => "<=",
+                        CmpOp::Gt => ">",
+                        CmpOp::Gte => ">=",
+                        CmpOp::Ne => "<>",
+                    };
+                    sql.push(&format!("{expr} {op} ")).arg(v.clone().into());
+                }
+                Cond::In(values) => {
+                    sql.push(&format!("{expr} IN ("));
+                    for (i, v) in values.iter().enumerate() {
+                        if i > 0 {
+                            sql.push(", ");
+                        }
+                        sql.arg(v.clone().into());
+                    }
+                    sql.push(")");
+                }
+                Cond::Contains(s) => self.contains(sql, &expr, s.clone()),
+                Cond::StartsWith(s) => self.starts_with(sql, &expr, s.clone()),
+                Cond::IsNull(true) => {
+                    sql.push(&format!("{expr} IS NULL"));
+                }
+                Cond::IsNull(false) => {
+                    sql.push(&format!("{expr} IS NOT NULL"));
+                }
+            }
+        }
+    }
+
+    /// ` ORDER BY …`, ending with `id` so pages never overlap.
+    pub fn order_by(self, sql: &mut Sql, sort: &[Sort], surface: Surface) {
+        sql.push(" ORDER BY ");
+        let mut last_desc = false;
+        for s in sort {
+            let expr = self.column(&s.column, surface, true);
+            let dir = if s.desc { "DESC" } else { "ASC" };
+            // Non-null system columns keep the plain form an index can serve.
+            let nullable = matches!(s.column, Column::Field { .. } | Column::PublishedAt)
+                && !(s.column == Column::PublishedAt && surface == Surface::Public);
+            if nullable {
+                sql.push(&format!("{expr} {dir} NULLS LAST, "));
+            } else {
+                sql.push(&format!("{expr} {dir}, "));
+            }
+            last_desc = s.desc;
+        }
+        sql.push(if last_desc { "id DESC" } else { "id ASC" });
+    }
+
+    /// ` LIMIT … OFFSET …`
+    pub fn page(self, sql: &mut Sql, q: &ListQuery) {
+        sql.push(" LIMIT ")
+            .arg(Arg::Int(q.limit))
+            .push(" OFFSET ")
+            .arg(Arg::Int(q.offset));
+    }
+}
