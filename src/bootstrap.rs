@@ -34,7 +34,11 @@ pub fn read_content_types(dir: &Path) -> anyhow::Result<Vec<ContentType>> {
         let value: serde_json::Value = serde_json::from_str(&text)
             .with_context(|| format!("{} is not JSON", path.display()))?;
         let ct = ContentType::from_json(value).map_err(|errors| {
-            anyhow::anyhow!("{} is not a valid content type:\n{}", path.display(), describe(&errors))
+            anyhow::anyhow!(
+                "{} is not a valid content type:\n{}",
+                path.display(),
+                describe(&errors)
+            )
         })?;
         types.push(ct);
     }

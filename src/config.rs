@@ -133,9 +133,9 @@ impl Config {
             )
         })?;
         let data_dir = s.data_dir.unwrap_or_else(|| PathBuf::from("./data"));
-        let database_url = s.database_url.unwrap_or_else(|| {
-            format!("sqlite://{}", data_dir.join("quire.db").display())
-        });
+        let database_url = s
+            .database_url
+            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("quire.db").display()));
         let database_kind = if database_url.starts_with("sqlite:") {
             DatabaseKind::Sqlite
         } else if database_url.starts_with("postgres://")

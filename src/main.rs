@@ -80,7 +80,8 @@ async fn main() -> anyhow::Result<()> {
     let config = load_config(&cli)?;
     tracing_subscriber::fmt()
         .with_env_filter(
-            EnvFilter::try_new(&config.log).with_context(|| format!("invalid QUIRE_LOG `{}`", config.log))?,
+            EnvFilter::try_new(&config.log)
+                .with_context(|| format!("invalid QUIRE_LOG `{}`", config.log))?,
         )
         .init();
     match cli.command {
@@ -108,10 +109,9 @@ async fn main() -> anyhow::Result<()> {
                 std::fs::create_dir_all(&config.data_dir)?;
                 let db = quire::store::Db::connect(&config).await?;
                 db.migrate().await?;
-                let user =
-                    quire::auth::create_user(&db, &email, &password, name.as_deref(), &role)
-                        .await
-                        .map_err(|e| anyhow::anyhow!("{e}"))?;
+                let user = quire::auth::create_user(&db, &email, &password, name.as_deref(), &role)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
                 println!("created {} ({}) with id {}", user.email, user.role, user.id);
             }
         },

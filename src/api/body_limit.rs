@@ -11,10 +11,7 @@ pub struct BodyLimit(pub usize);
 impl<E: Endpoint> Middleware<E> for BodyLimit {
     type Output = BodyLimitEndpoint<E>;
     fn transform(&self, inner: E) -> Self::Output {
-        BodyLimitEndpoint {
-            inner,
-            max: self.0,
-        }
+        BodyLimitEndpoint { inner, max: self.0 }
     }
 }
 

@@ -87,8 +87,12 @@ impl ApiError {
 
     pub fn validation(errors: Vec<FieldError>) -> Self {
         let detail = summarize(&errors);
-        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", detail)
-            .with_errors(errors)
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            detail,
+        )
+        .with_errors(errors)
     }
 
     pub fn invalid_query(errors: Vec<FieldError>) -> Self {
@@ -175,13 +179,22 @@ impl IntoResponse for ApiError {
 
 /// The statuses an admin route may answer with a problem document.
 const STATUSES: &[(u16, &str)] = &[
-    (400, "The request is malformed: bad JSON, query or parameter."),
+    (
+        400,
+        "The request is malformed: bad JSON, query or parameter.",
+    ),
     (401, "No valid bearer token."),
     (403, "The token's user may not do this."),
     (404, "No such resource."),
-    (409, "A conflict: stale version, a unique value taken, or a change that would lose data."),
+    (
+        409,
+        "A conflict: stale version, a unique value taken, or a change that would lose data.",
+    ),
     (413, "The request body is too large."),
-    (422, "The document breaks its content type's rules; `errors` lists each field."),
+    (
+        422,
+        "The document breaks its content type's rules; `errors` lists each field.",
+    ),
     (500, "An unexpected server error."),
 ];
 

@@ -79,7 +79,12 @@ impl TypeRegistry {
         let fresh: HashMap<_, _> = store::content_types::list(db)
             .await?
             .into_iter()
-            .map(|t| (t.content_type.api_id().to_string(), Arc::new(t.content_type)))
+            .map(|t| {
+                (
+                    t.content_type.api_id().to_string(),
+                    Arc::new(t.content_type),
+                )
+            })
             .collect();
         *self.types.write().unwrap_or_else(|p| p.into_inner()) = fresh;
         Ok(())

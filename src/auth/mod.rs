@@ -33,7 +33,9 @@ pub fn normalize_email(email: &str) -> String {
 fn check_new_user(email: &str, password: &str) -> Result<(), AuthError> {
     let at = email.find('@');
     if email.len() > 254 || at.is_none_or(|i| i == 0 || i == email.len() - 1) {
-        return Err(AuthError::Invalid(format!("`{email}` is not an email address")));
+        return Err(AuthError::Invalid(format!(
+            "`{email}` is not an email address"
+        )));
     }
     password::check_strength(password).map_err(AuthError::Invalid)
 }

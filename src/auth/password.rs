@@ -1,8 +1,8 @@
 //! Password hashing with argon2id, off the async runtime's threads.
 
+use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use argon2::Argon2;
 
 use super::AuthError;
 
@@ -60,7 +60,11 @@ mod tests {
         let b = hash("correct horse battery".into()).await.unwrap();
         assert_ne!(a, b);
         assert!(a.starts_with("$argon2id$"));
-        assert!(verify("correct horse battery".into(), a.clone()).await.unwrap());
+        assert!(
+            verify("correct horse battery".into(), a.clone())
+                .await
+                .unwrap()
+        );
         assert!(!verify("wrong horse battery".into(), a).await.unwrap());
     }
 

@@ -168,9 +168,7 @@ impl ContentType {
 
     /// The field that gives entries their URL slug, if any.
     pub fn slug_field(&self) -> Option<&Field> {
-        self.fields
-            .iter()
-            .find(|f| f.field_type == FieldType::Slug)
+        self.fields.iter().find(|f| f.field_type == FieldType::Slug)
     }
 
     /// Fields other than the slug that must hold distinct values.
@@ -256,7 +254,11 @@ fn check_field_rules(
     if let (Some(lo), Some(hi)) = (&f.min, &f.max)
         && lo.as_f64() > hi.as_f64()
     {
-        errors.push(FieldError::new(at("min"), "range", "min is greater than max"));
+        errors.push(FieldError::new(
+            at("min"),
+            "range",
+            "min is greater than max",
+        ));
     }
     if let (Some(lo), Some(hi)) = (f.min_length, f.max_length)
         && lo > hi
@@ -357,9 +359,11 @@ mod tests {
 
     #[test]
     fn parses_the_issue_example() {
-        let ct = parse(json!({"api_id": "articles", "name": "Article", "kind": "collection",
+        let ct = parse(
+            json!({"api_id": "articles", "name": "Article", "kind": "collection",
             "fields": [{"name": "title", "type": "string", "required": true, "max_length": 200},
-                       {"name": "slug", "type": "slug", "from": "title"}]}))
+                       {"name": "slug", "type": "slug", "from": "title"}]}),
+        )
         .unwrap();
         assert_eq!(ct.slug_field().unwrap().name, "slug");
     }
@@ -400,7 +404,9 @@ mod tests {
 
     #[test]
     fn removing_a_field_is_a_loss() {
-        let a = parse(json!({"api_id": "a", "name": "A", "fields": [{"name": "x", "type": "string"}]})).unwrap();
+        let a =
+            parse(json!({"api_id": "a", "name": "A", "fields": [{"name": "x", "type": "string"}]}))
+                .unwrap();
         let b = parse(json!({"api_id": "a", "name": "A", "fields": []})).unwrap();
         assert_eq!(a.losses(&b)[0].rule, "removed");
         assert!(b.losses(&a).is_empty());

@@ -72,7 +72,8 @@ impl Entry {
     /// `fields` narrows the output; `id` is always present.
     pub fn to_public(&self, ct: &ContentType, fields: Option<&[String]>) -> Option<Value> {
         let live = self.published.as_ref()?;
-        let wanted = |name: &str| name == "id" || fields.is_none_or(|f| f.iter().any(|x| x == name));
+        let wanted =
+            |name: &str| name == "id" || fields.is_none_or(|f| f.iter().any(|x| x == name));
         let mut out = Map::new();
         let system: [(&str, Value); 5] = [
             ("id", Value::String(self.id.clone())),
@@ -80,7 +81,9 @@ impl Entry {
             ("created_at", Value::String(clock::format(self.created_at))),
             (
                 "updated_at",
-                Value::String(clock::format(self.live_updated_at.unwrap_or(self.updated_at))),
+                Value::String(clock::format(
+                    self.live_updated_at.unwrap_or(self.updated_at),
+                )),
             ),
             (
                 "published_at",
@@ -111,6 +114,11 @@ impl Entry {
 pub fn ordered_data(ct: &ContentType, data: &Map<String, Value>) -> Map<String, Value> {
     ct.fields
         .iter()
-        .map(|f| (f.name.clone(), data.get(&f.name).cloned().unwrap_or(Value::Null)))
+        .map(|f| {
+            (
+                f.name.clone(),
+                data.get(&f.name).cloned().unwrap_or(Value::Null),
+            )
+        })
         .collect()
 }

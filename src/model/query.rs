@@ -268,11 +268,7 @@ fn parse_filter(
     surface: Surface,
 ) -> Result<Filter, FieldError> {
     let (name, op) = split_filter_key(key).ok_or_else(|| {
-        FieldError::new(
-            key,
-            "syntax",
-            "filters are written filter[field][op]=value",
-        )
+        FieldError::new(key, "syntax", "filters are written filter[field][op]=value")
     })?;
     let column = Column::resolve(ct, name, surface).ok_or_else(|| unknown_field(key, name, ct))?;
     let bad_op = |why: &str| FieldError::new(key, "operator", format!("`{op}` {why}"));
@@ -280,7 +276,13 @@ fn parse_filter(
         if op != CmpOp::Eq && op != CmpOp::Ne && !column.is_ordered() {
             return Err(bad_op("does not apply to this field"));
         }
-        if matches!(&column, Column::Field { ty: FieldType::Json, .. }) {
+        if matches!(
+            &column,
+            Column::Field {
+                ty: FieldType::Json,
+                ..
+            }
+        ) {
             return Err(bad_op("does not apply to a json field; use null"));
         }
         Ok(Cond::Cmp(op, typed_value(&column, key, value)?))
@@ -293,7 +295,13 @@ fn parse_filter(
         "gt" => cmp(CmpOp::Gt)?,
         "gte" => cmp(CmpOp::Gte)?,
         "in" => {
-            if matches!(&column, Column::Field { ty: FieldType::Json, .. }) {
+            if matches!(
+                &column,
+                Column::Field {
+                    ty: FieldType::Json,
+                    ..
+                }
+            ) {
                 return Err(bad_op("does not apply to a json field; use null"));
             }
             let values: Vec<Scalar> = value
@@ -323,11 +331,7 @@ fn parse_filter(
             "true" => Cond::IsNull(true),
             "false" => Cond::IsNull(false),
             _ => {
-                return Err(FieldError::new(
-                    key,
-                    "type",
-                    "`null` takes true or false",
-                ));
+                return Err(FieldError::new(key, "type", "`null` takes true or false"));
             }
         },
         _ => {
@@ -341,13 +345,7 @@ fn parse_filter(
 
 /// Converts a query string value to the column's type, or says why not.
 fn typed_value(column: &Column, key: &str, raw: &str) -> Result<Scalar, FieldError> {
-    let wrong = |what: &str| {
-        FieldError::new(
-            key,
-            "type",
-            format!("`{raw}` is not {what}"),
-        )
-    };
+    let wrong = |what: &str| FieldError::new(key, "type", format!("`{raw}` is not {what}"));
     if column.is_time() {
         return crate::clock::parse(raw)
             .map(Scalar::Int)
@@ -357,7 +355,10 @@ fn typed_value(column: &Column, key: &str, raw: &str) -> Result<Scalar, FieldErr
         return Ok(Scalar::Text(raw.to_string()));
     };
     match ty {
-        FieldType::Integer => raw.parse().map(Scalar::Int).map_err(|_| wrong("a whole number")),
+        FieldType::Integer => raw
+            .parse()
+            .map(Scalar::Int)
+            .map_err(|_| wrong("a whole number")),
         FieldType::Number => raw
             .parse::<f64>()
             .ok()
@@ -394,7 +395,10 @@ mod tests {
     }
 
     fn parse(q: &[(&str, &str)]) -> Result<ListQuery, Vec<FieldError>> {
-        let pairs: Vec<_> = q.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let pairs: Vec<_> = q
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         ListQuery::parse(&ct(), &pairs, Surface::Public)
     }
 

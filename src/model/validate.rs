@@ -244,9 +244,9 @@ mod tests {
 
     #[test]
     fn create_applies_defaults_and_generates_slug() {
-        let ok = run(json!({"title": "Hello World"}), Mode::Create).unwrap();
+        let ok = run(json!({"title": "Hi World"}), Mode::Create).unwrap();
         assert_eq!(ok.data["n"], 3);
-        assert_eq!(ok.data["slug"], "hello-world");
+        assert_eq!(ok.data["slug"], "hi-world");
         assert!(ok.slug_generated);
     }
 
@@ -257,17 +257,29 @@ mod tests {
             Mode::Create,
         )
         .unwrap_err();
-        let mut got: Vec<_> = errs.iter().map(|e| (e.field.as_str(), e.rule.as_str())).collect();
+        let mut got: Vec<_> = errs
+            .iter()
+            .map(|e| (e.field.as_str(), e.rule.as_str()))
+            .collect();
         got.sort();
         assert_eq!(
             got,
-            vec![("day", "type"), ("n", "min"), ("title", "max_length"), ("x", "unknown_field")]
+            vec![
+                ("day", "type"),
+                ("n", "min"),
+                ("title", "max_length"),
+                ("x", "unknown_field")
+            ]
         );
     }
 
     #[test]
     fn datetimes_are_normalized_to_utc() {
-        let ok = run(json!({"title": "a", "when": "2026-01-01T10:00:00+01:00"}), Mode::Update).unwrap();
+        let ok = run(
+            json!({"title": "a", "when": "2026-01-01T10:00:00+01:00"}),
+            Mode::Update,
+        )
+        .unwrap();
         assert_eq!(ok.data["when"], "2026-01-01T09:00:00.000Z");
     }
 

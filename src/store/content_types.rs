@@ -110,11 +110,7 @@ pub async fn create(db: &Db, ct: &ContentType) -> StoreResult<StoredType> {
 /// unless `allow_data_loss`, in which case those values are removed in the
 /// same transaction. A new `unique` rule is refused when existing working
 /// copies already share a value.
-pub async fn update(
-    db: &Db,
-    next: &ContentType,
-    allow_data_loss: bool,
-) -> StoreResult<StoredType> {
+pub async fn update(db: &Db, next: &ContentType, allow_data_loss: bool) -> StoreResult<StoredType> {
     let dialect = db.dialect();
     let now = clock::now();
     let current = get(db, next.api_id()).await?;
@@ -134,7 +130,12 @@ pub async fn update(
                 .field(&f.name)
                 .is_none_or(|old| !old.unique || old.field_type != f.field_type)
         })
-        .map(|f| (f.name.clone(), dialect.json_field("draft", &f.name, f.field_type, false)))
+        .map(|f| {
+            (
+                f.name.clone(),
+                dialect.json_field("draft", &f.name, f.field_type, false),
+            )
+        })
         .collect();
     on_pool!(db, pool => {
         let mut tx = pool.begin_write().await?;

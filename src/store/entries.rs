@@ -40,15 +40,18 @@ fn object(v: Option<Json<Value>>, id: &str) -> StoreResult<Option<Map<String, Va
     match v.map(|j| j.0) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Object(m)) => Ok(Some(m)),
-        Some(_) => Err(StoreError::Corrupt(format!("entry {id} holds a non-object"))),
+        Some(_) => Err(StoreError::Corrupt(format!(
+            "entry {id} holds a non-object"
+        ))),
     }
 }
 
 impl TryFrom<EntryRow> for Entry {
     type Error = StoreError;
     fn try_from(r: EntryRow) -> StoreResult<Entry> {
-        let status = Status::parse(&r.status)
-            .ok_or_else(|| StoreError::Corrupt(format!("entry {} has status {}", r.id, r.status)))?;
+        let status = Status::parse(&r.status).ok_or_else(|| {
+            StoreError::Corrupt(format!("entry {} has status {}", r.id, r.status))
+        })?;
         Ok(Entry {
             draft: object(r.draft, &r.id)?.unwrap_or_default(),
             published: object(r.published, &r.id)?,
@@ -71,14 +74,17 @@ impl TryFrom<EntryRow> for Entry {
 fn columns(dialect: Dialect, surface: Surface) -> String {
     match surface {
         Surface::Admin => COLUMNS.to_string(),
-        Surface::Public => COLUMNS.replacen("draft", &format!("{} AS draft", dialect.null_json()), 1),
+        Surface::Public => {
+            COLUMNS.replacen("draft", &format!("{} AS draft", dialect.null_json()), 1)
+        }
     }
 }
 
 /// `WHERE` for a list: the type, the locale, the surface's rule and filters.
 fn list_where(dialect: Dialect, ct: &ContentType, q: &ListQuery, surface: Surface) -> Sql {
     let mut sql = Sql::default();
-    sql.push(" WHERE type = ").arg(Arg::Text(ct.api_id().to_string()));
+    sql.push(" WHERE type = ")
+        .arg(Arg::Text(ct.api_id().to_string()));
     if let Some(locale) = &q.locale {
         sql.push(" AND locale = ").arg(Arg::Text(locale.clone()));
     }
@@ -98,7 +104,10 @@ pub async fn list(
 ) -> StoreResult<(Vec<Entry>, i64)> {
     let dialect = db.dialect();
     let mut select = Sql::default();
-    select.push(&format!("SELECT {} FROM entries", columns(dialect, surface)));
+    select.push(&format!(
+        "SELECT {} FROM entries",
+        columns(dialect, surface)
+    ));
     let w = list_where(dialect, ct, q, surface);
     select.text.push_str(&w.text);
     select.args.extend(w.args.iter().cloned());
@@ -109,7 +118,11 @@ pub async fn list(
         },
         desc: true,
     }];
-    let sort = if q.sort.is_empty() { &default_sort[..] } else { &q.sort };
+    let sort = if q.sort.is_empty() {
+        &default_sort[..]
+    } else {
+        &q.sort
+    };
     dialect.order_by(&mut select, sort, surface);
     dialect.page(&mut select, q);
     let count_sql = format!("SELECT COUNT(*) FROM entries{}", w.text);
@@ -123,7 +136,10 @@ pub async fn list(
             .await?;
         (rows, total)
     });
-    let entries = rows.into_iter().map(Entry::try_from).collect::<StoreResult<_>>()?;
+    let entries = rows
+        .into_iter()
+        .map(Entry::try_from)
+        .collect::<StoreResult<_>>()?;
     Ok((entries, total))
 }
 
@@ -144,9 +160,8 @@ pub async fn get_public(
     id_or_slug: &str,
 ) -> StoreResult<Entry> {
     let cols = columns(db.dialect(), Surface::Public);
-    let by_id = format!(
-        "SELECT {cols} FROM entries WHERE id = $1 AND type = $2 AND published IS NOT NULL"
-    );
+    let by_id =
+        format!("SELECT {cols} FROM entries WHERE id = $1 AND type = $2 AND published IS NOT NULL");
     let by_slug = format!(
         "SELECT {cols} FROM entries WHERE type = $1 AND locale = $2 AND published_slug = $3"
     );
@@ -312,7 +327,11 @@ macro_rules! ensure_unique {
         if let Some(sf) = $ct.slug_field()
             && let Some(Value::String(base)) = $valid.data.get(&sf.name).cloned()
         {
-            let tries = if $valid.slug_generated { MAX_SLUG_SUFFIX } else { 1 };
+            let tries = if $valid.slug_generated {
+                MAX_SLUG_SUFFIX
+            } else {
+                1
+            };
             let mut free = None;
             for n in 1..=tries {
                 let candidate = Value::String(slug_candidate(&base, n));
@@ -367,8 +386,9 @@ pub async fn create(
         let mut tx = pool.begin_write().await?;
         lock_type!(tx, dialect, ct.api_id());
         if ct.def.kind == crate::model::content_type::Kind::Singleton {
-            let sql = format!("SELECT 1 FROM entries WHERE type = $1 AND locale = $2 LIMIT 1");
-            let taken = sqlx::query_scalar::<_, i32>(AssertSqlSafe(sql))
+            let taken = sqlx::query_scalar::<_, i32>(
+                "SELECT 1 FROM entries WHERE type = $1 AND locale = $2 LIMIT 1",
+            )
                 .bind(ct.api_id())
                 .bind(locale)
                 .fetch_optional(&mut *tx)

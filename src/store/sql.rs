@@ -145,7 +145,9 @@ impl Dialect {
             Dialect::Sqlite => "instr",
             Dialect::Postgres => "strpos",
         };
-        sql.push(&format!("{f}({expr}, ")).arg(Arg::Text(needle)).push(") > 0");
+        sql.push(&format!("{f}({expr}, "))
+            .arg(Arg::Text(needle))
+            .push(") > 0");
     }
 
     fn starts_with(self, sql: &mut Sql, expr: &str, prefix: String) {

@@ -9,7 +9,9 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};
 use serde_json::{Map, Value};
 
-use super::objects::{EntryCreate, EntryList, EntryOut, EntryPatch, ListMeta, RevisionList, RevisionOut};
+use super::objects::{
+    EntryCreate, EntryList, EntryOut, EntryPatch, ListMeta, RevisionList, RevisionOut,
+};
 use super::{AdminAuth, Tag};
 use crate::api::problem::ApiError;
 use crate::api::state::AppState;
@@ -84,7 +86,10 @@ fn expected_version(
             let tag = h.trim();
             let tag = tag.strip_prefix("W/").unwrap_or(tag).trim_matches('"');
             Some(tag.parse::<i64>().map_err(|_| {
-                ApiError::bad_request("invalid_header", "If-Match takes an entry's ETag, like \"3\"")
+                ApiError::bad_request(
+                    "invalid_header",
+                    "If-Match takes an entry's ETag, like \"3\"",
+                )
             })?)
         }
     };
@@ -199,7 +204,8 @@ impl EntriesApi {
         let body = body.0;
         let patch = as_object(body.data)?;
         let entry =
-            store::entries::update(&state.db, &ct, &id, body.version, patch, &author(&auth)).await?;
+            store::entries::update(&state.db, &ct, &id, body.version, patch, &author(&auth))
+                .await?;
         state.content_changed();
         Ok(ok(&ct, &entry))
     }

@@ -37,12 +37,20 @@ async fn check_token(req: &Request, bearer: Bearer) -> poem::Result<Principal> {
     }
 }
 
-pub type AdminApi = (auth::AuthApi, content_types::ContentTypesApi, entries::EntriesApi);
+pub type AdminApi = (
+    auth::AuthApi,
+    content_types::ContentTypesApi,
+    entries::EntriesApi,
+);
 
 /// The admin API service, mounted at `/admin/api`.
 pub fn service() -> OpenApiService<AdminApi, ()> {
     OpenApiService::new(
-        (auth::AuthApi, content_types::ContentTypesApi, entries::EntriesApi),
+        (
+            auth::AuthApi,
+            content_types::ContentTypesApi,
+            entries::EntriesApi,
+        ),
         "Quire admin API",
         env!("CARGO_PKG_VERSION"),
     )

@@ -46,7 +46,9 @@ where
     match compute().await {
         Ok(value) => {
             let fresh: Cached = render(&value);
-            state.cache.insert(generation, key.to_string(), fresh.clone());
+            state
+                .cache
+                .insert(generation, key.to_string(), fresh.clone());
             cached_response(req, &fresh)
         }
         Err(e) => poem::IntoResponse::into_response(e),
@@ -59,10 +61,15 @@ where
 pub async fn list(req: &Request, Path(api_id): Path<String>, state: Data<&AppState>) -> Response {
     let state = *state;
     cached(req, state, async || {
-        let ct = state.types.get(&api_id).ok_or_else(|| unknown_type(&api_id))?;
+        let ct = state
+            .types
+            .get(&api_id)
+            .ok_or_else(|| unknown_type(&api_id))?;
         let pairs = query_pairs(req);
-        let mut q = ListQuery::parse(&ct, &pairs, Surface::Public).map_err(ApiError::invalid_query)?;
-        q.locale.get_or_insert_with(|| state.config.default_locale.clone());
+        let mut q =
+            ListQuery::parse(&ct, &pairs, Surface::Public).map_err(ApiError::invalid_query)?;
+        q.locale
+            .get_or_insert_with(|| state.config.default_locale.clone());
         let fields = q.fields.clone();
         if ct.def.kind == crate::model::content_type::Kind::Singleton {
             q.limit = 1;
@@ -95,7 +102,10 @@ pub async fn get(
 ) -> Response {
     let state = *state;
     cached(req, state, async || {
-        let ct = state.types.get(&api_id).ok_or_else(|| unknown_type(&api_id))?;
+        let ct = state
+            .types
+            .get(&api_id)
+            .ok_or_else(|| unknown_type(&api_id))?;
         let mut fields = None;
         let mut locale = None;
         let mut errors = Vec::new();

@@ -30,9 +30,9 @@ fn not_modified(req: &Request, etag: &str) -> bool {
     let Ok(text) = header.to_str() else {
         return false;
     };
-    text.split(',').map(str::trim).any(|tag| {
-        tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == etag
-    })
+    text.split(',')
+        .map(str::trim)
+        .any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == etag)
 }
 
 pub fn cached_response(req: &Request, cached: &Cached) -> Response {
@@ -44,7 +44,10 @@ pub fn cached_response(req: &Request, cached: &Cached) -> Response {
             .finish();
     }
     Response::builder()
-        .header(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))
+        .header(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )
         .header(header::ETAG, etag)
         .body(cached.body.clone())
 }

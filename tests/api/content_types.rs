@@ -1,0 +1,147 @@
+//! Defining, changing and deleting content types, through the API and as code.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{db_tests, field_rules, problem};
+
+fn events() -> Value {
+    json!({"api_id": "events", "name": "Event", "fields": [
+        {"name": "title", "type": "string", "required": true},
+        {"name": "venue", "type": "string"},
+        {"name": "starts_at", "type": "datetime"}
+    ]})
+}
+
+db_tests! {
+    async fn example_model_is_applied_at_start(app) {
+        let res = app.admin(Method::GET, "/admin/api/content-types").send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let body: Value = res.json().await.unwrap();
+        let ids: Vec<_> = body["data"].as_array().unwrap().iter().map(|t| t["api_id"].as_str().unwrap().to_string()).collect();
+        assert_eq!(ids, ["articles", "authors", "pages"]);
+    }
+
+    async fn created_type_can_be_read_back(app) {
+        let res = app.create_type(events()).await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let res = app.admin(Method::GET, "/admin/api/content-types/events").send().await.unwrap();
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["kind"], "collection");
+        assert_eq!(body["schema_version"], 1);
+        assert_eq!(body["definition"]["fields"][2]["type"], "datetime");
+    }
+
+    async fn duplicate_api_id_is_a_conflict(app) {
+        let res = app.create_type(json!({"api_id": "articles", "name": "Again", "fields": []})).await;
+        let p = problem(res, StatusCode::CONFLICT).await;
+        assert_eq!(p["code"], "conflict");
+    }
+
+    async fn bad_names_are_refused_with_the_reason(app) {
+        let cases = [
+            (json!({"api_id": "Blog-Posts", "name": "B", "fields": []}), ("api_id", "snake_case")),
+            (json!({"api_id": "search", "name": "S", "fields": []}), ("api_id", "reserved")),
+            (json!({"api_id": "posts", "name": "P", "fields": [{"name": "id", "type": "string"}]}), ("fields[0].name", "reserved")),
+            (json!({"api_id": "posts", "name": "P", "fields": [{"name": "created_at", "type": "date"}]}), ("fields[0].name", "reserved")),
+            (json!({"api_id": "posts", "name": "P", "fields": [{"name": "Title", "type": "string"}]}), ("fields[0].name", "snake_case")),
+            (json!({"api_id": "posts", "name": "P", "fields": [{"name": "t", "type": "colour"}]}), ("fields[0].type", "schema")),
+            (json!({"api_id": "posts", "name": "P", "fields": [{"name": "t", "type": "enum"}]}), ("fields[0].values", "required")),
+            (json!({"api_id": "posts", "name": "P", "fields": [{"name": "t", "type": "string", "pattern": "("}]}), ("fields[0].pattern", "regex")),
+            (json!({"api_id": "posts", "name": "P", "fields": [{"name": "s", "type": "slug", "from": "nope"}]}), ("fields[0].from", "unknown_field")),
+        ];
+        for (def, (field, rule)) in cases {
+            let res = app.create_type(def.clone()).await;
+            let p = problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
+            assert_eq!(p["code"], "validation_failed");
+            assert!(field_rules(&p).contains(&(field.to_string(), rule.to_string())), "{def} → {p}");
+        }
+        let res = app.admin(Method::GET, "/admin/api/content-types/posts").send().await.unwrap();
+        problem(res, StatusCode::NOT_FOUND).await;
+    }
+
+    async fn adding_a_field_is_free(app) {
+        app.create_entry("articles", json!({"title": "kept"})).await;
+        let mut def = serde_json::from_str::<Value>(&std::fs::read_to_string(crate::helpers::repo_path("content-types/articles.json")).unwrap()).unwrap();
+        def["fields"].as_array_mut().unwrap().push(json!({"name": "subtitle", "type": "string"}));
+        let res = app.admin(Method::PUT, "/admin/api/content-types/articles").json(&def).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["schema_version"], 2);
+        let e = app.create_entry("articles", json!({"title": "new", "subtitle": "sub"})).await;
+        assert_eq!(e["data"]["subtitle"], "sub");
+    }
+
+    async fn removing_a_field_with_data_is_refused_unless_asked(app) {
+        app.create_type(events()).await;
+        let e = app.create_entry("events", json!({"title": "Launch", "venue": "Hall A"})).await;
+        let id = e["id"].as_str().unwrap();
+        let mut def = events();
+        def["fields"].as_array_mut().unwrap().remove(1);
+        let res = app.admin(Method::PUT, "/admin/api/content-types/events").json(&def).send().await.unwrap();
+        let p = problem(res, StatusCode::CONFLICT).await;
+        assert_eq!(p["code"], "data_loss");
+        assert_eq!(field_rules(&p), vec![("venue".to_string(), "removed".to_string())]);
+        // Nothing changed.
+        let got: Value = app.admin(Method::GET, &format!("/admin/api/entries/events/{id}")).send().await.unwrap().json().await.unwrap();
+        assert_eq!(got["data"]["venue"], "Hall A");
+        let t: Value = app.admin(Method::GET, "/admin/api/content-types/events").send().await.unwrap().json().await.unwrap();
+        assert_eq!(t["schema_version"], 1);
+
+        let res = app.admin(Method::PUT, "/admin/api/content-types/events?allow_data_loss=true").json(&def).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let got: Value = app.admin(Method::GET, &format!("/admin/api/entries/events/{id}")).send().await.unwrap().json().await.unwrap();
+        assert!(got["data"].get("venue").is_none(), "{got}");
+        // The entry still saves under the new definition.
+        let res = app.patch("events", id, json!({"title": "Launch day"}), got["version"].as_i64().unwrap()).await;
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+
+    async fn retyping_a_field_with_data_is_refused(app) {
+        app.create_type(events()).await;
+        app.create_entry("events", json!({"title": "Launch", "venue": "Hall A"})).await;
+        let mut def = events();
+        def["fields"][1]["type"] = json!("integer");
+        let res = app.admin(Method::PUT, "/admin/api/content-types/events").json(&def).send().await.unwrap();
+        let p = problem(res, StatusCode::CONFLICT).await;
+        assert_eq!(field_rules(&p), vec![("venue".to_string(), "type_changed".to_string())]);
+    }
+
+    async fn making_a_field_unique_over_duplicates_is_refused(app) {
+        app.create_type(events()).await;
+        app.create_entry("events", json!({"title": "A", "venue": "Hall A"})).await;
+        app.create_entry("events", json!({"title": "B", "venue": "Hall A"})).await;
+        let mut def = events();
+        def["fields"][1]["unique"] = json!(true);
+        let res = app.admin(Method::PUT, "/admin/api/content-types/events").json(&def).send().await.unwrap();
+        let p = problem(res, StatusCode::CONFLICT).await;
+        assert_eq!(p["code"], "unique_violation");
+    }
+
+    async fn renaming_through_put_is_refused(app) {
+        let res = app.admin(Method::PUT, "/admin/api/content-types/articles")
+            .json(&json!({"api_id": "posts", "name": "P", "fields": []})).send().await.unwrap();
+        let p = problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(field_rules(&p), vec![("api_id".to_string(), "immutable".to_string())]);
+    }
+
+    async fn deleting_a_type_with_entries_needs_to_be_explicit(app) {
+        app.create_type(events()).await;
+        app.create_entry("events", json!({"title": "A"})).await;
+        let res = app.admin(Method::DELETE, "/admin/api/content-types/events").send().await.unwrap();
+        let p = problem(res, StatusCode::CONFLICT).await;
+        assert!(p["detail"].as_str().unwrap().contains("delete_entries=true"));
+        let res = app.admin(Method::DELETE, "/admin/api/content-types/events?delete_entries=true").send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::NO_CONTENT);
+        let res = app.admin(Method::GET, "/admin/api/entries/events").send().await.unwrap();
+        problem(res, StatusCode::NOT_FOUND).await;
+        let res = app.public("/api/events").await;
+        problem(res, StatusCode::NOT_FOUND).await;
+    }
+
+    async fn deleting_an_empty_type_just_works(app) {
+        app.create_type(events()).await;
+        let res = app.admin(Method::DELETE, "/admin/api/content-types/events").send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    }
+}

@@ -1,0 +1,11 @@
+//! Integration tests: the real server over HTTP, on SQLite and PostgreSQL.
+
+mod helpers;
+
+mod auth;
+mod content_types;
+mod entries;
+mod openapi;
+mod public;
+mod server;
+mod validation;
