@@ -5,7 +5,6 @@ use std::time::Duration;
 
 use poem::endpoint::BoxEndpoint;
 use poem::listener::{Acceptor, Listener, TcpListener};
-use poem::middleware::Tracing;
 use poem::{EndpointExt, Route, Server, get};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -36,7 +35,6 @@ pub fn routes(state: AppState) -> BoxEndpoint<'static> {
         .nest("/admin/api", admin_api.with(BodyLimit(max_body)))
         .catch_all_error(|err| async move { problem::from_poem_error(err) })
         .data(state)
-        .with(Tracing)
         .boxed()
 }
 
