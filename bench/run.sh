@@ -53,14 +53,16 @@ say "page of 20: $(wc -c < "$work/page.json") bytes; database $(du -sh "$work/da
 
 load "entry by id, rotating over all ids (cache on)" "http://127.0.0.1:$PORT" -s bench/rotate_ids.lua
 load "page of 20 sorted by -published_at (cache on)" "$page"
+mkdir -p "$work/nginx/www"
+python3 bench/mirror.py 127.0.0.1 "$PORT" "$work/ids" "$work/nginx/www"
 stop
 
-QUIRE_PUBLIC_CACHE_ENTRIES=0 start
+QUIRE_PUBLIC_CACHE_MB=0 start
 load "entry by id, rotating (cache off: SQLite on every request)" "http://127.0.0.1:$PORT" -s bench/rotate_ids.lua
 load "page of 20 sorted by -published_at (cache off)" "$page"
 stop
 
-mkdir -p "$work/nginx/www"
+chmod 755 "$work"  # nginx's workers run unprivileged
 cp "$work/page.json" "$work/nginx/www/page.json"
 cat > "$work/nginx/nginx.conf" <<CONF
 worker_processes auto;
@@ -70,12 +72,14 @@ events { worker_connections 1024; }
 http {
   access_log off;
   client_body_temp_path $work/nginx;
+  default_type application/json;
   server { listen 127.0.0.1:$NGINX_PORT; root $work/nginx/www; }
 }
 CONF
 nginx -c "$work/nginx/nginx.conf" -g 'daemon off;' & pids+=($!)
 sleep 0.5
-load "nginx serving the same page bytes" "http://127.0.0.1:$NGINX_PORT/page.json"
+load "nginx: the same entry files, rotating" "http://127.0.0.1:$NGINX_PORT" -s bench/rotate_ids.lua
+load "nginx: the same page bytes" "http://127.0.0.1:$NGINX_PORT/page.json"
 stop
 
 python3 bench/coldstart.py 9 "$BIN" | tee -a "$results"

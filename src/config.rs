@@ -32,9 +32,9 @@ pub struct Settings {
     /// How long an admin session lasts, in seconds.
     #[arg(long, env = "QUIRE_SESSION_TTL_SECS")]
     pub session_ttl_secs: Option<u64>,
-    /// How many public API responses to keep in memory (0 disables the cache).
-    #[arg(long, env = "QUIRE_PUBLIC_CACHE_ENTRIES")]
-    pub public_cache_entries: Option<usize>,
+    /// Memory for rendered public API responses, in MiB (0 disables the cache).
+    #[arg(long, env = "QUIRE_PUBLIC_CACHE_MB")]
+    pub public_cache_mb: Option<u64>,
     /// Locale given to entries created without one.
     #[arg(long, env = "QUIRE_DEFAULT_LOCALE")]
     pub default_locale: Option<String>,
@@ -57,7 +57,7 @@ impl Settings {
             admin_email: self.admin_email.or(other.admin_email),
             admin_password: self.admin_password.or(other.admin_password),
             session_ttl_secs: self.session_ttl_secs.or(other.session_ttl_secs),
-            public_cache_entries: self.public_cache_entries.or(other.public_cache_entries),
+            public_cache_mb: self.public_cache_mb.or(other.public_cache_mb),
             default_locale: self.default_locale.or(other.default_locale),
             max_body_bytes: self.max_body_bytes.or(other.max_body_bytes),
             log: self.log.or(other.log),
@@ -98,7 +98,8 @@ pub struct Config {
     pub content_types: Option<PathBuf>,
     pub admin: Option<(String, String)>,
     pub session_ttl_secs: u64,
-    pub public_cache_entries: usize,
+    /// Bytes of rendered public responses kept in memory; 0 disables the cache.
+    pub public_cache_bytes: u64,
     pub default_locale: String,
     pub max_body_bytes: usize,
     pub log: String,
@@ -191,7 +192,7 @@ impl Config {
             content_types,
             admin,
             session_ttl_secs,
-            public_cache_entries: s.public_cache_entries.unwrap_or(10_000),
+            public_cache_bytes: s.public_cache_mb.unwrap_or(256).saturating_mul(1024 * 1024),
             default_locale,
             max_body_bytes,
             log: s.log.unwrap_or_else(|| "info".into()),

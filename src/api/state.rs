@@ -23,7 +23,7 @@ impl AppState {
     pub async fn new(db: Db, config: Config) -> StoreResult<AppState> {
         let types = Arc::new(TypeRegistry::default());
         types.reload(&db).await?;
-        let cache = Arc::new(PublicCache::new(config.public_cache_entries));
+        let cache = Arc::new(PublicCache::new(config.public_cache_bytes));
         cache
             .seen_seq
             .store(store::changes::last_seq(&db).await?, Ordering::Relaxed);
@@ -105,15 +105,33 @@ pub struct Cached {
 pub struct PublicCache {
     generation: AtomicU64,
     seen_seq: AtomicI64,
-    entries: Option<quick_cache::sync::Cache<(u64, String), Cached>>,
+    entries: Option<quick_cache::sync::Cache<(u64, String), Cached, ByteWeight>>,
+}
+
+/// Weighs a cached response by its size, so the cache holds a byte budget
+/// whatever the mix of single entries and long pages.
+#[derive(Clone)]
+pub struct ByteWeight;
+
+impl quick_cache::Weighter<(u64, String), Cached> for ByteWeight {
+    fn weight(&self, key: &(u64, String), value: &Cached) -> u64 {
+        (key.1.len() + value.body.len() + value.etag.len() + 64) as u64
+    }
 }
 
 impl PublicCache {
-    pub fn new(capacity: usize) -> PublicCache {
+    /// A cache of at most `bytes` of responses; 0 disables it.
+    pub fn new(bytes: u64) -> PublicCache {
+        // The item estimate only sizes the hash table up front (~2 KiB a response).
+        let estimated_items = usize::try_from(bytes / 2048)
+            .unwrap_or(usize::MAX)
+            .clamp(16, 1 << 20);
         PublicCache {
             generation: AtomicU64::new(0),
             seen_seq: AtomicI64::new(0),
-            entries: (capacity > 0).then(|| quick_cache::sync::Cache::new(capacity)),
+            entries: (bytes > 0).then(|| {
+                quick_cache::sync::Cache::with_weighter(estimated_items, bytes, ByteWeight)
+            }),
         }
     }
 
