@@ -79,6 +79,7 @@ async fn main() -> anyhow::Result<()> {
     }
     let config = load_config(&cli)?;
     tracing_subscriber::fmt()
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .with_env_filter(
             EnvFilter::try_new(&config.log)
                 .with_context(|| format!("invalid QUIRE_LOG `{}`", config.log))?,

@@ -191,6 +191,9 @@ db_tests! {
         let drafts: Value = app.admin(Method::GET, "/admin/api/entries/articles?filter[status][eq]=draft").send().await.unwrap().json().await.unwrap();
         assert_eq!(drafts["meta"]["total"], 1);
         assert_eq!(drafts["data"][0]["data"]["title"], "Draft one");
+        let narrow: Value = app.admin(Method::GET, "/admin/api/entries/articles?fields=title&sort=title").send().await.unwrap().json().await.unwrap();
+        assert_eq!(narrow["data"][0]["data"], json!({"title": "Draft one"}));
+        assert_eq!(narrow["data"][1]["published"], json!({"title": "Live one"}));
         let res = app.admin(Method::GET, "/admin/api/entries/articles?filter[nope][eq]=1").send().await.unwrap();
         problem(res, StatusCode::BAD_REQUEST).await;
     }

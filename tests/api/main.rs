@@ -3,6 +3,7 @@
 mod helpers;
 
 mod auth;
+mod cli;
 mod content_types;
 mod entries;
 mod openapi;

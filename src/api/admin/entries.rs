@@ -134,7 +134,16 @@ impl EntriesApi {
         let q = ListQuery::parse(&ct, &pairs, Surface::Admin).map_err(ApiError::invalid_query)?;
         let (entries, total) = store::entries::list(&state.db, &ct, &q, Surface::Admin).await?;
         Ok(Json(EntryList {
-            data: entries.iter().map(|e| EntryOut::new(&ct, e)).collect(),
+            data: entries
+                .iter()
+                .map(|e| {
+                    let out = EntryOut::new(&ct, e);
+                    match &q.fields {
+                        Some(fields) => out.narrow(fields),
+                        None => out,
+                    }
+                })
+                .collect(),
             meta: ListMeta {
                 total,
                 limit: q.limit,

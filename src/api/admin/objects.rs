@@ -136,6 +136,22 @@ impl EntryOut {
     }
 }
 
+impl EntryOut {
+    /// Keeps only the named content fields (`fields=a,b` on a list).
+    pub fn narrow(mut self, fields: &[String]) -> EntryOut {
+        let keep = |v: &mut Value| {
+            if let Value::Object(map) = v {
+                map.retain(|k, _| fields.iter().any(|f| f == k));
+            }
+        };
+        keep(&mut self.data);
+        if let Some(p) = self.published.as_mut() {
+            keep(p);
+        }
+        self
+    }
+}
+
 #[derive(Debug, Object)]
 pub struct ListMeta {
     pub total: i64,
