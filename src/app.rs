@@ -4,7 +4,9 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use poem::endpoint::BoxEndpoint;
+use poem::http::{Method, header};
 use poem::listener::{Acceptor, Listener, TcpListener};
+use poem::middleware::{Cors, SetHeader};
 use poem::{EndpointExt, Route, Server, get};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -13,11 +15,43 @@ use crate::api::body_limit::BodyLimit;
 use crate::api::state::AppState;
 use crate::api::{admin, health, problem, public};
 use crate::bootstrap;
-use crate::config::Config;
+use crate::config::{Config, CorsOrigins};
 use crate::store::Db;
 
 /// How often a node looks at the change feed for writes made elsewhere.
 const FOLLOW_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Browsers may call the public API from the configured origins; it takes
+/// no cookies, so this exposes nothing a server-side fetch could not read.
+fn cors(origins: &CorsOrigins) -> Cors {
+    let cors = Cors::new()
+        .allow_methods([Method::GET, Method::HEAD, Method::OPTIONS])
+        .allow_headers(["authorization", "if-none-match"])
+        .expose_headers(["etag"])
+        .max_age(86400);
+    match origins {
+        CorsOrigins::Any => cors,
+        CorsOrigins::List(list) => cors.allow_origins(list.iter().map(String::as_str)),
+    }
+}
+
+/// Admin responses are never cached by browsers or proxies, framed, or
+/// sniffed into another type.
+fn admin_headers() -> SetHeader {
+    SetHeader::new()
+        .overriding(header::CACHE_CONTROL, "no-store")
+        .overriding(header::X_FRAME_OPTIONS, "DENY")
+        .overriding(
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; frame-ancestors 'none'",
+        )
+}
+
+/// Every error that reaches the edge of a surface becomes a problem document
+/// there, inside that surface's own headers (CORS, no-store).
+async fn problem_response(err: poem::Error) -> poem::Response {
+    problem::from_poem_error(err)
+}
 
 /// All routes of the three surfaces.
 pub fn routes(state: AppState) -> BoxEndpoint<'static> {
@@ -25,15 +59,33 @@ pub fn routes(state: AppState) -> BoxEndpoint<'static> {
     let spec = admin_api.spec_endpoint();
     let docs = admin_api.swagger_ui();
     let max_body = state.config.max_body_bytes;
+    let public_api = Route::new()
+        .at("/:content_type", get(public::list))
+        .at("/:content_type/:id", get(public::get))
+        .catch_all_error(problem_response)
+        .with(cors(&state.config.cors_origins));
     Route::new()
         .at("/healthz", get(health::healthz))
         .at("/readyz", get(health::readyz))
-        .at("/api/:content_type", get(public::list))
-        .at("/api/:content_type/:id", get(public::get))
-        .at("/admin/api/openapi.json", spec)
-        .nest("/admin/api/docs", docs)
-        .nest("/admin/api", admin_api.with(BodyLimit(max_body)))
-        .catch_all_error(|err| async move { problem::from_poem_error(err) })
+        .nest("/api", public_api)
+        .at("/admin/api/openapi.json", spec.with(admin_headers()))
+        .nest(
+            "/admin/api/docs",
+            docs.with(SetHeader::new().overriding(header::X_FRAME_OPTIONS, "DENY")),
+        )
+        .nest(
+            "/admin/api",
+            admin_api
+                .with(BodyLimit(max_body))
+                .catch_all_error(problem_response)
+                .with(admin_headers()),
+        )
+        .catch_all_error(problem_response)
+        .with(
+            SetHeader::new()
+                .overriding(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
+                .overriding(header::REFERRER_POLICY, "no-referrer"),
+        )
         .data(state)
         .boxed()
 }

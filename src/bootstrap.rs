@@ -7,7 +7,9 @@ use anyhow::{Context, bail};
 
 use crate::config::Config;
 use crate::model::FieldError;
+use crate::model::access::Role;
 use crate::model::content_type::ContentType;
+use crate::store::audit::Actor;
 use crate::store::{self, Db, StoreError};
 
 fn describe(errors: &[FieldError]) -> String {
@@ -48,14 +50,15 @@ pub fn read_content_types(dir: &Path) -> anyhow::Result<Vec<ContentType>> {
 /// Creates or updates the types defined in `dir`. Idempotent; a change that
 /// would lose stored values is refused and stops the start.
 pub async fn apply_content_types(db: &Db, dir: &Path) -> anyhow::Result<()> {
+    let actor = Actor::system("system:content-types");
     for ct in read_content_types(dir)? {
         match store::content_types::get(db, ct.api_id()).await {
             Err(StoreError::NotFound) => {
-                store::content_types::create(db, &ct).await?;
+                store::content_types::create(db, &ct, &actor).await?;
                 tracing::info!(content_type = ct.api_id(), "created from content-types/");
             }
             Ok(current) if current.content_type.def == ct.def => {}
-            Ok(_) => match store::content_types::update(db, &ct, false).await {
+            Ok(_) => match store::content_types::update(db, &ct, false, &actor).await {
                 Ok(_) => tracing::info!(content_type = ct.api_id(), "updated from content-types/"),
                 Err(StoreError::DataLoss(losses)) => bail!(
                     "refusing to apply {}/{}.json: existing entries would lose data:\n{}\n\
@@ -80,9 +83,11 @@ pub async fn first_admin(db: &Db, config: &Config) -> anyhow::Result<()> {
     }
     match &config.admin {
         Some((email, password)) => {
-            let user = crate::auth::create_user(db, email, password, None, "admin")
-                .await
-                .map_err(|e| anyhow::anyhow!("cannot create the first admin: {e}"))?;
+            let actor = Actor::system("system:first-admin");
+            let user =
+                crate::auth::create_user(db, email, password, None, Role::Admin, None, &actor)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("cannot create the first admin: {e}"))?;
             tracing::info!(email = %user.email, "created the first admin");
         }
         None => tracing::warn!(

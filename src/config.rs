@@ -41,6 +41,15 @@ pub struct Settings {
     /// Largest request body the admin API accepts, in bytes.
     #[arg(long, env = "QUIRE_MAX_BODY_BYTES")]
     pub max_body_bytes: Option<usize>,
+    /// `open` (anyone reads published content) or `token` (a `read` API token is needed).
+    #[arg(long, env = "QUIRE_PUBLIC_ACCESS")]
+    pub public_access: Option<String>,
+    /// Origins allowed to call the public API from browsers: `*`, or a comma-separated list.
+    #[arg(long, env = "QUIRE_CORS_ORIGINS")]
+    pub cors_origins: Option<String>,
+    /// Failed logins allowed per account in 15 minutes (five times that per client address).
+    #[arg(long, env = "QUIRE_LOGIN_MAX_FAILURES")]
+    pub login_max_failures: Option<usize>,
     /// Log filter, e.g. `info` or `quire=debug`.
     #[arg(long, env = "QUIRE_LOG")]
     pub log: Option<String>,
@@ -60,6 +69,9 @@ impl Settings {
             public_cache_mb: self.public_cache_mb.or(other.public_cache_mb),
             default_locale: self.default_locale.or(other.default_locale),
             max_body_bytes: self.max_body_bytes.or(other.max_body_bytes),
+            public_access: self.public_access.or(other.public_access),
+            cors_origins: self.cors_origins.or(other.cors_origins),
+            login_max_failures: self.login_max_failures.or(other.login_max_failures),
             log: self.log.or(other.log),
         }
     }
@@ -82,6 +94,20 @@ impl Settings {
     }
 }
 
+/// Who may read the public API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PublicAccess {
+    Open,
+    Token,
+}
+
+/// Which browser origins may call the public API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CorsOrigins {
+    Any,
+    List(Vec<String>),
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DatabaseKind {
     Sqlite,
@@ -102,6 +128,9 @@ pub struct Config {
     pub public_cache_bytes: u64,
     pub default_locale: String,
     pub max_body_bytes: usize,
+    pub public_access: PublicAccess,
+    pub cors_origins: CorsOrigins,
+    pub login_max_failures: usize,
     pub log: String,
 }
 
@@ -184,6 +213,40 @@ impl Config {
         if max_body_bytes < 1024 {
             return Err(invalid("QUIRE_MAX_BODY_BYTES", "must be at least 1024"));
         }
+        let public_access = match s.public_access.as_deref().unwrap_or("open") {
+            "open" => PublicAccess::Open,
+            "token" => PublicAccess::Token,
+            other => {
+                return Err(invalid(
+                    "QUIRE_PUBLIC_ACCESS",
+                    format!("`{other}` is neither open nor token"),
+                ));
+            }
+        };
+        let cors_origins = match s.cors_origins.as_deref().map(str::trim) {
+            None | Some("*") => CorsOrigins::Any,
+            Some(list) => {
+                let origins: Vec<String> = list
+                    .split(',')
+                    .map(|o| o.trim().trim_end_matches('/').to_string())
+                    .filter(|o| !o.is_empty())
+                    .collect();
+                if let Some(bad) = origins
+                    .iter()
+                    .find(|o| !(o.starts_with("http://") || o.starts_with("https://")))
+                {
+                    return Err(invalid(
+                        "QUIRE_CORS_ORIGINS",
+                        format!("`{bad}` is not an origin like https://example.com"),
+                    ));
+                }
+                CorsOrigins::List(origins)
+            }
+        };
+        let login_max_failures = s.login_max_failures.unwrap_or(10);
+        if login_max_failures == 0 {
+            return Err(invalid("QUIRE_LOGIN_MAX_FAILURES", "must be at least 1"));
+        }
         Ok(Config {
             bind,
             data_dir,
@@ -195,6 +258,9 @@ impl Config {
             public_cache_bytes: s.public_cache_mb.unwrap_or(256).saturating_mul(1024 * 1024),
             default_locale,
             max_body_bytes,
+            public_access,
+            cors_origins,
+            login_max_failures,
             log: s.log.unwrap_or_else(|| "info".into()),
         })
     }

@@ -7,6 +7,8 @@ use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
 use quire::config::{Config, Settings};
+use quire::model::access::Role;
+use quire::store::audit::Actor;
 
 #[derive(Parser)]
 #[command(name = "quire", version, about = "A headless CMS in one binary")]
@@ -110,9 +112,19 @@ async fn main() -> anyhow::Result<()> {
                 std::fs::create_dir_all(&config.data_dir)?;
                 let db = quire::store::Db::connect(&config).await?;
                 db.migrate().await?;
-                let user = quire::auth::create_user(&db, &email, &password, name.as_deref(), &role)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                let role = Role::parse(&role).context("unknown role")?;
+                let actor = Actor::system("system:cli");
+                let user = quire::auth::create_user(
+                    &db,
+                    &email,
+                    &password,
+                    name.as_deref(),
+                    role,
+                    None,
+                    &actor,
+                )
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
                 println!("created {} ({}) with id {}", user.email, user.role, user.id);
             }
         },

@@ -55,6 +55,8 @@ pub struct ApiError {
     pub detail: String,
     pub errors: Vec<FieldError>,
     pub current_version: Option<i64>,
+    /// Seconds, sent as `Retry-After` on a 429.
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -65,7 +67,33 @@ impl ApiError {
             detail: detail.into(),
             errors: Vec::new(),
             current_version: None,
+            retry_after: None,
         }
+    }
+
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::FORBIDDEN, "forbidden", detail)
+    }
+
+    pub fn too_many_requests(retry_after: std::time::Duration) -> Self {
+        let secs = retry_after.as_secs().max(1);
+        let mut e = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_requests",
+            format!("too many failed sign-ins; try again in {secs} seconds"),
+        );
+        e.retry_after = Some(secs);
+        e
+    }
+
+    fn response(&self) -> Response {
+        let mut res = problem_response(&self.to_problem());
+        if let Some(secs) = self.retry_after
+            && let Ok(v) = poem::http::HeaderValue::from_str(&secs.to_string())
+        {
+            res.headers_mut().insert(poem::http::header::RETRY_AFTER, v);
+        }
+        res
     }
 
     pub fn with_errors(mut self, errors: Vec<FieldError>) -> Self {
@@ -167,13 +195,13 @@ impl poem::error::ResponseError for ApiError {
     }
 
     fn as_response(&self) -> Response {
-        problem_response(&self.to_problem())
+        self.response()
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        problem_response(&self.to_problem())
+        self.response()
     }
 }
 
@@ -194,6 +222,10 @@ const STATUSES: &[(u16, &str)] = &[
     (
         422,
         "The document breaks its content type's rules; `errors` lists each field.",
+    ),
+    (
+        429,
+        "Too many failed sign-ins; `Retry-After` says when to try again.",
     ),
     (500, "An unexpected server error."),
 ];
@@ -262,6 +294,12 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<crate::auth::policy::Forbidden> for ApiError {
+    fn from(e: crate::auth::policy::Forbidden) -> Self {
+        ApiError::forbidden(e.0)
+    }
+}
+
 impl From<AuthError> for ApiError {
     fn from(e: AuthError) -> Self {
         match e {
@@ -285,7 +323,7 @@ impl From<AuthError> for ApiError {
 /// one by status. Server errors never leak their text.
 pub fn from_poem_error(err: poem::Error) -> Response {
     if let Some(api) = err.downcast_ref::<ApiError>() {
-        return problem_response(&api.to_problem());
+        return api.response();
     }
     let status = err.status();
     let (code, detail) = match status {
@@ -299,6 +337,7 @@ pub fn from_poem_error(err: poem::Error) -> Response {
             "send Authorization: Bearer <token> from POST /admin/api/auth/login".to_string(),
         ),
         StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", err.to_string()),
+        StatusCode::FORBIDDEN => ("forbidden", err.to_string()),
         s if s.is_client_error() => ("bad_request", err.to_string()),
         _ => {
             tracing::error!(error = %err, "unhandled error");

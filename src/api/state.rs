@@ -11,12 +11,20 @@ use crate::config::Config;
 use crate::model::content_type::ContentType;
 use crate::store::{self, Db, StoreResult};
 
+/// The client's address as seen on the socket.
+pub fn client_ip(req: &poem::Request) -> Option<String> {
+    req.remote_addr()
+        .as_socket_addr()
+        .map(|a| a.ip().to_string())
+}
+
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
     pub config: Arc<Config>,
     pub types: Arc<TypeRegistry>,
     pub cache: Arc<PublicCache>,
+    pub login_limiter: Arc<crate::auth::limiter::LoginLimiter>,
 }
 
 impl AppState {
@@ -27,11 +35,16 @@ impl AppState {
         cache
             .seen_seq
             .store(store::changes::last_seq(&db).await?, Ordering::Relaxed);
+        let login_limiter = Arc::new(crate::auth::limiter::LoginLimiter::new(
+            config.login_max_failures,
+            std::time::Duration::from_secs(15 * 60),
+        ));
         Ok(AppState {
             db,
             config: Arc::new(config),
             types,
             cache,
+            login_limiter,
         })
     }
 

@@ -13,13 +13,27 @@ const MAX_LENGTH: usize = 1024;
 /// when an email is unknown so that both paths take the same time.
 pub const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$5fO3H0AZqoTZ7qXh2DyZpS29x2j8Pn8WPUg4k8U2Ndo";
 
-pub fn check_strength(password: &str) -> Result<(), String> {
+/// Passwords people pick most often, of the length Quire accepts.
+const COMMON: &str = include_str!("common_passwords.txt");
+
+/// At least 12 characters (NIST SP 800-63B), not a well-known password, not
+/// one character repeated, not the account's own email.
+pub fn check_strength(password: &str, email: &str) -> Result<(), String> {
     let len = password.chars().count();
     if len < MIN_LENGTH {
         return Err(format!("a password has at least {MIN_LENGTH} characters"));
     }
     if len > MAX_LENGTH {
         return Err(format!("a password has at most {MAX_LENGTH} characters"));
+    }
+    let lower = password.to_lowercase();
+    let mut chars = lower.chars();
+    let first = chars.next();
+    if COMMON.lines().any(|p| p == lower)
+        || chars.all(|c| Some(c) == first)
+        || lower == email.to_lowercase()
+    {
+        return Err("this password is too common; choose another".into());
     }
     Ok(())
 }
@@ -66,6 +80,15 @@ mod tests {
                 .unwrap()
         );
         assert!(!verify("wrong horse battery".into(), a).await.unwrap());
+    }
+
+    #[test]
+    fn weak_passwords_are_refused() {
+        assert!(check_strength("short", "a@b.c").is_err());
+        assert!(check_strength("Password1234", "a@b.c").is_err());
+        assert!(check_strength("zzzzzzzzzzzzzz", "a@b.c").is_err());
+        assert!(check_strength("me@example.com", "me@example.com").is_err());
+        assert!(check_strength("plum tea at nine", "a@b.c").is_ok());
     }
 
     #[test]

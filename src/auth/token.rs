@@ -6,12 +6,15 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-const PREFIX: &str = "qs_";
+/// Session tokens from `POST /auth/login`.
+pub const SESSION_PREFIX: &str = "qs_";
+/// API tokens from `POST /tokens`.
+pub const API_PREFIX: &str = "qt_";
 
-pub fn generate() -> String {
+pub fn generate(prefix: &str) -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
-    format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes))
+    format!("{prefix}{}", URL_SAFE_NO_PAD.encode(bytes))
 }
 
 pub fn hash(token: &str) -> String {
@@ -23,8 +26,9 @@ pub fn hash(token: &str) -> String {
 mod tests {
     #[test]
     fn tokens_are_random_and_hash_stably() {
-        let a = super::generate();
-        assert_ne!(a, super::generate());
+        let a = super::generate(super::API_PREFIX);
+        assert!(a.starts_with("qt_"));
+        assert_ne!(a, super::generate(super::API_PREFIX));
         assert_eq!(super::hash(&a), super::hash(&a));
         assert_eq!(super::hash(&a).len(), 64);
     }

@@ -71,7 +71,20 @@ impl Entry {
     /// The flat public shape of the live copy, or `None` when unpublished.
     /// `fields` narrows the output; `id` is always present.
     pub fn to_public(&self, ct: &ContentType, fields: Option<&[String]>) -> Option<Value> {
-        let live = self.published.as_ref()?;
+        self.flat(ct, self.published.as_ref()?, fields)
+    }
+
+    /// The flat public shape of the working copy, for previews.
+    pub fn to_preview(&self, ct: &ContentType, fields: Option<&[String]>) -> Option<Value> {
+        self.flat(ct, &self.draft, fields)
+    }
+
+    fn flat(
+        &self,
+        ct: &ContentType,
+        live: &Map<String, Value>,
+        fields: Option<&[String]>,
+    ) -> Option<Value> {
         let wanted =
             |name: &str| name == "id" || fields.is_none_or(|f| f.iter().any(|x| x == name));
         let mut out = Map::new();

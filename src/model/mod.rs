@@ -1,6 +1,7 @@
 //! The pure domain: content types, their fields, entry validation and the
 //! list query language. Nothing here does I/O.
 
+pub mod access;
 pub mod content_type;
 pub mod entry;
 pub mod field;

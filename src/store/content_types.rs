@@ -4,6 +4,7 @@ use serde_json::Value;
 use sqlx::AssertSqlSafe;
 use sqlx::types::Json;
 
+use super::audit::{Actor, audit};
 use super::{Db, StoreError, StoreResult, WritePool, on_pool};
 use crate::clock;
 use crate::model::FieldError;
@@ -64,7 +65,7 @@ pub async fn get(db: &Db, api_id: &str) -> StoreResult<StoredType> {
 const INSERT_CHANGE: &str = "INSERT INTO changes (entity, entity_id, content_type, action, at) \
      VALUES ('content_type', $1, $1, $2, $3)";
 
-pub async fn create(db: &Db, ct: &ContentType) -> StoreResult<StoredType> {
+pub async fn create(db: &Db, ct: &ContentType, actor: &Actor) -> StoreResult<StoredType> {
     let now = clock::now();
     on_pool!(db, pool => {
         let mut tx = pool.begin_write().await?;
@@ -95,6 +96,7 @@ pub async fn create(db: &Db, ct: &ContentType) -> StoreResult<StoredType> {
             .bind(now)
             .execute(&mut *tx)
             .await?;
+        audit!(tx, actor, now, "content_type.create", "content_type", ct.api_id(), None::<Value>);
         tx.commit().await?;
         Ok(StoredType {
             content_type: ct.clone(),
@@ -110,7 +112,12 @@ pub async fn create(db: &Db, ct: &ContentType) -> StoreResult<StoredType> {
 /// unless `allow_data_loss`, in which case those values are removed in the
 /// same transaction. A new `unique` rule is refused when existing working
 /// copies already share a value.
-pub async fn update(db: &Db, next: &ContentType, allow_data_loss: bool) -> StoreResult<StoredType> {
+pub async fn update(
+    db: &Db,
+    next: &ContentType,
+    allow_data_loss: bool,
+    actor: &Actor,
+) -> StoreResult<StoredType> {
     let dialect = db.dialect();
     let now = clock::now();
     let current = get(db, next.api_id()).await?;
@@ -213,6 +220,12 @@ pub async fn update(db: &Db, next: &ContentType, allow_data_loss: bool) -> Store
             .bind(now)
             .execute(&mut *tx)
             .await?;
+        let detail = serde_json::json!({
+            "before_version": version,
+            "after_version": version + 1,
+            "dropped_fields": dropped,
+        });
+        audit!(tx, actor, now, "content_type.update", "content_type", next.api_id(), Some(detail));
         tx.commit().await?;
         Ok(StoredType {
             content_type: next.clone(),
@@ -225,7 +238,7 @@ pub async fn update(db: &Db, next: &ContentType, allow_data_loss: bool) -> Store
 
 /// Deletes a type. One with entries is refused unless `with_entries`, which
 /// deletes them (and their revisions) in the same transaction.
-pub async fn delete(db: &Db, api_id: &str, with_entries: bool) -> StoreResult<()> {
+pub async fn delete(db: &Db, api_id: &str, with_entries: bool, actor: &Actor) -> StoreResult<()> {
     let dialect = db.dialect();
     let now = clock::now();
     on_pool!(db, pool => {
@@ -263,6 +276,8 @@ pub async fn delete(db: &Db, api_id: &str, with_entries: bool) -> StoreResult<()
             .bind(now)
             .execute(&mut *tx)
             .await?;
+        let detail = serde_json::json!({ "deleted_entries": entries });
+        audit!(tx, actor, now, "content_type.delete", "content_type", api_id, Some(detail));
         tx.commit().await?;
         Ok(())
     })

@@ -5,6 +5,7 @@ use serde_json::{Map, Value};
 use sqlx::AssertSqlSafe;
 use sqlx::types::Json;
 
+use super::audit::{Actor, audit};
 use super::sql::{Arg, Dialect, Sql, bind_args};
 use super::{Db, StoreError, StoreResult, WritePool, on_pool};
 use crate::clock::{self, Micros};
@@ -152,18 +153,24 @@ pub async fn get(db: &Db, content_type: &str, id: &str) -> StoreResult<Entry> {
     row.ok_or(StoreError::NotFound)?.try_into()
 }
 
-/// A published entry by id, or by its live slug in `locale`.
-pub async fn get_public(
+/// An entry by id or slug in `locale`, as a surface sees it: the public API
+/// finds only published entries by their live slug; the admin surface (for
+/// previews) finds any entry by its working slug.
+pub async fn get_by_key(
     db: &Db,
     content_type: &str,
     locale: &str,
     id_or_slug: &str,
+    surface: Surface,
 ) -> StoreResult<Entry> {
-    let cols = columns(db.dialect(), Surface::Public);
-    let by_id =
-        format!("SELECT {cols} FROM entries WHERE id = $1 AND type = $2 AND published IS NOT NULL");
+    let cols = columns(db.dialect(), surface);
+    let (live, slug_column) = match surface {
+        Surface::Public => (" AND published IS NOT NULL", "published_slug"),
+        Surface::Admin => ("", "slug"),
+    };
+    let by_id = format!("SELECT {cols} FROM entries WHERE id = $1 AND type = $2{live}");
     let by_slug = format!(
-        "SELECT {cols} FROM entries WHERE type = $1 AND locale = $2 AND published_slug = $3"
+        "SELECT {cols} FROM entries WHERE type = $1 AND locale = $2 AND {slug_column} = $3"
     );
     // Ids are UUIDs; anything else can only be a slug. A UUID-shaped slug is
     // still found after the id lookup misses.
@@ -200,10 +207,6 @@ pub async fn count(db: &Db, content_type: &str) -> StoreResult<i64> {
     }))
 }
 
-/// Who is writing, for the record.
-#[derive(Debug, Clone, Default)]
-pub struct Author(pub Option<String>);
-
 const INSERT_ENTRY: &str = "INSERT INTO entries (id, type, locale, status, slug, published_slug, \
      draft, published, version, created_at, updated_at, published_at, live_updated_at, \
      created_by, updated_by) \
@@ -218,18 +221,33 @@ const INSERT_REVISION: &str = "INSERT INTO revisions (entry_id, version, action,
 const INSERT_CHANGE: &str = "INSERT INTO changes (entity, entity_id, content_type, action, at) \
      VALUES ($1, $2, $3, $4, $5)";
 
-/// Records a revision of the working copy and a change in the feed.
+/// Records a revision of the working copy, a change in the feed, and an
+/// audit row naming the versions before and after.
 macro_rules! record {
-    ($tx:expr, $entry:expr, $action:expr, $author:expr, $now:expr) => {{
+    ($tx:expr, $entry:expr, $action:expr, $actor:expr, $now:expr) => {{
         sqlx::query(INSERT_REVISION)
             .bind(&$entry.id)
             .bind($entry.version)
             .bind($action)
             .bind(Json(&$entry.draft))
-            .bind(&$author.0)
+            .bind(&$actor.id)
             .bind($now)
             .execute(&mut *$tx)
             .await?;
+        let before = ($entry.version > 1).then(|| $entry.version - 1);
+        audit!(
+            $tx,
+            $actor,
+            $now,
+            format!("entry.{}", $action),
+            "entry",
+            &$entry.id,
+            Some(serde_json::json!({
+                "type": $entry.content_type,
+                "before_version": before,
+                "after_version": $entry.version,
+            }))
+        );
         sqlx::query(INSERT_CHANGE)
             .bind("entry")
             .bind(&$entry.id)
@@ -377,7 +395,7 @@ pub async fn create(
     ct: &ContentType,
     locale: &str,
     mut valid: Valid,
-    author: &Author,
+    actor: &Actor,
 ) -> StoreResult<Entry> {
     let dialect = db.dialect();
     let id = uuid::Uuid::now_v7().to_string();
@@ -413,8 +431,8 @@ pub async fn create(
             updated_at: now,
             published_at: None,
             live_updated_at: None,
-            created_by: author.0.clone(),
-            updated_by: author.0.clone(),
+            created_by: actor.id.clone(),
+            updated_by: actor.id.clone(),
         };
         sqlx::query(INSERT_ENTRY)
             .bind(&entry.id)
@@ -424,10 +442,10 @@ pub async fn create(
             .bind(slug_of(ct, &entry.draft))
             .bind(Json(&entry.draft))
             .bind(now)
-            .bind(&author.0)
+            .bind(&actor.id)
             .execute(&mut *tx)
             .await?;
-        record!(tx, entry, "create", author, now);
+        record!(tx, entry, "create", actor, now);
         tx.commit().await?;
         Ok(entry)
     })
@@ -463,7 +481,7 @@ pub async fn update(
     id: &str,
     expected_version: i64,
     patch: Map<String, Value>,
-    author: &Author,
+    actor: &Actor,
 ) -> StoreResult<Entry> {
     let dialect = db.dialect();
     let now = clock::now();
@@ -485,17 +503,17 @@ pub async fn update(
         entry.status = Status::of(&entry.draft, entry.published.as_ref());
         entry.version += 1;
         entry.updated_at = now;
-        entry.updated_by = author.0.clone();
+        entry.updated_by = actor.id.clone();
         sqlx::query(UPDATE_DRAFT)
             .bind(Json(&entry.draft))
             .bind(slug_of(ct, &entry.draft))
             .bind(entry.status.as_str())
             .bind(now)
-            .bind(&author.0)
+            .bind(&actor.id)
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        record!(tx, entry, "update", author, now);
+        record!(tx, entry, "update", actor, now);
         tx.commit().await?;
         Ok(entry)
     })
@@ -508,7 +526,7 @@ pub async fn publish(
     ct: &ContentType,
     id: &str,
     expected_version: Option<i64>,
-    author: &Author,
+    actor: &Actor,
 ) -> StoreResult<Entry> {
     let dialect = db.dialect();
     let now = clock::now();
@@ -532,7 +550,7 @@ pub async fn publish(
         entry.live_updated_at = Some(now);
         entry.version += 1;
         entry.updated_at = now;
-        entry.updated_by = author.0.clone();
+        entry.updated_by = actor.id.clone();
         sqlx::query(UPDATE_LIVE)
             .bind(Json(&entry.draft))
             .bind(&live_slug)
@@ -540,11 +558,11 @@ pub async fn publish(
             .bind(entry.published_at)
             .bind(entry.live_updated_at)
             .bind(now)
-            .bind(&author.0)
+            .bind(&actor.id)
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        record!(tx, entry, "publish", author, now);
+        record!(tx, entry, "publish", actor, now);
         tx.commit().await?;
         Ok(entry)
     })
@@ -556,7 +574,7 @@ pub async fn unpublish(
     ct: &ContentType,
     id: &str,
     expected_version: Option<i64>,
-    author: &Author,
+    actor: &Actor,
 ) -> StoreResult<Entry> {
     let dialect = db.dialect();
     let now = clock::now();
@@ -574,7 +592,7 @@ pub async fn unpublish(
         entry.live_updated_at = None;
         entry.version += 1;
         entry.updated_at = now;
-        entry.updated_by = author.0.clone();
+        entry.updated_by = actor.id.clone();
         sqlx::query(UPDATE_LIVE)
             .bind(None::<Json<Value>>)
             .bind(None::<String>)
@@ -582,11 +600,11 @@ pub async fn unpublish(
             .bind(None::<Micros>)
             .bind(None::<Micros>)
             .bind(now)
-            .bind(&author.0)
+            .bind(&actor.id)
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        record!(tx, entry, "unpublish", author, now);
+        record!(tx, entry, "unpublish", actor, now);
         tx.commit().await?;
         Ok(entry)
     })
@@ -598,6 +616,7 @@ pub async fn delete(
     content_type: &str,
     id: &str,
     expected_version: Option<i64>,
+    actor: &Actor,
 ) -> StoreResult<()> {
     let dialect = db.dialect();
     let now = clock::now();
@@ -617,6 +636,15 @@ pub async fn delete(
             .bind(now)
             .execute(&mut *tx)
             .await?;
+        audit!(
+            tx,
+            actor,
+            now,
+            "entry.delete",
+            "entry",
+            &entry.id,
+            Some(serde_json::json!({"type": content_type, "before_version": entry.version}))
+        );
         tx.commit().await?;
         Ok(())
     })

@@ -2,10 +2,12 @@
 //! query is written once in the portable subset both understand, and the few
 //! dialect differences live in [`sql::Dialect`].
 
+pub mod audit;
 pub mod changes;
 pub mod content_types;
 pub mod entries;
 pub mod sql;
+pub mod tokens;
 pub mod users;
 
 use std::str::FromStr;

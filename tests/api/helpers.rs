@@ -9,7 +9,7 @@ use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
 
 pub const ADMIN_EMAIL: &str = "admin@example.com";
-pub const ADMIN_PASSWORD: &str = "correct horse battery staple";
+pub const ADMIN_PASSWORD: &str = "a long test passphrase";
 
 #[derive(Debug, Clone, Copy)]
 pub enum Backend {
@@ -362,5 +362,50 @@ impl TestApp {
     pub async fn sql_exec(&self, sql: &'static str) {
         let db = self.db().await;
         on_db!(&db, p => { sqlx::query(sql).execute(p).await.expect("statement"); });
+    }
+}
+
+pub const USER_PASSWORD: &str = "a long user passphrase";
+
+impl TestApp {
+    /// Creates a user with this role (and type limits) and signs them in.
+    pub async fn user(&self, email: &str, role: &str, types: Option<Value>) -> String {
+        let mut body = json!({"email": email, "password": USER_PASSWORD, "role": role});
+        if let Some(t) = types {
+            body["types"] = t;
+        }
+        let res = self
+            .admin(Method::POST, "/admin/api/users")
+            .json(&body)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(res.status(), StatusCode::CREATED, "create {role} {email}");
+        self.login(email, USER_PASSWORD).await
+    }
+
+    /// A request with another bearer token.
+    pub fn with_token(&self, token: &str, method: Method, path: &str) -> RequestBuilder {
+        self.anon(method, path).bearer_auth(token)
+    }
+
+    /// Creates an API token of this scope; returns (secret, id).
+    pub async fn api_token(&self, scope: &str, expires_at: Option<&str>) -> (String, String) {
+        let mut body = json!({"name": format!("{scope} token"), "scope": scope});
+        if let Some(at) = expires_at {
+            body["expires_at"] = json!(at);
+        }
+        let res = self
+            .admin(Method::POST, "/admin/api/tokens")
+            .json(&body)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(res.status(), StatusCode::CREATED, "create {scope} token");
+        let t: Value = res.json().await.expect("token body");
+        (
+            t["token"].as_str().expect("token").to_string(),
+            t["id"].as_str().expect("id").to_string(),
+        )
     }
 }

@@ -143,7 +143,8 @@ db_tests! {
             ("limit=101", "limit", "range"),
             ("offset=-1", "offset", "range"),
             ("status=draft", "status", "unknown_parameter"),
-            ("preview=true", "preview", "unknown_parameter"),
+            ("draft=true", "draft", "unknown_parameter"),
+            ("preview=maybe", "preview", "type"),
         ] {
             let res = app.public(&format!("/api/articles?{query}")).await;
             let p = problem(res, StatusCode::BAD_REQUEST).await;

@@ -1,57 +1,180 @@
-//! `/auth`: sign in, sign out, who am I.
+//! `/auth`: sign in and out, who am I, my password, my sessions.
 
+use poem::Request;
 use poem::web::Data;
+use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};
 
-use super::objects::{LoginRequest, LoginResponse, UserOut};
+use super::objects::{
+    LoginRequest, LoginResponse, PasswordChange, SessionList, SessionOut, UserOut,
+};
 use super::{AdminAuth, Tag};
 use crate::api::problem::ApiError;
-use crate::api::state::AppState;
+use crate::api::state::{AppState, client_ip};
+use crate::auth::{AuthError, Credential, normalize_email, password};
 use crate::clock;
+use crate::store::{self, users::UserChange};
 
 pub struct AuthApi;
 
 #[derive(ApiResponse)]
-pub enum LoggedOut {
-    /// The session is revoked.
+pub enum Done {
+    /// Done.
     #[oai(status = 204)]
     Done,
 }
 
+fn session_user(auth: &AdminAuth) -> Result<&crate::store::users::User, ApiError> {
+    match &auth.0.credential {
+        Credential::Session { user, .. } => Ok(user),
+        Credential::Token { .. } => Err(ApiError::forbidden(
+            "an API token has no user session; sign in as the user",
+        )),
+    }
+}
+
 #[OpenApi(prefix_path = "/auth", tag = "Tag::Auth")]
 impl AuthApi {
-    /// Sign in with email and password; returns a session token.
+    /// Sign in with email and password; returns a session token. Failed
+    /// attempts are limited per account and per client address (429).
     #[oai(path = "/login", method = "post")]
     async fn login(
         &self,
         state: Data<&AppState>,
+        req: &Request,
         body: Json<LoginRequest>,
     ) -> Result<Json<LoginResponse>, ApiError> {
-        let (token, principal) = crate::auth::login(
+        let ip = client_ip(req);
+        let email = normalize_email(&body.email);
+        state
+            .login_limiter
+            .check(&email, ip.as_deref())
+            .map_err(ApiError::too_many_requests)?;
+        match crate::auth::login(
             &state.db,
-            &body.email,
+            &email,
             &body.password,
             state.config.session_ttl_secs,
+            ip.clone(),
         )
-        .await?;
-        Ok(Json(LoginResponse {
-            token,
-            expires_at: clock::format(principal.expires_at),
-            user: UserOut::from(&principal.user),
-        }))
+        .await
+        {
+            Ok((token, principal)) => {
+                state.login_limiter.succeeded(&email);
+                let user = match &principal.credential {
+                    Credential::Session { user, .. } => UserOut::from(user),
+                    Credential::Token { .. } => return Err(ApiError::internal()),
+                };
+                let expires_at = principal
+                    .session()
+                    .map(|s| s.expires_at)
+                    .unwrap_or_default();
+                Ok(Json(LoginResponse {
+                    token,
+                    expires_at: clock::format(expires_at),
+                    user,
+                }))
+            }
+            Err(AuthError::BadCredentials) => {
+                state.login_limiter.failed(&email, ip.as_deref());
+                Err(AuthError::BadCredentials.into())
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 
-    /// Revoke the token this request carries.
+    /// Revoke the session token this request carries.
     #[oai(path = "/logout", method = "post")]
-    async fn logout(&self, state: Data<&AppState>, auth: AdminAuth) -> Result<LoggedOut, ApiError> {
-        crate::store::users::delete_session(&state.db, &auth.0.token_hash).await?;
-        Ok(LoggedOut::Done)
+    async fn logout(&self, state: Data<&AppState>, auth: AdminAuth) -> Result<Done, ApiError> {
+        let session = auth.0.session().ok_or_else(|| {
+            ApiError::forbidden("an API token is revoked with DELETE /tokens/{id}")
+        })?;
+        store::users::delete_session(&state.db, &session.token_hash).await?;
+        Ok(Done::Done)
     }
 
     /// The signed-in user.
     #[oai(path = "/me", method = "get")]
     async fn me(&self, auth: AdminAuth) -> Result<Json<UserOut>, ApiError> {
-        Ok(Json(UserOut::from(&auth.0.user)))
+        Ok(Json(UserOut::from(session_user(&auth)?)))
+    }
+
+    /// Change one's own password; every other session of the user is revoked.
+    #[oai(path = "/password", method = "post")]
+    async fn password(
+        &self,
+        state: Data<&AppState>,
+        auth: AdminAuth,
+        body: Json<PasswordChange>,
+    ) -> Result<Done, ApiError> {
+        let user = session_user(&auth)?;
+        let ok =
+            password::verify(body.current_password.clone(), user.password_hash.clone()).await?;
+        if !ok {
+            return Err(ApiError::new(
+                poem::http::StatusCode::UNPROCESSABLE_ENTITY,
+                "validation_failed",
+                "current_password: the current password is wrong",
+            )
+            .with_errors(vec![crate::model::FieldError::new(
+                "current_password",
+                "match",
+                "the current password is wrong",
+            )]));
+        }
+        password::check_strength(&body.new_password, &user.email).map_err(|m| {
+            ApiError::validation(vec![crate::model::FieldError::new(
+                "new_password",
+                "strength",
+                m,
+            )])
+        })?;
+        let hash = password::hash(body.new_password.clone()).await?;
+        let change = UserChange {
+            password_hash: Some(hash),
+            keep_session: auth.0.session().map(|s| s.token_hash.clone()),
+            ..UserChange::default()
+        };
+        store::users::update(&state.db, &user.id, change, &auth.0.actor).await?;
+        Ok(Done::Done)
+    }
+
+    /// One's own live sessions.
+    #[oai(path = "/sessions", method = "get")]
+    async fn sessions(
+        &self,
+        state: Data<&AppState>,
+        auth: AdminAuth,
+    ) -> Result<Json<SessionList>, ApiError> {
+        let user = session_user(&auth)?;
+        let current = auth.0.session().map(|s| s.id.clone());
+        let sessions = store::users::sessions_of(&state.db, &user.id).await?;
+        Ok(Json(SessionList {
+            data: sessions
+                .into_iter()
+                .map(|s| SessionOut {
+                    current: current.as_deref() == Some(s.id.as_str()),
+                    id: s.id,
+                    created_at: clock::format(s.created_at),
+                    expires_at: clock::format(s.expires_at),
+                    last_used_at: s.last_used_at.map(clock::format),
+                    client_ip: s.client_ip,
+                })
+                .collect(),
+        }))
+    }
+
+    /// Revoke one of one's own sessions.
+    #[oai(path = "/sessions/:id", method = "delete")]
+    async fn revoke_session(
+        &self,
+        state: Data<&AppState>,
+        auth: AdminAuth,
+        id: Path<String>,
+    ) -> Result<Done, ApiError> {
+        let user = session_user(&auth)?;
+        store::users::delete_session_of(&state.db, &user.id, &id).await?;
+        Ok(Done::Done)
     }
 }

@@ -10,6 +10,7 @@ use super::objects::{ContentTypeList, ContentTypeOut};
 use super::{AdminAuth, Tag};
 use crate::api::problem::ApiError;
 use crate::api::state::AppState;
+use crate::model::access::Permission;
 use crate::model::content_type::ContentType;
 use crate::store;
 
@@ -40,11 +41,16 @@ impl ContentTypesApi {
     async fn list(
         &self,
         state: Data<&AppState>,
-        _auth: AdminAuth,
+        auth: AdminAuth,
     ) -> Result<Json<ContentTypeList>, ApiError> {
+        auth.0.require(Permission::ReadContent)?;
         let types = store::content_types::list(&state.db).await?;
         Ok(Json(ContentTypeList {
-            data: types.iter().map(ContentTypeOut::from).collect(),
+            data: types
+                .iter()
+                .filter(|t| auth.0.require_type(t.content_type.api_id()).is_ok())
+                .map(ContentTypeOut::from)
+                .collect(),
         }))
     }
 
@@ -53,11 +59,12 @@ impl ContentTypesApi {
     async fn create(
         &self,
         state: Data<&AppState>,
-        _auth: AdminAuth,
+        auth: AdminAuth,
         body: Json<Value>,
     ) -> Result<Created, ApiError> {
+        auth.0.require(Permission::ManageContentTypes)?;
         let ct = parse(body.0)?;
-        let stored = store::content_types::create(&state.db, &ct).await?;
+        let stored = store::content_types::create(&state.db, &ct, &auth.0.actor).await?;
         state.types.put(ct);
         state.content_changed();
         Ok(Created::Created(Json(ContentTypeOut::from(&stored))))
@@ -68,9 +75,11 @@ impl ContentTypesApi {
     async fn get(
         &self,
         state: Data<&AppState>,
-        _auth: AdminAuth,
+        auth: AdminAuth,
         api_id: Path<String>,
     ) -> Result<Json<ContentTypeOut>, ApiError> {
+        auth.0.require(Permission::ReadContent)?;
+        auth.0.require_type(&api_id)?;
         let stored = store::content_types::get(&state.db, &api_id).await?;
         Ok(Json(ContentTypeOut::from(&stored)))
     }
@@ -81,12 +90,13 @@ impl ContentTypesApi {
     async fn replace(
         &self,
         state: Data<&AppState>,
-        _auth: AdminAuth,
+        auth: AdminAuth,
         api_id: Path<String>,
         /// Remove the values of removed or retyped fields from every entry.
         allow_data_loss: Query<Option<bool>>,
         body: Json<Value>,
     ) -> Result<Json<ContentTypeOut>, ApiError> {
+        auth.0.require(Permission::ManageContentTypes)?;
         let mut body = body.0;
         if let Value::Object(map) = &mut body {
             let named = map
@@ -101,9 +111,8 @@ impl ContentTypesApi {
             }
         }
         let ct = parse(body)?;
-        let stored =
-            store::content_types::update(&state.db, &ct, allow_data_loss.0.unwrap_or(false))
-                .await?;
+        let allow = allow_data_loss.0.unwrap_or(false);
+        let stored = store::content_types::update(&state.db, &ct, allow, &auth.0.actor).await?;
         state.types.put(ct);
         state.content_changed();
         Ok(Json(ContentTypeOut::from(&stored)))
@@ -115,12 +124,14 @@ impl ContentTypesApi {
     async fn delete(
         &self,
         state: Data<&AppState>,
-        _auth: AdminAuth,
+        auth: AdminAuth,
         api_id: Path<String>,
         /// Also delete every entry of the type.
         delete_entries: Query<Option<bool>>,
     ) -> Result<Deleted, ApiError> {
-        store::content_types::delete(&state.db, &api_id, delete_entries.0.unwrap_or(false)).await?;
+        auth.0.require(Permission::ManageContentTypes)?;
+        let with_entries = delete_entries.0.unwrap_or(false);
+        store::content_types::delete(&state.db, &api_id, with_entries, &auth.0.actor).await?;
         state.types.remove(&api_id);
         state.content_changed();
         Ok(Deleted::Done)

@@ -16,11 +16,12 @@ use super::{AdminAuth, Tag};
 use crate::api::problem::ApiError;
 use crate::api::state::AppState;
 use crate::clock;
+use crate::model::access::Permission;
 use crate::model::content_type::ContentType;
 use crate::model::query::{ListQuery, Surface};
 use crate::model::validate::{Mode, validate_entry};
 use crate::model::{FieldError, locale};
-use crate::store::{self, entries::Author};
+use crate::store;
 
 pub struct EntriesApi;
 
@@ -71,8 +72,16 @@ fn ok(ct: &ContentType, e: &crate::model::entry::Entry) -> EntryResponse {
     EntryResponse::Ok(Json(EntryOut::new(ct, e)), format!("\"{}\"", e.version))
 }
 
-fn author(auth: &AdminAuth) -> Author {
-    Author(Some(auth.0.user.id.clone()))
+/// The type, if the caller may work on it with this permission.
+fn allowed_type(
+    state: &AppState,
+    auth: &AdminAuth,
+    api_id: &str,
+    permission: Permission,
+) -> Result<Arc<ContentType>, ApiError> {
+    auth.0.require(permission)?;
+    auth.0.require_type(api_id)?;
+    content_type_of(state, api_id)
 }
 
 /// The version a write is based on: `?version=N` or `If-Match: "N"`.
@@ -114,7 +123,7 @@ impl EntriesApi {
         &self,
         state: Data<&AppState>,
         req: &Request,
-        _auth: AdminAuth,
+        auth: AdminAuth,
         content_type: Path<String>,
         /// Page size, 1 to 100 (default 25).
         #[oai(name = "limit")]
@@ -126,7 +135,7 @@ impl EntriesApi {
         #[oai(name = "sort")]
         _sort: Query<Option<String>>,
     ) -> Result<Json<EntryList>, ApiError> {
-        let ct = content_type_of(&state, &content_type)?;
+        let ct = allowed_type(&state, &auth, &content_type, Permission::ReadContent)?;
         let pairs: Vec<(String, String)> =
             form_urlencoded::parse(req.uri().query().unwrap_or_default().as_bytes())
                 .map(|(k, v)| (k.into_owned(), v.into_owned()))
@@ -161,7 +170,7 @@ impl EntriesApi {
         content_type: Path<String>,
         body: Json<EntryCreate>,
     ) -> Result<EntryCreated, ApiError> {
-        let ct = content_type_of(&state, &content_type)?;
+        let ct = allowed_type(&state, &auth, &content_type, Permission::CreateEntry)?;
         let body = body.0;
         let locale = body
             .locale
@@ -175,7 +184,7 @@ impl EntriesApi {
         }
         let data = as_object(body.data)?;
         let valid = validate_entry(&ct, &data, Mode::Create).map_err(ApiError::validation)?;
-        let entry = store::entries::create(&state.db, &ct, &locale, valid, &author(&auth)).await?;
+        let entry = store::entries::create(&state.db, &ct, &locale, valid, &auth.0.actor).await?;
         state.content_changed();
         Ok(EntryCreated::Created(
             Json(EntryOut::new(&ct, &entry)),
@@ -189,11 +198,11 @@ impl EntriesApi {
     async fn get(
         &self,
         state: Data<&AppState>,
-        _auth: AdminAuth,
+        auth: AdminAuth,
         content_type: Path<String>,
         id: Path<String>,
     ) -> Result<EntryResponse, ApiError> {
-        let ct = content_type_of(&state, &content_type)?;
+        let ct = allowed_type(&state, &auth, &content_type, Permission::ReadContent)?;
         let entry = store::entries::get(&state.db, ct.api_id(), &id).await?;
         Ok(ok(&ct, &entry))
     }
@@ -209,12 +218,13 @@ impl EntriesApi {
         id: Path<String>,
         body: Json<EntryPatch>,
     ) -> Result<EntryResponse, ApiError> {
-        let ct = content_type_of(&state, &content_type)?;
+        let ct = allowed_type(&state, &auth, &content_type, Permission::ReadContent)?;
+        let current = store::entries::get(&state.db, ct.api_id(), &id).await?;
+        auth.0.require_edit(current.created_by.as_deref())?;
         let body = body.0;
         let patch = as_object(body.data)?;
         let entry =
-            store::entries::update(&state.db, &ct, &id, body.version, patch, &author(&auth))
-                .await?;
+            store::entries::update(&state.db, &ct, &id, body.version, patch, &auth.0.actor).await?;
         state.content_changed();
         Ok(ok(&ct, &entry))
     }
@@ -225,15 +235,17 @@ impl EntriesApi {
     async fn delete(
         &self,
         state: Data<&AppState>,
-        _auth: AdminAuth,
+        auth: AdminAuth,
         content_type: Path<String>,
         id: Path<String>,
         version: Query<Option<i64>>,
         #[oai(name = "If-Match")] if_match: Header<Option<String>>,
     ) -> Result<EntryDeleted, ApiError> {
-        let ct = content_type_of(&state, &content_type)?;
+        let ct = allowed_type(&state, &auth, &content_type, Permission::ReadContent)?;
+        let current = store::entries::get(&state.db, ct.api_id(), &id).await?;
+        auth.0.require_edit(current.created_by.as_deref())?;
         let expected = expected_version(version.0, if_match.0)?;
-        store::entries::delete(&state.db, ct.api_id(), &id, expected).await?;
+        store::entries::delete(&state.db, ct.api_id(), &id, expected, &auth.0.actor).await?;
         state.content_changed();
         Ok(EntryDeleted::Done)
     }
@@ -249,9 +261,9 @@ impl EntriesApi {
         version: Query<Option<i64>>,
         #[oai(name = "If-Match")] if_match: Header<Option<String>>,
     ) -> Result<EntryResponse, ApiError> {
-        let ct = content_type_of(&state, &content_type)?;
+        let ct = allowed_type(&state, &auth, &content_type, Permission::Publish)?;
         let expected = expected_version(version.0, if_match.0)?;
-        let entry = store::entries::publish(&state.db, &ct, &id, expected, &author(&auth)).await?;
+        let entry = store::entries::publish(&state.db, &ct, &id, expected, &auth.0.actor).await?;
         state.content_changed();
         Ok(ok(&ct, &entry))
     }
@@ -267,10 +279,9 @@ impl EntriesApi {
         version: Query<Option<i64>>,
         #[oai(name = "If-Match")] if_match: Header<Option<String>>,
     ) -> Result<EntryResponse, ApiError> {
-        let ct = content_type_of(&state, &content_type)?;
+        let ct = allowed_type(&state, &auth, &content_type, Permission::Publish)?;
         let expected = expected_version(version.0, if_match.0)?;
-        let entry =
-            store::entries::unpublish(&state.db, &ct, &id, expected, &author(&auth)).await?;
+        let entry = store::entries::unpublish(&state.db, &ct, &id, expected, &auth.0.actor).await?;
         state.content_changed();
         Ok(ok(&ct, &entry))
     }
@@ -280,11 +291,11 @@ impl EntriesApi {
     async fn revisions(
         &self,
         state: Data<&AppState>,
-        _auth: AdminAuth,
+        auth: AdminAuth,
         content_type: Path<String>,
         id: Path<String>,
     ) -> Result<Json<RevisionList>, ApiError> {
-        let ct = content_type_of(&state, &content_type)?;
+        let ct = allowed_type(&state, &auth, &content_type, Permission::ReadContent)?;
         let revisions = store::entries::revisions(&state.db, ct.api_id(), &id).await?;
         Ok(Json(RevisionList {
             data: revisions

@@ -1,16 +1,19 @@
 //! The admin API: one poem-openapi impl per resource, behind bearer tokens.
 
+pub mod audit;
 pub mod auth;
 pub mod content_types;
 pub mod entries;
 mod objects;
+pub mod tokens;
+pub mod users;
 
 use poem::Request;
 use poem_openapi::auth::Bearer;
 use poem_openapi::{OpenApiService, SecurityScheme, Tags};
 
 use super::problem::ApiError;
-use super::state::AppState;
+use super::state::{AppState, client_ip};
 use crate::auth::Principal;
 
 #[derive(Tags)]
@@ -21,6 +24,12 @@ pub enum Tag {
     ContentTypes,
     /// Write, publish and unpublish entries.
     Entries,
+    /// Accounts and their roles (admins only).
+    Users,
+    /// API tokens for machines (admins only).
+    Tokens,
+    /// Who changed what (admins only).
+    Audit,
 }
 
 /// A session token from `POST /admin/api/auth/login`.
@@ -30,8 +39,11 @@ pub struct AdminAuth(pub Principal);
 
 async fn check_token(req: &Request, bearer: Bearer) -> poem::Result<Principal> {
     let state = req.data::<AppState>().ok_or_else(ApiError::internal)?;
-    match crate::auth::authenticate(&state.db, &bearer.token).await {
-        Ok(Some(principal)) => Ok(principal),
+    match crate::auth::authenticate(&state.db, &bearer.token, client_ip(req)).await {
+        Ok(Some(principal)) => {
+            principal.require_admin_api().map_err(ApiError::from)?;
+            Ok(principal)
+        }
         Ok(None) => Err(ApiError::unauthorized("the token is invalid, revoked or expired").into()),
         Err(e) => Err(ApiError::from(e).into()),
     }
@@ -41,6 +53,9 @@ pub type AdminApi = (
     auth::AuthApi,
     content_types::ContentTypesApi,
     entries::EntriesApi,
+    users::UsersApi,
+    tokens::TokensApi,
+    audit::AuditApi,
 );
 
 /// The admin API service, mounted at `/admin/api`.
@@ -50,14 +65,18 @@ pub fn service() -> OpenApiService<AdminApi, ()> {
             auth::AuthApi,
             content_types::ContentTypesApi,
             entries::EntriesApi,
+            users::UsersApi,
+            tokens::TokensApi,
+            audit::AuditApi,
         ),
         "Quire admin API",
         env!("CARGO_PKG_VERSION"),
     )
     .description(
-        "Define content types, write, publish and unpublish entries. Every operation but \
-         login needs `Authorization: Bearer <token>`. Errors are RFC 9457 problem documents \
-         (`application/problem+json`) with a stable `code`.",
+        "Define content types, write, publish and unpublish entries, manage users and API \
+         tokens. Every operation but login needs `Authorization: Bearer <token>` (a session \
+         token from login, or a `write` API token) and a role that allows it. Errors are \
+         RFC 9457 problem documents (`application/problem+json`) with a stable `code`.",
     )
     .server("/admin/api")
 }

@@ -20,7 +20,13 @@ pub struct UserOut {
     pub id: String,
     pub email: String,
     pub display_name: String,
+    /// `admin`, `editor`, `author` or `viewer`.
     pub role: String,
+    pub disabled: bool,
+    /// The content types this user may work on; null for all.
+    pub types: Option<Vec<String>>,
+    pub created_at: String,
+    pub updated_at: String,
 }
 
 impl From<&User> for UserOut {
@@ -30,8 +36,136 @@ impl From<&User> for UserOut {
             email: u.email.clone(),
             display_name: u.display_name.clone(),
             role: u.role.clone(),
+            disabled: u.disabled,
+            types: u.types.as_ref().map(|t| t.0.clone()),
+            created_at: clock::format(u.created_at),
+            updated_at: clock::format(u.updated_at),
         }
     }
+}
+
+#[derive(Debug, Object)]
+pub struct UserList {
+    pub data: Vec<UserOut>,
+}
+
+#[derive(Debug, Object)]
+pub struct UserCreate {
+    pub email: String,
+    /// At least 12 characters, not a common password.
+    pub password: String,
+    pub display_name: Option<String>,
+    /// `admin`, `editor`, `author` or `viewer`.
+    pub role: String,
+    /// Limit the user to these content types (omit for all).
+    pub types: Option<Vec<String>>,
+}
+
+#[derive(Debug, Object)]
+pub struct UserPatch {
+    pub display_name: Option<String>,
+    pub role: Option<String>,
+    /// Disabling revokes the user's sessions at once.
+    pub disabled: Option<bool>,
+    /// A new password; revokes the user's sessions.
+    pub password: Option<String>,
+    /// Limit to these content types; an empty list is refused, use
+    /// `all_types` to lift the limit.
+    pub types: Option<Vec<String>>,
+    /// Lift any limit to some content types.
+    pub all_types: Option<bool>,
+}
+
+#[derive(Debug, Object)]
+pub struct PasswordChange {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+#[derive(Debug, Object)]
+pub struct SessionOut {
+    pub id: String,
+    pub created_at: String,
+    pub expires_at: String,
+    pub last_used_at: Option<String>,
+    pub client_ip: Option<String>,
+    /// The session this request was made with.
+    pub current: bool,
+}
+
+#[derive(Debug, Object)]
+pub struct SessionList {
+    pub data: Vec<SessionOut>,
+}
+
+#[derive(Debug, Object)]
+pub struct TokenCreate {
+    pub name: String,
+    /// `read` (public API when closed), `preview` (public API with working
+    /// copies, `?preview=true`) or `write` (admin API as an editor).
+    pub scope: String,
+    /// RFC 3339; omit for a token that does not expire.
+    pub expires_at: Option<String>,
+}
+
+#[derive(Debug, Object)]
+pub struct TokenOut {
+    pub id: String,
+    pub name: String,
+    pub scope: String,
+    pub created_by: Option<String>,
+    pub created_at: String,
+    pub expires_at: Option<String>,
+    pub last_used_at: Option<String>,
+}
+
+impl From<&crate::store::tokens::ApiToken> for TokenOut {
+    fn from(t: &crate::store::tokens::ApiToken) -> Self {
+        TokenOut {
+            id: t.id.clone(),
+            name: t.name.clone(),
+            scope: t.scope.clone(),
+            created_by: t.created_by.clone(),
+            created_at: clock::format(t.created_at),
+            expires_at: t.expires_at.map(clock::format),
+            last_used_at: t.last_used_at.map(clock::format),
+        }
+    }
+}
+
+#[derive(Debug, Object)]
+pub struct TokenCreated {
+    /// Shown this once; only its hash is stored.
+    pub token: String,
+    #[oai(flatten)]
+    pub info: TokenOut,
+}
+
+#[derive(Debug, Object)]
+pub struct TokenList {
+    pub data: Vec<TokenOut>,
+}
+
+#[derive(Debug, Object)]
+pub struct AuditOut {
+    pub id: i64,
+    pub at: String,
+    pub actor_id: Option<String>,
+    /// The user's email, `token:<name>`, or `system`.
+    pub actor: String,
+    pub client_ip: Option<String>,
+    /// e.g. `entry.publish`, `content_type.update`, `user.create`.
+    pub action: String,
+    pub resource_type: String,
+    pub resource_id: String,
+    /// Versions before and after, and what else the action touched.
+    pub detail: Option<Value>,
+}
+
+#[derive(Debug, Object)]
+pub struct AuditList {
+    pub data: Vec<AuditOut>,
+    pub meta: ListMeta,
 }
 
 #[derive(Debug, Object)]

@@ -1,22 +1,26 @@
-//! The public read API: published entries only, flat, cacheable.
+//! The public read API: published entries only (working copies with a
+//! preview token), flat, cacheable.
 //!
 //! Plain poem handlers rather than poem-openapi operations: this is the hot
 //! path, and the `filter[field][op]` query language does not fit a static
-//! parameter list. Responses are rendered once per write generation and then
-//! served from memory with a strong ETag.
+//! parameter list. Published responses are rendered once per write
+//! generation and then served from memory with a strong ETag.
 
+mod access;
 mod respond;
 
-use poem::http::StatusCode;
 use poem::web::{Data, Path};
-use poem::{Request, Response, handler};
+use poem::{IntoResponse, Request, Response, handler};
 use serde_json::{Value, json};
 
 use super::problem::ApiError;
 use super::state::{AppState, Cached};
 use crate::model::FieldError;
+use crate::model::content_type::{ContentType, Kind};
+use crate::model::entry::Entry;
 use crate::model::query::{ListQuery, Surface};
 use crate::store::{self, StoreError};
+use access::{Access, check_access};
 use respond::{cached_response, render};
 
 fn query_pairs(req: &Request) -> Vec<(String, String)> {
@@ -25,15 +29,40 @@ fn query_pairs(req: &Request) -> Vec<(String, String)> {
         .collect()
 }
 
-fn unknown_type(api_id: &str) -> ApiError {
-    ApiError::not_found(format!("no content type `{api_id}`"))
+fn content_type(
+    state: &AppState,
+    access: &Access,
+    api_id: &str,
+) -> Result<std::sync::Arc<ContentType>, ApiError> {
+    if let Access::Preview(principal) = access {
+        principal.require_type(api_id)?;
+    }
+    state
+        .types
+        .get(api_id)
+        .ok_or_else(|| ApiError::not_found(format!("no content type `{api_id}`")))
 }
 
-/// Serves from the cache, or computes, caches and serves.
-async fn cached<F>(req: &Request, state: &AppState, compute: F) -> Response
+/// The public shape of an entry: its live copy, or its working copy in a preview.
+fn shape(access: &Access, ct: &ContentType, e: &Entry, fields: Option<&[String]>) -> Option<Value> {
+    match access {
+        Access::Published => e.to_public(ct, fields),
+        Access::Preview(_) => e.to_preview(ct, fields),
+    }
+}
+
+/// Answers a read: published responses from the cache when they are there;
+/// previews always fresh.
+async fn respond<F>(req: &Request, state: &AppState, access: &Access, compute: F) -> Response
 where
     F: AsyncFnOnce() -> Result<Value, ApiError>,
 {
+    if matches!(access, Access::Preview(_)) {
+        return match compute().await {
+            Ok(value) => cached_response(req, &render(&value)),
+            Err(e) => e.into_response(),
+        };
+    }
     let key = req
         .uri()
         .path_and_query()
@@ -51,7 +80,7 @@ where
                 .insert(generation, key.to_string(), fresh.clone());
             cached_response(req, &fresh)
         }
-        Err(e) => poem::IntoResponse::into_response(e),
+        Err(e) => e.into_response(),
     }
 }
 
@@ -60,30 +89,34 @@ where
 #[handler]
 pub async fn list(req: &Request, Path(api_id): Path<String>, state: Data<&AppState>) -> Response {
     let state = *state;
-    cached(req, state, async || {
-        let ct = state
-            .types
-            .get(&api_id)
-            .ok_or_else(|| unknown_type(&api_id))?;
-        let pairs = query_pairs(req);
-        let mut q =
-            ListQuery::parse(&ct, &pairs, Surface::Public).map_err(ApiError::invalid_query)?;
+    let mut pairs = query_pairs(req);
+    let access = match check_access(req, state, &mut pairs).await {
+        Ok(a) => a,
+        Err(e) => return e.into_response(),
+    };
+    respond(req, state, &access, async || {
+        let ct = content_type(state, &access, &api_id)?;
+        let surface = match access {
+            Access::Published => Surface::Public,
+            Access::Preview(_) => Surface::Admin,
+        };
+        let mut q = ListQuery::parse(&ct, &pairs, surface).map_err(ApiError::invalid_query)?;
         q.locale
             .get_or_insert_with(|| state.config.default_locale.clone());
         let fields = q.fields.clone();
-        if ct.def.kind == crate::model::content_type::Kind::Singleton {
+        if ct.def.kind == Kind::Singleton {
             q.limit = 1;
-            let (entries, _) = store::entries::list(&state.db, &ct, &q, Surface::Public).await?;
+            let (entries, _) = store::entries::list(&state.db, &ct, &q, surface).await?;
             let entry = entries
                 .first()
-                .and_then(|e| e.to_public(&ct, fields.as_deref()))
+                .and_then(|e| shape(&access, &ct, e, fields.as_deref()))
                 .ok_or_else(|| ApiError::not_found(format!("`{api_id}` has no published entry")))?;
             return Ok(json!({ "data": entry }));
         }
-        let (entries, total) = store::entries::list(&state.db, &ct, &q, Surface::Public).await?;
+        let (entries, total) = store::entries::list(&state.db, &ct, &q, surface).await?;
         let data: Vec<Value> = entries
             .iter()
-            .filter_map(|e| e.to_public(&ct, fields.as_deref()))
+            .filter_map(|e| shape(&access, &ct, e, fields.as_deref()))
             .collect();
         Ok(json!({
             "data": data,
@@ -101,15 +134,17 @@ pub async fn get(
     state: Data<&AppState>,
 ) -> Response {
     let state = *state;
-    cached(req, state, async || {
-        let ct = state
-            .types
-            .get(&api_id)
-            .ok_or_else(|| unknown_type(&api_id))?;
+    let mut pairs = query_pairs(req);
+    let access = match check_access(req, state, &mut pairs).await {
+        Ok(a) => a,
+        Err(e) => return e.into_response(),
+    };
+    respond(req, state, &access, async || {
+        let ct = content_type(state, &access, &api_id)?;
         let mut fields = None;
         let mut locale = None;
         let mut errors = Vec::new();
-        for (k, v) in query_pairs(req) {
+        for (k, v) in pairs {
             // Reuse the list parser for the two parameters a single entry takes.
             match k.as_str() {
                 "fields" | "locale" => {
@@ -130,19 +165,17 @@ pub async fn get(
             return Err(ApiError::invalid_query(errors));
         }
         let locale = locale.unwrap_or_else(|| state.config.default_locale.clone());
-        let entry = match store::entries::get_public(&state.db, &api_id, &locale, &key).await {
-            Err(StoreError::NotFound) => {
-                return Err(ApiError::new(
-                    StatusCode::NOT_FOUND,
-                    "not_found",
-                    format!("no published {api_id} entry `{key}`"),
-                ));
-            }
-            other => other?,
+        let surface = match access {
+            Access::Published => Surface::Public,
+            Access::Preview(_) => Surface::Admin,
         };
-        let data = entry
-            .to_public(&ct, fields.as_deref())
-            .ok_or_else(|| ApiError::not_found(format!("no published {api_id} entry `{key}`")))?;
+        let missing = || ApiError::not_found(format!("no published {api_id} entry `{key}`"));
+        let entry =
+            match store::entries::get_by_key(&state.db, &api_id, &locale, &key, surface).await {
+                Err(StoreError::NotFound) => return Err(missing()),
+                other => other?,
+            };
+        let data = shape(&access, &ct, &entry, fields.as_deref()).ok_or_else(missing)?;
         Ok(json!({ "data": data }))
     })
     .await

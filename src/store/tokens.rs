@@ -1,0 +1,122 @@
+//! API tokens for machines, stored only as hashes.
+
+use serde_json::{Value, json};
+
+use super::audit::{Actor, audit};
+use super::{Db, StoreError, StoreResult, WritePool, on_pool};
+use crate::clock::{self, Micros};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ApiToken {
+    pub id: String,
+    pub name: String,
+    pub scope: String,
+    pub created_by: Option<String>,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+    pub last_used_at: Option<i64>,
+}
+
+const COLUMNS: &str = "id, name, scope, created_by, created_at, expires_at, last_used_at";
+
+const INSERT_CHANGE: &str = "INSERT INTO changes (entity, entity_id, content_type, action, at) \
+     VALUES ('token', $1, NULL, $2, $3)";
+
+pub async fn create(
+    db: &Db,
+    name: &str,
+    scope: &str,
+    token_hash: &str,
+    expires_at: Option<Micros>,
+    actor: &Actor,
+) -> StoreResult<ApiToken> {
+    let now = clock::now();
+    let token = ApiToken {
+        id: uuid::Uuid::now_v7().to_string(),
+        name: name.to_string(),
+        scope: scope.to_string(),
+        created_by: actor.id.clone(),
+        created_at: now,
+        expires_at,
+        last_used_at: None,
+    };
+    on_pool!(db, pool => {
+        let mut tx = pool.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO api_tokens (id, name, scope, token_hash, created_by, created_at, \
+             expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&token.id)
+        .bind(&token.name)
+        .bind(&token.scope)
+        .bind(token_hash)
+        .bind(&token.created_by)
+        .bind(now)
+        .bind(expires_at)
+        .execute(&mut *tx)
+        .await?;
+        let detail = json!({"name": token.name, "scope": token.scope});
+        audit!(tx, actor, now, "token.create", "token", &token.id, Some(detail));
+        tx.commit().await?;
+        Ok(token)
+    })
+}
+
+pub async fn list(db: &Db) -> StoreResult<Vec<ApiToken>> {
+    let sql = format!("SELECT {COLUMNS} FROM api_tokens ORDER BY created_at DESC");
+    Ok(on_pool!(db, pool => {
+        sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await?
+    }))
+}
+
+/// The live (unexpired) token with this hash.
+pub async fn find(db: &Db, token_hash: &str) -> StoreResult<Option<ApiToken>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM api_tokens WHERE token_hash = $1 \
+         AND (expires_at IS NULL OR expires_at > $2)"
+    );
+    Ok(on_pool!(db, pool => {
+        sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(token_hash)
+            .bind(clock::now())
+            .fetch_optional(pool)
+            .await?
+    }))
+}
+
+/// Notes that a token was used; callers do it at most once a minute.
+pub async fn touch(db: &Db, id: &str) -> StoreResult<()> {
+    on_pool!(db, pool => {
+        sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
+            .bind(clock::now())
+            .bind(id)
+            .execute(pool)
+            .await?;
+    });
+    Ok(())
+}
+
+/// Revokes a token. The change feed carries the revocation to other nodes.
+pub async fn delete(db: &Db, id: &str, actor: &Actor) -> StoreResult<()> {
+    let now = clock::now();
+    on_pool!(db, pool => {
+        let mut tx = pool.begin_write().await?;
+        let deleted = sqlx::query("DELETE FROM api_tokens WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if deleted == 0 {
+            return Err(StoreError::NotFound);
+        }
+        sqlx::query(INSERT_CHANGE)
+            .bind(id)
+            .bind("delete")
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        audit!(tx, actor, now, "token.delete", "token", id, None::<Value>);
+        tx.commit().await?;
+        Ok(())
+    })
+}
