@@ -2,7 +2,8 @@
 //! graceful stop on SIGTERM.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
@@ -49,14 +50,16 @@ fn an_unknown_key_in_quire_toml_is_refused() {
     assert!(err.contains("bnid"), "{err}");
 }
 
-/// Starts `quire serve` configured by a `quire.toml`, waits for its address
-/// in the log, and returns the child with that address.
-fn serve(dir: &std::path::Path) -> (std::process::Child, String) {
+type Log = Arc<Mutex<Vec<String>>>;
+
+/// Starts `quire serve` configured by a `quire.toml` (and `env`), waits for
+/// its address in the log, and returns the child, that address, and the log.
+fn serve(dir: &std::path::Path, log: &str, env: &[(&str, &str)]) -> (Child, String, Log) {
     let file = dir.join("quire.toml");
     std::fs::write(
         &file,
         format!(
-            "bind = \"127.0.0.1:0\"\ndata_dir = \"{}\"\nlog = \"info\"\n",
+            "bind = \"127.0.0.1:0\"\ndata_dir = \"{}\"\nlog = \"{log}\"\n",
             dir.join("data").display()
         ),
     )
@@ -66,10 +69,19 @@ fn serve(dir: &std::path::Path) -> (std::process::Child, String) {
         .arg(&file)
         .arg("serve")
         .current_dir(dir)
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    let collected: Log = Arc::default();
+    let stderr = child.stderr.take().unwrap();
+    let sink = collected.clone();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            sink.lock().unwrap().push(line);
+        }
+    });
     let stdout = child.stdout.take().unwrap();
     let mut lines = BufReader::new(stdout).lines();
     let addr = loop {
@@ -77,14 +89,41 @@ fn serve(dir: &std::path::Path) -> (std::process::Child, String) {
             .next()
             .expect("quire exited before listening")
             .unwrap();
+        collected.lock().unwrap().push(line.clone());
         if line.contains("quire is listening") {
             let at = line.find("addr=").expect("addr in log") + 5;
             break line[at..].split_whitespace().next().unwrap().to_string();
         }
     };
-    // Keep draining the log so the child never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    (child, addr)
+    // Keep reading the log so the child never blocks on a full pipe.
+    let sink = collected.clone();
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            sink.lock().unwrap().push(line);
+        }
+    });
+    (child, addr, collected)
+}
+
+/// Sends SIGTERM and waits for a clean exit.
+fn stop(mut child: Child) {
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "no stop after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "a graceful stop exits 0: {status}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -120,7 +159,7 @@ async fn user_create_then_serve_then_sigterm() {
     assert!(!weak.status.success());
     assert!(String::from_utf8_lossy(&weak.stderr).contains("12 characters"));
 
-    let (mut child, addr) = serve(dir.path());
+    let (child, addr, _) = serve(dir.path(), "info", &[]);
     let client = reqwest::Client::new();
     let res = client
         .post(format!("http://{addr}/admin/api/auth/login"))
@@ -135,24 +174,65 @@ async fn user_create_then_serve_then_sigterm() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
+    stop(child);
+}
 
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logs_hold_no_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let password = "first admin passphrase";
+    let env = [
+        ("QUIRE_ADMIN_EMAIL", "root@example.com"),
+        ("QUIRE_ADMIN_PASSWORD", password),
+    ];
+    let (child, addr, log) = serve(dir.path(), "debug", &env);
+    let client = reqwest::Client::new();
+    let login: serde_json::Value = client
+        .post(format!("http://{addr}/admin/api/auth/login"))
+        .json(&json!({"email": "root@example.com", "password": password}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
         .unwrap();
-    assert!(killed.success());
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(15),
-            "no stop after SIGTERM"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    assert!(status.success(), "a graceful stop exits 0: {status}");
+    let session = login["token"].as_str().unwrap().to_string();
+    let created: serde_json::Value = client
+        .post(format!("http://{addr}/admin/api/tokens"))
+        .bearer_auth(&session)
+        .json(&json!({"name": "ci", "scope": "write"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let api_token = created["token"].as_str().unwrap().to_string();
+    let res = client
+        .get(format!("http://{addr}/admin/api/content-types"))
+        .bearer_auth(&api_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    // A failed login with a password-looking string.
+    client
+        .post(format!("http://{addr}/admin/api/auth/login"))
+        .json(&json!({"email": "root@example.com", "password": "guessed passphrase 1"}))
+        .send()
+        .await
+        .unwrap();
+    stop(child);
+    let log = log.lock().unwrap().join("\n");
+    assert!(log.contains("DEBUG"), "the log ran at debug level");
+    for secret in [
+        password,
+        session.as_str(),
+        api_token.as_str(),
+        "guessed passphrase 1",
+    ] {
+        assert!(!log.contains(secret), "the log holds a secret: {secret}");
+    }
 }
 
 #[test]
