@@ -1,6 +1,7 @@
 //! Builds the Poem app (routes, middleware, shared state) and runs it.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use poem::endpoint::BoxEndpoint;
@@ -16,6 +17,7 @@ use crate::api::state::AppState;
 use crate::api::{admin, health, problem, public};
 use crate::bootstrap;
 use crate::config::{Config, CorsOrigins};
+use crate::search::SearchIndex;
 use crate::store::Db;
 
 /// How often a node looks at the change feed for writes made elsewhere.
@@ -60,6 +62,7 @@ pub fn routes(state: AppState) -> BoxEndpoint<'static> {
     let docs = admin_api.swagger_ui();
     let max_body = state.config.max_body_bytes;
     let public_api = Route::new()
+        .at("/search", get(public::search))
         .at("/:content_type", get(public::list))
         .at("/:content_type/:id", get(public::get))
         .catch_all_error(problem_response)
@@ -129,7 +132,11 @@ async fn start_with_signal(
     signal: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<Running> {
     let db = prepare(&config).await?;
-    let state = AppState::new(db.clone(), config.clone()).await?;
+    let search_dir = config.search_dir.clone();
+    let search =
+        tokio::task::spawn_blocking(move || SearchIndex::open(search_dir.as_deref())).await??;
+    let search = Arc::new(search);
+    let state = AppState::new(db.clone(), config.clone(), search.clone()).await?;
     let acceptor = TcpListener::bind(config.bind).into_acceptor().await?;
     let addr = acceptor
         .local_addr()
@@ -138,6 +145,11 @@ async fn start_with_signal(
         .unwrap_or(config.bind);
     tracing::info!(%addr, database = ?config.database_kind, "quire is listening");
     let follower = tokio::spawn(follow_changes(state.clone()));
+    let indexer = tokio::spawn(crate::search::indexer::follow(
+        db.clone(),
+        search,
+        Duration::from_millis(config.search_interval_ms),
+    ));
     let app = routes(state);
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
@@ -151,6 +163,7 @@ async fn start_with_signal(
             .run_with_graceful_shutdown(app, until, Some(Duration::from_secs(10)))
             .await;
         follower.abort();
+        indexer.abort();
         db.close().await;
         result
     });

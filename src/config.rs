@@ -50,6 +50,12 @@ pub struct Settings {
     /// Failed logins allowed per account in 15 minutes (five times that per client address).
     #[arg(long, env = "QUIRE_LOGIN_MAX_FAILURES")]
     pub login_max_failures: Option<usize>,
+    /// Folder of the search index (default: `search` in the data dir; `memory` for RAM).
+    #[arg(long, env = "QUIRE_SEARCH_DIR")]
+    pub search_dir: Option<String>,
+    /// How often the search indexer looks for new changes, in milliseconds.
+    #[arg(long, env = "QUIRE_SEARCH_INTERVAL_MS")]
+    pub search_interval_ms: Option<u64>,
     /// Log filter, e.g. `info` or `quire=debug`.
     #[arg(long, env = "QUIRE_LOG")]
     pub log: Option<String>,
@@ -72,6 +78,8 @@ impl Settings {
             public_access: self.public_access.or(other.public_access),
             cors_origins: self.cors_origins.or(other.cors_origins),
             login_max_failures: self.login_max_failures.or(other.login_max_failures),
+            search_dir: self.search_dir.or(other.search_dir),
+            search_interval_ms: self.search_interval_ms.or(other.search_interval_ms),
             log: self.log.or(other.log),
         }
     }
@@ -131,6 +139,9 @@ pub struct Config {
     pub public_access: PublicAccess,
     pub cors_origins: CorsOrigins,
     pub login_max_failures: usize,
+    /// Where the search index lives; `None` keeps it in memory.
+    pub search_dir: Option<PathBuf>,
+    pub search_interval_ms: u64,
     pub log: String,
 }
 
@@ -247,6 +258,15 @@ impl Config {
         if login_max_failures == 0 {
             return Err(invalid("QUIRE_LOGIN_MAX_FAILURES", "must be at least 1"));
         }
+        let search_dir = match s.search_dir.as_deref() {
+            Some("memory") => None,
+            Some(dir) => Some(PathBuf::from(dir)),
+            None => Some(data_dir.join("search")),
+        };
+        let search_interval_ms = s.search_interval_ms.unwrap_or(200);
+        if search_interval_ms == 0 {
+            return Err(invalid("QUIRE_SEARCH_INTERVAL_MS", "must be at least 1"));
+        }
         Ok(Config {
             bind,
             data_dir,
@@ -261,6 +281,8 @@ impl Config {
             public_access,
             cors_origins,
             login_max_failures,
+            search_dir,
+            search_interval_ms,
             log: s.log.unwrap_or_else(|| "info".into()),
         })
     }

@@ -10,4 +10,5 @@ pub mod bootstrap;
 pub mod clock;
 pub mod config;
 pub mod model;
+pub mod search;
 pub mod store;

@@ -33,6 +33,9 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Rebuild the search index from the database; a running server keeps
+    /// answering from the old index until the new one is swapped in.
+    Reindex,
     /// Print the admin API's OpenAPI document.
     Openapi,
 }
@@ -70,6 +73,35 @@ fn read_password() -> anyhow::Result<String> {
         .read_line(&mut line)
         .context("cannot read the password")?;
     Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
+async fn reindex(config: &Config) -> anyhow::Result<()> {
+    let root = config
+        .search_dir
+        .clone()
+        .context("QUIRE_SEARCH_DIR is `memory`: there is no index on disk to rebuild")?;
+    std::fs::create_dir_all(&config.data_dir)?;
+    let db = quire::store::Db::connect(config).await?;
+    db.migrate().await?;
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{elapsed_precise} [{bar:40}] {pos}/{len} entries ({per_sec}, {eta} left)",
+        )?
+        .progress_chars("=> "),
+    );
+    let started = std::time::Instant::now();
+    let total = quire::search::indexer::rebuild(&db, &root, |total, done| {
+        bar.set_length(total);
+        bar.set_position(done);
+    })
+    .await?;
+    bar.finish();
+    println!(
+        "indexed {total} entries in {:.1} s; the new index is live",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 #[tokio::main]
@@ -128,6 +160,7 @@ async fn main() -> anyhow::Result<()> {
                 println!("created {} ({}) with id {}", user.email, user.role, user.id);
             }
         },
+        Command::Reindex => reindex(&config).await?,
         Command::Openapi => {}
     }
     Ok(())

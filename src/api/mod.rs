@@ -6,4 +6,5 @@ pub mod body_limit;
 pub mod health;
 pub mod problem;
 pub mod public;
+pub mod search;
 pub mod state;

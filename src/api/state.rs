@@ -25,10 +25,15 @@ pub struct AppState {
     pub types: Arc<TypeRegistry>,
     pub cache: Arc<PublicCache>,
     pub login_limiter: Arc<crate::auth::limiter::LoginLimiter>,
+    pub search: Arc<crate::search::SearchIndex>,
 }
 
 impl AppState {
-    pub async fn new(db: Db, config: Config) -> StoreResult<AppState> {
+    pub async fn new(
+        db: Db,
+        config: Config,
+        search: Arc<crate::search::SearchIndex>,
+    ) -> StoreResult<AppState> {
         let types = Arc::new(TypeRegistry::default());
         types.reload(&db).await?;
         let cache = Arc::new(PublicCache::new(config.public_cache_bytes));
@@ -45,6 +50,7 @@ impl AppState {
             types,
             cache,
             login_limiter,
+            search,
         })
     }
 
@@ -76,6 +82,14 @@ impl TypeRegistry {
         // A poisoned lock only means a panic elsewhere; the map is still whole.
         let map = self.types.read().unwrap_or_else(|p| p.into_inner());
         map.get(api_id).cloned()
+    }
+
+    /// Every type, in api id order.
+    pub fn all(&self) -> Vec<Arc<ContentType>> {
+        let map = self.types.read().unwrap_or_else(|p| p.into_inner());
+        let mut all: Vec<_> = map.values().cloned().collect();
+        all.sort_by(|a, b| a.api_id().cmp(b.api_id()));
+        all
     }
 
     pub fn put(&self, ct: ContentType) {

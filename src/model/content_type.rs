@@ -38,6 +38,9 @@ pub struct ContentTypeDef {
     pub kind: Kind,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// The language of its text, for search stemming (`en` when unset).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
     pub fields: Vec<FieldDef>,
 }
 
@@ -63,6 +66,13 @@ pub struct ContentType {
 }
 
 const MAX_FIELDS: usize = 200;
+/// The search index has this many text slots for a type's searchable fields.
+pub const MAX_SEARCHABLE: usize = 16;
+/// Languages search can stem.
+pub const LANGUAGES: &[&str] = &[
+    "ar", "da", "de", "el", "en", "es", "fi", "fr", "hu", "it", "nl", "no", "pt", "ro", "ru", "sv",
+    "ta", "tr",
+];
 const MAX_PATTERN_LEN: usize = 1000;
 
 impl ContentType {
@@ -104,6 +114,22 @@ impl ContentType {
                 "fields",
                 "max_items",
                 format!("at most {MAX_FIELDS} fields"),
+            ));
+        }
+        if let Some(lang) = &def.language
+            && !LANGUAGES.contains(&lang.as_str())
+        {
+            errors.push(FieldError::new(
+                "language",
+                "values",
+                format!("search stems one of: {}", LANGUAGES.join(", ")),
+            ));
+        }
+        if def.fields.iter().filter(|f| f.searchable).count() > MAX_SEARCHABLE {
+            errors.push(FieldError::new(
+                "fields",
+                "max_searchable",
+                format!("at most {MAX_SEARCHABLE} searchable fields"),
             ));
         }
         let mut seen = HashSet::new();
@@ -169,6 +195,11 @@ impl ContentType {
     /// The field that gives entries their URL slug, if any.
     pub fn slug_field(&self) -> Option<&Field> {
         self.fields.iter().find(|f| f.field_type == FieldType::Slug)
+    }
+
+    /// The fields indexed for search, in definition order (their slot).
+    pub fn searchable_fields(&self) -> impl Iterator<Item = &Field> {
+        self.fields.iter().filter(|f| f.searchable)
     }
 
     /// Fields other than the slug that must hold distinct values.
@@ -250,6 +281,24 @@ fn check_field_rules(
     }
     if f.unique && !t.can_be_unique() {
         not_for("unique");
+    }
+    if f.searchable && !t.is_searchable() {
+        not_for("searchable");
+    }
+    if let Some(boost) = f.boost {
+        if !f.searchable {
+            errors.push(FieldError::new(
+                at("boost"),
+                "not_applicable",
+                "`boost` needs `searchable: true`",
+            ));
+        } else if !(boost > 0.0 && boost <= 100.0) {
+            errors.push(FieldError::new(
+                at("boost"),
+                "range",
+                "a boost is above 0 and at most 100",
+            ));
+        }
     }
     if let (Some(lo), Some(hi)) = (&f.min, &f.max)
         && lo.as_f64() > hi.as_f64()

@@ -67,6 +67,14 @@ impl FieldType {
         !matches!(self, FieldType::Json | FieldType::Boolean)
     }
 
+    /// Can be searched in full text.
+    pub fn is_searchable(self) -> bool {
+        matches!(
+            self,
+            FieldType::String | FieldType::Text | FieldType::Richtext
+        )
+    }
+
     /// Can carry `unique` (values that compare well as text or numbers).
     pub fn can_be_unique(self) -> bool {
         !matches!(
@@ -109,6 +117,12 @@ pub struct FieldDef {
     pub values: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
+    /// Indexed for full-text search (string, text and richtext fields).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub searchable: bool,
+    /// How much a match in this field weighs against others (default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub boost: Option<f64>,
 }
 
 impl FieldDef {

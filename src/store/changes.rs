@@ -11,3 +11,27 @@ pub async fn last_seq(db: &Db) -> StoreResult<i64> {
             .unwrap_or(0)
     }))
 }
+
+/// One row of the feed.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Change {
+    pub seq: i64,
+    pub entity: String,
+    pub entity_id: String,
+    pub content_type: Option<String>,
+    pub action: String,
+}
+
+/// The changes after `seq`, oldest first, at most `limit`.
+pub async fn since(db: &Db, seq: i64, limit: i64) -> StoreResult<Vec<Change>> {
+    Ok(on_pool!(db, pool => {
+        sqlx::query_as(
+            "SELECT seq, entity, entity_id, content_type, action FROM changes \
+             WHERE seq > $1 ORDER BY seq LIMIT $2",
+        )
+        .bind(seq)
+        .bind(limit)
+        .fetch_all(pool)
+        .await?
+    }))
+}

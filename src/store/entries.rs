@@ -197,6 +197,73 @@ pub async fn get_by_key(
     row.ok_or(StoreError::NotFound)?.try_into()
 }
 
+/// An entry by id, whatever its type; `None` once deleted.
+pub async fn find(db: &Db, id: &str) -> StoreResult<Option<Entry>> {
+    let sql = format!("SELECT {COLUMNS} FROM entries WHERE id = $1");
+    let row: Option<EntryRow> = on_pool!(db, pool => {
+        sqlx::query_as(AssertSqlSafe(sql)).bind(id).fetch_optional(pool).await?
+    });
+    row.map(Entry::try_from).transpose()
+}
+
+/// Entries of a type in id order after `after`, for rebuilding derived data
+/// a page at a time.
+pub async fn page_of_type(
+    db: &Db,
+    content_type: &str,
+    after: &str,
+    limit: i64,
+) -> StoreResult<Vec<Entry>> {
+    let sql =
+        format!("SELECT {COLUMNS} FROM entries WHERE type = $1 AND id > $2 ORDER BY id LIMIT $3");
+    let rows: Vec<EntryRow> = on_pool!(db, pool => {
+        sqlx::query_as(AssertSqlSafe(sql))
+            .bind(content_type)
+            .bind(after)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+    });
+    rows.into_iter().map(Entry::try_from).collect()
+}
+
+/// The entries among `ids` that a surface sees and that pass `filters`
+/// (search results); in no particular order.
+pub async fn among(
+    db: &Db,
+    ct: &ContentType,
+    ids: &[String],
+    q: &ListQuery,
+    surface: Surface,
+) -> StoreResult<Vec<Entry>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let dialect = db.dialect();
+    let mut sql = Sql::default();
+    sql.push(&format!(
+        "SELECT {} FROM entries",
+        columns(dialect, surface)
+    ));
+    let w = list_where(dialect, ct, q, surface);
+    sql.text.push_str(&w.text);
+    sql.args.extend(w.args);
+    sql.push(" AND id IN (");
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.arg(Arg::Text(id.clone()));
+    }
+    sql.push(")");
+    let rows: Vec<EntryRow> = on_pool!(db, pool => {
+        bind_args!(sqlx::query_as(AssertSqlSafe(sql.text)), sql.args)
+            .fetch_all(pool)
+            .await?
+    });
+    rows.into_iter().map(Entry::try_from).collect()
+}
+
 /// How many entries a type has, in any state.
 pub async fn count(db: &Db, content_type: &str) -> StoreResult<i64> {
     Ok(on_pool!(db, pool => {

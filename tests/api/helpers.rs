@@ -409,3 +409,44 @@ impl TestApp {
         )
     }
 }
+
+impl TestApp {
+    /// Stops the server, changes its configuration, and starts it again on
+    /// the same database and files.
+    pub async fn restart_with(mut self, change: impl FnOnce(&mut Config)) -> TestApp {
+        change(&mut self.config);
+        self.restart().await
+    }
+
+    /// Polls a search until `done` holds for its body (the index follows the
+    /// database within a second); returns the last body.
+    pub async fn search_until(
+        &self,
+        request: impl Fn() -> RequestBuilder,
+        done: impl Fn(&Value) -> bool,
+    ) -> Value {
+        let mut body = Value::Null;
+        for _ in 0..60 {
+            let res = request().send().await.expect("search request");
+            assert_eq!(res.status(), StatusCode::OK, "search status");
+            body = res.json().await.expect("search body");
+            if done(&body) {
+                return body;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("search never reached the expected state: {body}");
+    }
+}
+
+/// The ids of a search or list body, in order.
+pub fn ids(body: &Value) -> Vec<String> {
+    body["data"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|e| e["id"].as_str().unwrap_or_default().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}

@@ -9,5 +9,6 @@ mod content_types;
 mod entries;
 mod openapi;
 mod public;
+mod search;
 mod server;
 mod validation;

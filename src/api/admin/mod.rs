@@ -5,6 +5,7 @@ pub mod auth;
 pub mod content_types;
 pub mod entries;
 mod objects;
+pub mod search;
 pub mod tokens;
 pub mod users;
 
@@ -30,6 +31,8 @@ pub enum Tag {
     Tokens,
     /// Who changed what (admins only).
     Audit,
+    /// Full-text search over working copies.
+    Search,
 }
 
 /// A session token from `POST /admin/api/auth/login`.
@@ -56,6 +59,7 @@ pub type AdminApi = (
     users::UsersApi,
     tokens::TokensApi,
     audit::AuditApi,
+    search::SearchApi,
 );
 
 /// The admin API service, mounted at `/admin/api`.
@@ -68,6 +72,7 @@ pub fn service() -> OpenApiService<AdminApi, ()> {
             users::UsersApi,
             tokens::TokensApi,
             audit::AuditApi,
+            search::SearchApi,
         ),
         "Quire admin API",
         env!("CARGO_PKG_VERSION"),

@@ -180,3 +180,23 @@ pub async fn get(
     })
     .await
 }
+
+/// `GET /api/search?q=…`: published entries ranked by relevance, with
+/// highlights. Working copies with `?preview=true` and a preview token.
+#[handler]
+pub async fn search(req: &Request, state: Data<&AppState>) -> Response {
+    let state = *state;
+    let mut pairs = query_pairs(req);
+    let access = match check_access(req, state, &mut pairs).await {
+        Ok(a) => a,
+        Err(e) => return e.into_response(),
+    };
+    let (surface, principal) = match &access {
+        Access::Published => (Surface::Public, None),
+        Access::Preview(p) => (Surface::Admin, Some(p.as_ref())),
+    };
+    match crate::api::search::run(state, pairs, surface, principal).await {
+        Ok(value) => cached_response(req, &render(&value)),
+        Err(e) => e.into_response(),
+    }
+}

@@ -1,0 +1,50 @@
+//! `/search`: full-text search over working copies.
+
+use poem::Request;
+use poem::web::Data;
+use poem_openapi::OpenApi;
+use poem_openapi::param::Query;
+use poem_openapi::payload::Json;
+use serde_json::Value;
+
+use super::{AdminAuth, Tag};
+use crate::api::problem::ApiError;
+use crate::api::state::AppState;
+use crate::model::access::Permission;
+use crate::model::query::Surface;
+
+pub struct SearchApi;
+
+#[OpenApi(tag = "Tag::Search")]
+impl SearchApi {
+    /// Search working copies (drafts included): words must all match, typos
+    /// are tolerated, `"phrases"` match exactly, `-word` excludes, and the
+    /// last word matches as a prefix. Takes `filter[field][op]` with `type`.
+    /// Answers `{"data": [{"id", "type", "score", "highlights", "status",
+    /// …fields}], "meta": {"total", "limit", "offset", "took_ms"}}`.
+    #[oai(path = "/search", method = "get")]
+    #[allow(clippy::too_many_arguments)]
+    async fn search(
+        &self,
+        state: Data<&AppState>,
+        req: &Request,
+        auth: AdminAuth,
+        /// The query.
+        #[oai(name = "q")]
+        _q: Query<String>,
+        /// Limit to one content type.
+        #[oai(name = "type")]
+        _content_type: Query<Option<String>>,
+        /// 1 to 100 (default 25).
+        #[oai(name = "limit")]
+        _limit: Query<Option<i64>>,
+        #[oai(name = "offset")] _offset: Query<Option<i64>>,
+    ) -> Result<Json<Value>, ApiError> {
+        auth.0.require(Permission::ReadContent)?;
+        let pairs = form_urlencoded::parse(req.uri().query().unwrap_or_default().as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        let result = crate::api::search::run(&state, pairs, Surface::Admin, Some(&auth.0)).await?;
+        Ok(Json(result))
+    }
+}

@@ -1,0 +1,438 @@
+//! The tantivy index: its schema, the one writer, atomic swaps after a
+//! rebuild, and queries.
+//!
+//! On disk the index lives in `<search dir>/index-<id>/`; the file
+//! `<search dir>/CURRENT` names the live one, so `quire reindex` can build a
+//! new index beside it and swap it in with one rename.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::{
+    BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption, STORED, STRING, Schema, TEXT, Value};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+
+use super::analyzer::{self, allowed_edits};
+use super::query::UserQuery;
+
+/// Text slots: a type's searchable fields map to `s0`, `s1`, … in order.
+pub const SLOTS: usize = crate::model::content_type::MAX_SEARCHABLE;
+const WRITER_MEMORY: usize = 64 * 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    #[error("search index: {0}")]
+    Index(#[from] tantivy::TantivyError),
+    #[error("search index: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("search index: {0}")]
+    Open(#[from] tantivy::directory::error::OpenDirectoryError),
+}
+
+pub type SearchResult<T> = Result<T, SearchError>;
+
+#[derive(Clone, Copy)]
+pub struct Fields {
+    pub entry_id: Field,
+    pub content_type: Field,
+    pub locale: Field,
+    pub copy: Field,
+    pub slots: [Field; SLOTS],
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let entry_id = b.add_text_field("entry_id", STRING | STORED);
+    let content_type = b.add_text_field("type", STRING | STORED);
+    let locale = b.add_text_field("locale", STRING);
+    let copy = b.add_text_field("copy", STRING);
+    let slots = std::array::from_fn(|i| b.add_text_field(&format!("s{i}"), TEXT));
+    (
+        b.build(),
+        Fields {
+            entry_id,
+            content_type,
+            locale,
+            copy,
+            slots,
+        },
+    )
+}
+
+/// Which copy of an entry a document holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Copy {
+    Live,
+    Draft,
+}
+
+impl Copy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Copy::Live => "live",
+            Copy::Draft => "draft",
+        }
+    }
+}
+
+/// A change to apply in one commit.
+pub enum Op {
+    DeleteEntry(String),
+    DeleteType(String),
+    Add(TantivyDocument),
+}
+
+/// How to search one content type: its language and its searchable fields'
+/// slots with their boosts.
+#[derive(Debug, Clone)]
+pub struct TypePlan {
+    pub api_id: String,
+    pub language: Option<String>,
+    pub slots: Vec<(usize, f32)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Hit {
+    pub entry_id: String,
+    pub content_type: String,
+    pub score: f32,
+}
+
+struct Opened {
+    name: Option<String>,
+    index: Index,
+    reader: IndexReader,
+    writer: Mutex<IndexWriter>,
+}
+
+impl Opened {
+    fn new(index: Index, name: Option<String>) -> SearchResult<Opened> {
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        let writer = index.writer(WRITER_MEMORY)?;
+        Ok(Opened {
+            name,
+            index,
+            reader,
+            writer: Mutex::new(writer),
+        })
+    }
+}
+
+pub struct SearchIndex {
+    root: Option<PathBuf>,
+    fields: Fields,
+    opened: RwLock<Arc<Opened>>,
+}
+
+fn read_current(root: &Path) -> Option<String> {
+    std::fs::read_to_string(root.join("CURRENT"))
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+}
+
+/// Makes `name` the live index, atomically.
+pub fn write_current(root: &Path, name: &str) -> std::io::Result<()> {
+    let tmp = root.join("CURRENT.tmp");
+    std::fs::write(&tmp, name)?;
+    std::fs::rename(tmp, root.join("CURRENT"))
+}
+
+/// Removes index folders older than the live one (left by a rebuild while no
+/// server ran). Names hold UUIDv7s, which sort by creation time, so a rebuild
+/// in progress — always newer — is left alone.
+fn remove_older(root: &Path, live: &str) {
+    let Ok(dir) = std::fs::read_dir(root) else {
+        return;
+    };
+    for entry in dir.flatten() {
+        let name = entry.file_name().to_string_lossy().to_string();
+        if name.starts_with("index-") && name.as_str() < live {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// Creates a fresh, empty index folder under `root`; returns its name.
+pub fn create_in(root: &Path) -> SearchResult<(String, Index)> {
+    let name = format!("index-{}", uuid::Uuid::now_v7().simple());
+    let dir = root.join(&name);
+    std::fs::create_dir_all(&dir)?;
+    let index = Index::create_in_dir(&dir, schema().0)?;
+    Ok((name, index))
+}
+
+impl SearchIndex {
+    /// Opens the live index under `root`, creating one if there is none; in
+    /// memory when `root` is `None`.
+    pub fn open(root: Option<&Path>) -> SearchResult<SearchIndex> {
+        let fields = schema().1;
+        let opened = match root {
+            None => Opened::new(Index::create_in_ram(schema().0), None)?,
+            Some(root) => {
+                std::fs::create_dir_all(root)?;
+                match read_current(root) {
+                    Some(name) => {
+                        remove_older(root, &name);
+                        Opened::new(Index::open_in_dir(root.join(&name))?, Some(name))?
+                    }
+                    None => {
+                        let (name, index) = create_in(root)?;
+                        write_current(root, &name)?;
+                        Opened::new(index, Some(name))?
+                    }
+                }
+            }
+        };
+        Ok(SearchIndex {
+            root: root.map(Path::to_path_buf),
+            fields,
+            opened: RwLock::new(Arc::new(opened)),
+        })
+    }
+
+    pub fn fields(&self) -> Fields {
+        self.fields
+    }
+
+    /// The fields of an index made by [`create_in`].
+    pub fn fields_of(index: &Index) -> SearchResult<Fields> {
+        let schema = index.schema();
+        let get = |name: &str| schema.get_field(name).map_err(SearchError::Index);
+        let mut slots = [schema.get_field("s0")?; SLOTS];
+        for (i, slot) in slots.iter_mut().enumerate() {
+            *slot = get(&format!("s{i}"))?;
+        }
+        Ok(Fields {
+            entry_id: get("entry_id")?,
+            content_type: get("type")?,
+            locale: get("locale")?,
+            copy: get("copy")?,
+            slots,
+        })
+    }
+
+    fn current(&self) -> Arc<Opened> {
+        self.opened
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// The last change-feed sequence the index holds, from its last commit.
+    pub fn applied_seq(&self) -> SearchResult<i64> {
+        let meta = self.current().index.load_metas()?;
+        Ok(meta.payload.and_then(|p| p.parse().ok()).unwrap_or(0))
+    }
+
+    /// Switches to the index `CURRENT` names if a rebuild replaced it, and
+    /// removes the old folder. True when it switched.
+    pub fn follow_swap(&self) -> SearchResult<bool> {
+        let Some(root) = &self.root else {
+            return Ok(false);
+        };
+        let Some(name) = read_current(root) else {
+            return Ok(false);
+        };
+        let old = self.current();
+        if old.name.as_deref() == Some(name.as_str()) {
+            return Ok(false);
+        }
+        let fresh = Arc::new(Opened::new(
+            Index::open_in_dir(root.join(&name))?,
+            Some(name),
+        )?);
+        *self.opened.write().unwrap_or_else(|p| p.into_inner()) = fresh;
+        if let Some(old_name) = old.name.clone() {
+            drop(old);
+            // Searches still holding the old reader keep their files open;
+            // removing the folder only unlinks them.
+            let _ = std::fs::remove_dir_all(root.join(old_name));
+        }
+        Ok(true)
+    }
+
+    /// Applies operations and commits them with the sequence they bring the
+    /// index up to, atomically.
+    pub fn apply(&self, ops: Vec<Op>, seq: i64) -> SearchResult<()> {
+        let opened = self.current();
+        let mut writer = opened.writer.lock().unwrap_or_else(|p| p.into_inner());
+        for op in ops {
+            match op {
+                Op::DeleteEntry(id) => {
+                    writer.delete_term(Term::from_field_text(self.fields.entry_id, &id));
+                }
+                Op::DeleteType(t) => {
+                    writer.delete_term(Term::from_field_text(self.fields.content_type, &t));
+                }
+                Op::Add(doc) => {
+                    writer.add_document(doc)?;
+                }
+            }
+        }
+        let mut commit = writer.prepare_commit()?;
+        commit.set_payload(&seq.to_string());
+        commit.commit()?;
+        opened.reader.reload()?;
+        Ok(())
+    }
+
+    /// The best `limit` hits and how many documents matched.
+    pub fn search(
+        &self,
+        query: &UserQuery,
+        plans: &[TypePlan],
+        copy: Copy,
+        locale: Option<&str>,
+        limit: usize,
+    ) -> SearchResult<(Vec<Hit>, usize)> {
+        let per_type: Vec<(Occur, Box<dyn Query>)> = plans
+            .iter()
+            .filter_map(|plan| self.type_query(query, plan, copy, locale))
+            .map(|q| (Occur::Should, q))
+            .collect();
+        if per_type.is_empty() {
+            return Ok((Vec::new(), 0));
+        }
+        let query = BooleanQuery::new(per_type);
+        let opened = self.current();
+        let searcher = opened.reader.searcher();
+        let (top, count) = searcher.search(
+            &query,
+            &(TopDocs::with_limit(limit.max(1)).order_by_score(), Count),
+        )?;
+        let mut hits = Vec::with_capacity(top.len());
+        for (score, addr) in top {
+            let doc: TantivyDocument = searcher.doc(addr)?;
+            let text = |f| {
+                doc.get_first(f)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            hits.push(Hit {
+                entry_id: text(self.fields.entry_id),
+                content_type: text(self.fields.content_type),
+                score,
+            });
+        }
+        // Equal scores in a stable order, whatever the segment layout.
+        hits.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then_with(|| a.entry_id.cmp(&b.entry_id))
+        });
+        Ok((hits, count))
+    }
+
+    fn exact(&self, field: Field, term: &str) -> Box<dyn Query> {
+        Box::new(TermQuery::new(
+            Term::from_field_text(field, term),
+            IndexRecordOption::WithFreqs,
+        ))
+    }
+
+    /// All words must match in some searchable field of the type.
+    fn type_query(
+        &self,
+        q: &UserQuery,
+        plan: &TypePlan,
+        copy: Copy,
+        locale: Option<&str>,
+    ) -> Option<Box<dyn Query>> {
+        if plan.slots.is_empty() {
+            return None;
+        }
+        let mut stem = analyzer::analyzer(analyzer::language(plan.language.as_deref()));
+        let mut plain = analyzer::plain();
+        let slot = |i: usize| self.fields.slots[i];
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![
+            (
+                Occur::Must,
+                self.exact(self.fields.content_type, &plan.api_id),
+            ),
+            (Occur::Must, self.exact(self.fields.copy, copy.as_str())),
+        ];
+        if let Some(l) = locale {
+            clauses.push((Occur::Must, self.exact(self.fields.locale, l)));
+        }
+        for (w, word) in q.words.iter().enumerate() {
+            let is_prefix = w + 1 == q.words.len() && q.prefix.as_deref() == Some(word.as_str());
+            let stems = analyzer::words(&mut stem, word);
+            let plains = analyzer::words(&mut plain, word);
+            for (t, s) in stems.iter().enumerate() {
+                let mut any: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+                let raw = plains.get(t).map(String::as_str).unwrap_or(s);
+                for &(i, boost) in &plan.slots {
+                    any.push((
+                        Occur::Should,
+                        Box::new(BoostQuery::new(self.exact(slot(i), s), boost * 2.0)),
+                    ));
+                    let edits = allowed_edits(raw);
+                    if edits > 0 {
+                        let fuzzy =
+                            FuzzyTermQuery::new(Term::from_field_text(slot(i), s), edits, true);
+                        any.push((
+                            Occur::Should,
+                            Box::new(BoostQuery::new(Box::new(fuzzy), boost * 0.5)),
+                        ));
+                    }
+                    if is_prefix && t + 1 == stems.len() {
+                        for p in [raw, s.as_str()] {
+                            let prefix = FuzzyTermQuery::new_prefix(
+                                Term::from_field_text(slot(i), p),
+                                0,
+                                true,
+                            );
+                            any.push((
+                                Occur::Should,
+                                Box::new(BoostQuery::new(Box::new(prefix), boost * 0.5)),
+                            ));
+                        }
+                    }
+                }
+                clauses.push((Occur::Must, Box::new(BooleanQuery::new(any))));
+            }
+        }
+        for phrase in &q.phrases {
+            let stems = analyzer::words(&mut stem, phrase);
+            if stems.is_empty() {
+                continue;
+            }
+            let any: Vec<(Occur, Box<dyn Query>)> = plan
+                .slots
+                .iter()
+                .map(|&(i, boost)| {
+                    let q: Box<dyn Query> = if stems.len() == 1 {
+                        self.exact(slot(i), &stems[0])
+                    } else {
+                        let terms = stems
+                            .iter()
+                            .map(|s| Term::from_field_text(slot(i), s))
+                            .collect();
+                        Box::new(PhraseQuery::new(terms))
+                    };
+                    (
+                        Occur::Should,
+                        Box::new(BoostQuery::new(q, boost * 2.0)) as Box<dyn Query>,
+                    )
+                })
+                .collect();
+            clauses.push((Occur::Must, Box::new(BooleanQuery::new(any))));
+        }
+        for word in &q.excluded {
+            for s in analyzer::words(&mut stem, word) {
+                for &(i, _) in &plan.slots {
+                    clauses.push((Occur::MustNot, self.exact(slot(i), &s)));
+                }
+            }
+        }
+        Some(Box::new(BooleanQuery::new(clauses)))
+    }
+}

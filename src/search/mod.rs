@@ -1,0 +1,11 @@
+//! Full-text search: a tantivy index derived from the database, kept current
+//! by following the change feed.
+
+pub mod analyzer;
+pub mod documents;
+pub mod highlight;
+pub mod index;
+pub mod indexer;
+pub mod query;
+
+pub use index::{Copy, SearchIndex};
