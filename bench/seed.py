@@ -28,8 +28,35 @@ def call(base, method, path, token=None, body=None):
         return json.loads(res.read() or b"null")
 
 
+SYLLABLES = (
+    "ka ri to mo la ne su vi de pa lo min tar ses qua ber dol fen gar hil jun kel "
+    "mar nor pel ron sal tem ur vel wen yor zan bri cla dro fli gro pla spe tri"
+).split()
+
+
+def _vocabulary():
+    """The domain words first, then 20,000 made-up words: real text draws from
+    a large vocabulary with a few very common words (Zipf's law)."""
+    rng = random.Random(42)
+    words = list(WORDS)
+    seen = set(words)
+    while len(words) < 20_000:
+        w = "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4)))
+        if w not in seen:
+            seen.add(w)
+            words.append(w)
+    weights, total = [], 0.0
+    for rank in range(len(words)):
+        total += 1.0 / (rank + 1)
+        weights.append(total)
+    return words, weights
+
+
+VOCABULARY, CUMULATIVE = _vocabulary()
+
+
 def sentence(rng, n):
-    return " ".join(rng.choice(WORDS) for _ in range(n)).capitalize() + "."
+    return " ".join(rng.choices(VOCABULARY, cum_weights=CUMULATIVE, k=n)).capitalize() + "."
 
 
 def article(i):

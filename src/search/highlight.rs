@@ -34,7 +34,12 @@ impl Matcher {
 
     fn hits(&self, stem: &str, plain: &str) -> bool {
         self.words.iter().any(|(s, _, edits)| {
-            s == stem || (*edits > 0 && edit_distance(s, stem) <= usize::from(*edits))
+            let edits = usize::from(*edits);
+            // Lengths that differ by more than the edits allowed cannot match.
+            s == stem
+                || (edits > 0
+                    && s.len().abs_diff(stem.len()) <= edits
+                    && edit_distance(s, stem) <= edits)
         }) || self.prefixes.iter().any(|p| plain.starts_with(p.as_str()))
     }
 }

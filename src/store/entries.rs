@@ -83,11 +83,25 @@ fn columns(dialect: Dialect, surface: Surface) -> String {
 
 /// `WHERE` for a list: the type, the locale, the surface's rule and filters.
 fn list_where(dialect: Dialect, ct: &ContentType, q: &ListQuery, surface: Surface) -> Sql {
+    scoped_where(dialect, ct, q, surface, "")
+}
+
+/// `list_where` with `suffix` appended to the type and locale columns: `|| ''`
+/// keeps a planner from choosing the type index over a primary-key lookup
+/// when rows are picked by id.
+fn scoped_where(
+    dialect: Dialect,
+    ct: &ContentType,
+    q: &ListQuery,
+    surface: Surface,
+    suffix: &str,
+) -> Sql {
     let mut sql = Sql::default();
-    sql.push(" WHERE type = ")
+    sql.push(&format!(" WHERE type{suffix} = "))
         .arg(Arg::Text(ct.api_id().to_string()));
     if let Some(locale) = &q.locale {
-        sql.push(" AND locale = ").arg(Arg::Text(locale.clone()));
+        sql.push(&format!(" AND locale{suffix} = "))
+            .arg(Arg::Text(locale.clone()));
     }
     if surface == Surface::Public {
         sql.push(" AND published IS NOT NULL");
@@ -245,7 +259,7 @@ pub async fn among(
         "SELECT {} FROM entries",
         columns(dialect, surface)
     ));
-    let w = list_where(dialect, ct, q, surface);
+    let w = scoped_where(dialect, ct, q, surface, " || ''");
     sql.text.push_str(&w.text);
     sql.args.extend(w.args);
     sql.push(" AND id IN (");

@@ -250,3 +250,74 @@ fn migrate_creates_the_database() {
     );
     assert!(dir.path().join("fresh/quire.db").exists());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_resumes_after_kill_9() {
+    let dir = tempfile::tempdir().unwrap();
+    let types = crate::helpers::repo_path("content-types");
+    let types = types.to_str().unwrap();
+    let password = "first admin passphrase";
+    let env = [
+        ("QUIRE_ADMIN_EMAIL", "root@example.com"),
+        ("QUIRE_ADMIN_PASSWORD", password),
+        ("QUIRE_CONTENT_TYPES", types),
+        // The indexer's first pass runs at start; the next one in an hour.
+        ("QUIRE_SEARCH_INTERVAL_MS", "3600000"),
+    ];
+    let (mut child, addr, _) = serve(dir.path(), "info", &env);
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let client = reqwest::Client::new();
+    let login: serde_json::Value = client
+        .post(format!("http://{addr}/admin/api/auth/login"))
+        .json(&json!({"email": "root@example.com", "password": password}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["token"].as_str().unwrap().to_string();
+    let created: serde_json::Value = client
+        .post(format!("http://{addr}/admin/api/entries/articles"))
+        .bearer_auth(&token)
+        .json(&json!({"data": {"title": "Crash survivor", "body": "Persistence pays."}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = created["id"].as_str().unwrap().to_string();
+    let res = client
+        .post(format!(
+            "http://{addr}/admin/api/entries/articles/{id}/publish"
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let url = format!("http://{addr}/api/search?q=persistence");
+    let body: serde_json::Value = client.get(&url).send().await.unwrap().json().await.unwrap();
+    assert_eq!(body["meta"]["total"], 0, "not indexed before the crash");
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let env = [("QUIRE_SEARCH_INTERVAL_MS", "100")];
+    let (child, addr, _) = serve(dir.path(), "info", &env);
+    let url = format!("http://{addr}/api/search?q=persistence");
+    let mut found = false;
+    for _ in 0..200 {
+        let body: serde_json::Value = client.get(&url).send().await.unwrap().json().await.unwrap();
+        if body["data"][0]["id"] == id.as_str() {
+            found = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        found,
+        "the entry published before kill -9 is searchable after restart"
+    );
+    stop(child);
+}

@@ -426,7 +426,8 @@ impl TestApp {
         done: impl Fn(&Value) -> bool,
     ) -> Value {
         let mut body = Value::Null;
-        for _ in 0..60 {
+        // Generous: the whole suite shares two cores with every server's indexer.
+        for _ in 0..200 {
             let res = request().send().await.expect("search request");
             assert_eq!(res.status(), StatusCode::OK, "search status");
             body = res.json().await.expect("search body");

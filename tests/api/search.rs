@@ -205,13 +205,11 @@ async fn reindex_equals_incremental(backend: Backend) {
             ids(r).len() == 5
         })
         .await;
-    let public_before: Value = app
-        .public("/api/search?q=shared&limit=10")
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(ids(&public_before).len(), 3);
+    let public_before = app
+        .search_until(public_search(&app, "q=shared&limit=10"), |r| {
+            ids(r).len() == 3
+        })
+        .await;
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_quire"))
         .arg("reindex")
         .env("QUIRE_DATA_DIR", &app.config.data_dir)
@@ -228,7 +226,7 @@ async fn reindex_equals_incremental(backend: Backend) {
     // The running server swaps the rebuilt index in and answers the same.
     let search_dir = app.config.search_dir.clone().unwrap();
     let live = std::fs::read_to_string(search_dir.join("CURRENT")).unwrap();
-    for _ in 0..60 {
+    for _ in 0..200 {
         let dirs = std::fs::read_dir(&search_dir)
             .unwrap()
             .filter(|e| {
