@@ -8,3 +8,11 @@ pub mod problem;
 pub mod public;
 pub mod search;
 pub mod state;
+
+/// A request's query string, decoded into pairs, for the routes whose
+/// parameters (`filter[field][op]`) are not a fixed list.
+pub fn query_pairs(req: &poem::Request) -> Vec<(String, String)> {
+    form_urlencoded::parse(req.uri().query().unwrap_or_default().as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}

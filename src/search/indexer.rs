@@ -83,17 +83,6 @@ pub async fn catch_up(db: &Db, search: &Arc<SearchIndex>) -> Result<usize, Index
             }
         }
         let mut ops = Vec::new();
-        // A changed type (its searchable fields, its language) is rebuilt whole.
-        for t in &types {
-            ops.push(Op::DeleteType(t.clone()));
-            if let Some(ct) = content_type(db, t).await? {
-                type_documents(db, &fields, &ct, |docs| {
-                    ops.extend(docs.into_iter().map(Op::Add));
-                    Ok(())
-                })
-                .await?;
-            }
-        }
         let mut cts: HashMap<String, Option<ContentType>> = HashMap::new();
         for id in entries {
             ops.push(Op::DeleteEntry(id.clone()));
@@ -109,6 +98,19 @@ pub async fn catch_up(db: &Db, search: &Arc<SearchIndex>) -> Result<usize, Index
             }
             if let Some(Some(ct)) = cts.get(&e.content_type) {
                 ops.extend(documents(&fields, ct, &e).into_iter().map(Op::Add));
+            }
+        }
+        // A changed type (its searchable fields, its language) is rebuilt
+        // whole, after the entry operations: its delete must not run after
+        // the documents it re-adds.
+        for t in &types {
+            ops.push(Op::DeleteType(t.clone()));
+            if let Some(ct) = content_type(db, t).await? {
+                type_documents(db, &fields, &ct, |docs| {
+                    ops.extend(docs.into_iter().map(Op::Add));
+                    Ok(())
+                })
+                .await?;
             }
         }
         applied += changes.len();

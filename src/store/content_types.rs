@@ -5,7 +5,7 @@ use sqlx::AssertSqlSafe;
 use sqlx::types::Json;
 
 use super::audit::{Actor, audit};
-use super::{Db, StoreError, StoreResult, WritePool, on_pool};
+use super::{Db, StoreError, StoreResult, WritePool, lock_feed, on_pool};
 use crate::clock;
 use crate::model::FieldError;
 use crate::model::content_type::ContentType;
@@ -66,6 +66,7 @@ const INSERT_CHANGE: &str = "INSERT INTO changes (entity, entity_id, content_typ
      VALUES ('content_type', $1, $1, $2, $3)";
 
 pub async fn create(db: &Db, ct: &ContentType, actor: &Actor) -> StoreResult<StoredType> {
+    let dialect = db.dialect();
     let now = clock::now();
     on_pool!(db, pool => {
         let mut tx = pool.begin_write().await?;
@@ -90,6 +91,7 @@ pub async fn create(db: &Db, ct: &ContentType, actor: &Actor) -> StoreResult<Sto
         .bind(now)
         .execute(&mut *tx)
         .await?;
+        lock_feed!(tx, dialect);
         sqlx::query(INSERT_CHANGE)
             .bind(ct.api_id())
             .bind("create")
@@ -214,6 +216,7 @@ pub async fn update(
         .bind(next.api_id())
         .execute(&mut *tx)
         .await?;
+        lock_feed!(tx, dialect);
         sqlx::query(INSERT_CHANGE)
             .bind(next.api_id())
             .bind("update")
@@ -270,6 +273,7 @@ pub async fn delete(db: &Db, api_id: &str, with_entries: bool, actor: &Actor) ->
             .bind(api_id)
             .execute(&mut *tx)
             .await?;
+        lock_feed!(tx, dialect);
         sqlx::query(INSERT_CHANGE)
             .bind(api_id)
             .bind("delete")

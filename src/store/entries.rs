@@ -7,7 +7,7 @@ use sqlx::types::Json;
 
 use super::audit::{Actor, audit};
 use super::sql::{Arg, Dialect, Sql, bind_args};
-use super::{Db, StoreError, StoreResult, WritePool, on_pool};
+use super::{Db, StoreError, StoreResult, WritePool, lock_feed, on_pool};
 use crate::clock::{self, Micros};
 use crate::model::FieldError;
 use crate::model::content_type::ContentType;
@@ -305,7 +305,7 @@ const INSERT_CHANGE: &str = "INSERT INTO changes (entity, entity_id, content_typ
 /// Records a revision of the working copy, a change in the feed, and an
 /// audit row naming the versions before and after.
 macro_rules! record {
-    ($tx:expr, $entry:expr, $action:expr, $actor:expr, $now:expr) => {{
+    ($tx:expr, $dialect:expr, $entry:expr, $action:expr, $actor:expr, $now:expr) => {{
         sqlx::query(INSERT_REVISION)
             .bind(&$entry.id)
             .bind($entry.version)
@@ -329,6 +329,7 @@ macro_rules! record {
                 "after_version": $entry.version,
             }))
         );
+        lock_feed!($tx, $dialect);
         sqlx::query(INSERT_CHANGE)
             .bind("entry")
             .bind(&$entry.id)
@@ -526,7 +527,7 @@ pub async fn create(
             .bind(&actor.id)
             .execute(&mut *tx)
             .await?;
-        record!(tx, entry, "create", actor, now);
+        record!(tx, dialect, entry, "create", actor, now);
         tx.commit().await?;
         Ok(entry)
     })
@@ -594,7 +595,7 @@ pub async fn update(
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        record!(tx, entry, "update", actor, now);
+        record!(tx, dialect, entry, "update", actor, now);
         tx.commit().await?;
         Ok(entry)
     })
@@ -643,7 +644,7 @@ pub async fn publish(
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        record!(tx, entry, "publish", actor, now);
+        record!(tx, dialect, entry, "publish", actor, now);
         tx.commit().await?;
         Ok(entry)
     })
@@ -685,7 +686,7 @@ pub async fn unpublish(
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        record!(tx, entry, "unpublish", actor, now);
+        record!(tx, dialect, entry, "unpublish", actor, now);
         tx.commit().await?;
         Ok(entry)
     })
@@ -709,6 +710,7 @@ pub async fn delete(
             .bind(id)
             .execute(&mut *tx)
             .await?;
+        lock_feed!(tx, dialect);
         sqlx::query(INSERT_CHANGE)
             .bind("entry")
             .bind(&entry.id)

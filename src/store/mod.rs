@@ -40,6 +40,17 @@ macro_rules! on_pool {
 }
 pub(crate) use on_pool;
 
+/// Takes the change-feed lock where the database needs one; see
+/// [`sql::Dialect::feed_lock`].
+macro_rules! lock_feed {
+    ($tx:expr, $dialect:expr) => {
+        if let Some(lock) = $dialect.feed_lock() {
+            sqlx::query(lock).execute(&mut *$tx).await?;
+        }
+    };
+}
+pub(crate) use lock_feed;
+
 /// Write transactions, begun the way each database needs.
 pub(crate) trait WritePool {
     type Database: sqlx::Database;

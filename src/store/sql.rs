@@ -140,6 +140,18 @@ impl Dialect {
         }
     }
 
+    /// Orders the change feed by commit on Postgres: taken just before a
+    /// change is recorded and held to commit, so a change with a higher
+    /// sequence never becomes visible before one with a lower sequence and a
+    /// reader following the feed never skips one. (SQLite's single writer
+    /// already commits in sequence order.)
+    pub fn feed_lock(self) -> Option<&'static str> {
+        match self {
+            Dialect::Sqlite => None,
+            Dialect::Postgres => Some("SELECT pg_advisory_xact_lock(7311996)"),
+        }
+    }
+
     fn contains(self, sql: &mut Sql, expr: &str, needle: String) {
         let f = match self {
             Dialect::Sqlite => "instr",

@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use super::audit::{Actor, audit};
-use super::{Db, StoreError, StoreResult, WritePool, on_pool};
+use super::{Db, StoreError, StoreResult, WritePool, lock_feed, on_pool};
 use crate::clock::{self, Micros};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -98,6 +98,7 @@ pub async fn touch(db: &Db, id: &str) -> StoreResult<()> {
 
 /// Revokes a token. The change feed carries the revocation to other nodes.
 pub async fn delete(db: &Db, id: &str, actor: &Actor) -> StoreResult<()> {
+    let dialect = db.dialect();
     let now = clock::now();
     on_pool!(db, pool => {
         let mut tx = pool.begin_write().await?;
@@ -109,6 +110,7 @@ pub async fn delete(db: &Db, id: &str, actor: &Actor) -> StoreResult<()> {
         if deleted == 0 {
             return Err(StoreError::NotFound);
         }
+        lock_feed!(tx, dialect);
         sqlx::query(INSERT_CHANGE)
             .bind(id)
             .bind("delete")

@@ -293,3 +293,45 @@ async fn reindex_equals_incremental_sqlite() {
 async fn reindex_equals_incremental_postgres() {
     reindex_equals_incremental(Backend::Postgres).await;
 }
+
+/// Entry changes and a change of their type in one indexing batch: the
+/// type's rebuild must keep the entries.
+async fn a_batch_with_a_type_change_keeps_its_entries(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |s| s.search_interval_ms = Some(3_600_000)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    let a = article(&app, "Batch one", "Together in a batch.", true).await;
+    let b = article(&app, "Batch two", "Together in a batch.", false).await;
+    let mut def: Value = serde_json::from_str(
+        &std::fs::read_to_string(crate::helpers::repo_path("content-types/articles.json")).unwrap(),
+    )
+    .unwrap();
+    def["description"] = json!("Changed in the same batch.");
+    let res = app
+        .admin(Method::PUT, "/admin/api/content-types/articles")
+        .json(&def)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let app = app.restart_with(|c| c.search_interval_ms = 100).await;
+    let mut both = vec![a.clone(), b.clone()];
+    both.sort();
+    app.search_until(admin_search(&app, "q=together"), |r| {
+        let mut got = ids(r);
+        got.sort();
+        got == both
+    })
+    .await;
+    app.search_until(public_search(&app, "q=together"), |r| ids(r) == [a.clone()])
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_with_a_type_change_keeps_its_entries_sqlite() {
+    a_batch_with_a_type_change_keeps_its_entries(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_with_a_type_change_keeps_its_entries_postgres() {
+    a_batch_with_a_type_change_keeps_its_entries(Backend::Postgres).await;
+}

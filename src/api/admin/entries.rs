@@ -136,10 +136,7 @@ impl EntriesApi {
         _sort: Query<Option<String>>,
     ) -> Result<Json<EntryList>, ApiError> {
         let ct = allowed_type(&state, &auth, &content_type, Permission::ReadContent)?;
-        let pairs: Vec<(String, String)> =
-            form_urlencoded::parse(req.uri().query().unwrap_or_default().as_bytes())
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect();
+        let pairs = crate::api::query_pairs(req);
         let q = ListQuery::parse(&ct, &pairs, Surface::Admin).map_err(ApiError::invalid_query)?;
         let (entries, total) = store::entries::list(&state.db, &ct, &q, Surface::Admin).await?;
         Ok(Json(EntryList {

@@ -41,9 +41,7 @@ impl SearchApi {
         #[oai(name = "offset")] _offset: Query<Option<i64>>,
     ) -> Result<Json<Value>, ApiError> {
         auth.0.require(Permission::ReadContent)?;
-        let pairs = form_urlencoded::parse(req.uri().query().unwrap_or_default().as_bytes())
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect();
+        let pairs = crate::api::query_pairs(req);
         let result = crate::api::search::run(&state, pairs, Surface::Admin, Some(&auth.0)).await?;
         Ok(Json(result))
     }

@@ -14,6 +14,7 @@ use poem::{IntoResponse, Request, Response, handler};
 use serde_json::{Value, json};
 
 use super::problem::ApiError;
+use super::query_pairs;
 use super::state::{AppState, Cached};
 use crate::model::FieldError;
 use crate::model::content_type::{ContentType, Kind};
@@ -23,10 +24,22 @@ use crate::store::{self, StoreError};
 use access::{Access, check_access};
 use respond::{cached_response, render};
 
-fn query_pairs(req: &Request) -> Vec<(String, String)> {
-    form_urlencoded::parse(req.uri().query().unwrap_or_default().as_bytes())
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect()
+/// What a public request may see, and the query left once `preview` is
+/// taken out of it.
+async fn access(
+    req: &Request,
+    state: &AppState,
+) -> Result<(Access, Vec<(String, String)>), ApiError> {
+    let mut pairs = query_pairs(req);
+    let access = check_access(req, state, &mut pairs).await?;
+    Ok((access, pairs))
+}
+
+fn surface(access: &Access) -> Surface {
+    match access {
+        Access::Published => Surface::Public,
+        Access::Preview(_) => Surface::Admin,
+    }
 }
 
 fn content_type(
@@ -89,17 +102,13 @@ where
 #[handler]
 pub async fn list(req: &Request, Path(api_id): Path<String>, state: Data<&AppState>) -> Response {
     let state = *state;
-    let mut pairs = query_pairs(req);
-    let access = match check_access(req, state, &mut pairs).await {
+    let (access, pairs) = match access(req, state).await {
         Ok(a) => a,
         Err(e) => return e.into_response(),
     };
     respond(req, state, &access, async || {
         let ct = content_type(state, &access, &api_id)?;
-        let surface = match access {
-            Access::Published => Surface::Public,
-            Access::Preview(_) => Surface::Admin,
-        };
+        let surface = surface(&access);
         let mut q = ListQuery::parse(&ct, &pairs, surface).map_err(ApiError::invalid_query)?;
         q.locale
             .get_or_insert_with(|| state.config.default_locale.clone());
@@ -134,8 +143,7 @@ pub async fn get(
     state: Data<&AppState>,
 ) -> Response {
     let state = *state;
-    let mut pairs = query_pairs(req);
-    let access = match check_access(req, state, &mut pairs).await {
+    let (access, pairs) = match access(req, state).await {
         Ok(a) => a,
         Err(e) => return e.into_response(),
     };
@@ -165,10 +173,7 @@ pub async fn get(
             return Err(ApiError::invalid_query(errors));
         }
         let locale = locale.unwrap_or_else(|| state.config.default_locale.clone());
-        let surface = match access {
-            Access::Published => Surface::Public,
-            Access::Preview(_) => Surface::Admin,
-        };
+        let surface = surface(&access);
         let missing = || ApiError::not_found(format!("no published {api_id} entry `{key}`"));
         let entry =
             match store::entries::get_by_key(&state.db, &api_id, &locale, &key, surface).await {
@@ -186,15 +191,15 @@ pub async fn get(
 #[handler]
 pub async fn search(req: &Request, state: Data<&AppState>) -> Response {
     let state = *state;
-    let mut pairs = query_pairs(req);
-    let access = match check_access(req, state, &mut pairs).await {
+    let (access, pairs) = match access(req, state).await {
         Ok(a) => a,
         Err(e) => return e.into_response(),
     };
-    let (surface, principal) = match &access {
-        Access::Published => (Surface::Public, None),
-        Access::Preview(p) => (Surface::Admin, Some(p.as_ref())),
+    let principal = match &access {
+        Access::Published => None,
+        Access::Preview(p) => Some(p.as_ref()),
     };
+    let surface = surface(&access);
     match crate::api::search::run(state, pairs, surface, principal).await {
         Ok(value) => cached_response(req, &render(&value)),
         Err(e) => e.into_response(),
