@@ -143,6 +143,15 @@ pub async fn run(
         .filter(|h| found.contains_key(&h.entry_id))
         .collect();
     let total = if has_filters { visible.len() } else { count };
+    let matchers: HashMap<&str, Matcher> = types
+        .iter()
+        .map(|ct| {
+            (
+                ct.api_id(),
+                Matcher::new(&user_query, ct.def.language.as_deref()),
+            )
+        })
+        .collect();
     let mut data = Vec::new();
     for hit in visible.into_iter().skip(offset).take(limit) {
         let (Some(e), Some(ct)) = (
@@ -163,14 +172,16 @@ pub async fn run(
             continue;
         };
         let language = ct.def.language.as_deref();
-        let matcher = Matcher::new(&user_query, language);
+        let Some(matcher) = matchers.get(ct.api_id()) else {
+            continue;
+        };
         let highlights: Map<String, Value> = ct
             .searchable_fields()
             .filter_map(|f| {
                 let text = copy.get(&f.name)?.as_str()?;
                 Some((
                     f.name.clone(),
-                    Value::String(highlight(&matcher, text, language)?),
+                    Value::String(highlight(matcher, text, language)?),
                 ))
             })
             .collect();

@@ -32,6 +32,7 @@ impl Matcher {
         Matcher { words, prefixes }
     }
 
+    /// `plain` is the word as written, lowercased.
     fn hits(&self, stem: &str, plain: &str) -> bool {
         self.words.iter().any(|(s, _, edits)| {
             let edits = usize::from(*edits);
@@ -40,7 +41,10 @@ impl Matcher {
                 || (edits > 0
                     && s.len().abs_diff(stem.len()) <= edits
                     && edit_distance(s, stem) <= edits)
-        }) || self.prefixes.iter().any(|p| plain.starts_with(p.as_str()))
+        }) || self
+            .prefixes
+            .iter()
+            .any(|p| plain.starts_with(p.as_str()) || stem.starts_with(p.as_str()))
     }
 }
 
@@ -74,14 +78,16 @@ fn ceil_boundary(s: &str, mut i: usize) -> usize {
 /// when nothing in it matches.
 pub fn highlight(m: &Matcher, text: &str, language: Option<&str>) -> Option<String> {
     let mut stem = analyzer::analyzer(analyzer::language(language));
-    let mut plain = analyzer::plain();
-    let stems = analyzer::tokens(&mut stem, text);
-    let plains = analyzer::tokens(&mut plain, text);
-    let spans: Vec<(usize, usize)> = stems
-        .iter()
-        .zip(plains.iter())
-        .filter(|(s, p)| m.hits(&s.text, &p.text))
-        .map(|(s, _)| (s.offset_from, s.offset_to))
+    let spans: Vec<(usize, usize)> = analyzer::tokens(&mut stem, text)
+        .into_iter()
+        .filter(|t| {
+            let written = text
+                .get(t.offset_from..t.offset_to)
+                .unwrap_or_default()
+                .to_lowercase();
+            m.hits(&t.text, &written)
+        })
+        .map(|t| (t.offset_from, t.offset_to))
         .collect();
     let first = spans.first()?;
     let start = floor_boundary(text, first.0.saturating_sub(CONTEXT));

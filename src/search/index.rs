@@ -384,7 +384,12 @@ impl SearchIndex {
                         ));
                     }
                     if is_prefix && t + 1 == stems.len() {
-                        for p in [raw, s.as_str()] {
+                        let forms = if raw == s.as_str() {
+                            vec![raw]
+                        } else {
+                            vec![raw, s.as_str()]
+                        };
+                        for p in forms {
                             let prefix = FuzzyTermQuery::new_prefix(
                                 Term::from_field_text(slot(i), p),
                                 0,
