@@ -63,6 +63,15 @@ pub struct Entry {
     pub updated_by: Option<String>,
 }
 
+impl Entry {
+    /// Bookkeeping of every write: a new version, when, and by whom.
+    pub fn bump(&mut self, now: Micros, by: Option<String>) {
+        self.version += 1;
+        self.updated_at = now;
+        self.updated_by = by;
+    }
+}
+
 /// System fields a public entry carries beside its content fields.
 pub const PUBLIC_SYSTEM_FIELDS: &[&str] =
     &["id", "locale", "created_at", "updated_at", "published_at"];

@@ -5,7 +5,7 @@ use sqlx::AssertSqlSafe;
 use sqlx::types::Json;
 
 use super::{COLUMNS, EntryRow};
-use crate::clock::{self, Micros};
+use crate::clock;
 use crate::model::FieldError;
 use crate::model::content_type::ContentType;
 use crate::model::entry::{Entry, Status};
@@ -260,6 +260,23 @@ pub async fn create(
     })
 }
 
+/// Writes an entry's live copy and bookkeeping as they now stand.
+macro_rules! write_live {
+    ($tx:expr, $entry:expr, $live_slug:expr) => {
+        sqlx::query(UPDATE_LIVE)
+            .bind($entry.published.as_ref().map(Json))
+            .bind($live_slug)
+            .bind($entry.status.as_str())
+            .bind($entry.published_at)
+            .bind($entry.live_updated_at)
+            .bind($entry.updated_at)
+            .bind(&$entry.updated_by)
+            .bind(&$entry.id)
+            .execute(&mut *$tx)
+            .await?
+    };
+}
+
 /// Loads an entry inside a transaction and checks the caller's version.
 macro_rules! load_for_write {
     ($tx:expr, $type:expr, $id:expr, $expected:expr) => {{
@@ -310,9 +327,7 @@ pub async fn update(
         ensure_unique!(tx, dialect, ct, &entry.locale, id, valid);
         entry.draft = valid.data;
         entry.status = Status::of(&entry.draft, entry.published.as_ref());
-        entry.version += 1;
-        entry.updated_at = now;
-        entry.updated_by = actor.id.clone();
+        entry.bump(now, actor.id.clone());
         sqlx::query(UPDATE_DRAFT)
             .bind(Json(&entry.draft))
             .bind(slug_of(ct, &entry.draft))
@@ -357,20 +372,8 @@ pub async fn publish(
         entry.status = Status::Published;
         entry.published_at = Some(entry.published_at.unwrap_or(now));
         entry.live_updated_at = Some(now);
-        entry.version += 1;
-        entry.updated_at = now;
-        entry.updated_by = actor.id.clone();
-        sqlx::query(UPDATE_LIVE)
-            .bind(Json(&entry.draft))
-            .bind(&live_slug)
-            .bind(entry.status.as_str())
-            .bind(entry.published_at)
-            .bind(entry.live_updated_at)
-            .bind(now)
-            .bind(&actor.id)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        entry.bump(now, actor.id.clone());
+        write_live!(tx, entry, live_slug);
         record!(tx, dialect, entry, "publish", actor, now);
         tx.commit().await?;
         Ok(entry)
@@ -399,20 +402,8 @@ pub async fn unpublish(
         entry.status = Status::Draft;
         entry.published_at = None;
         entry.live_updated_at = None;
-        entry.version += 1;
-        entry.updated_at = now;
-        entry.updated_by = actor.id.clone();
-        sqlx::query(UPDATE_LIVE)
-            .bind(None::<Json<Value>>)
-            .bind(None::<String>)
-            .bind(entry.status.as_str())
-            .bind(None::<Micros>)
-            .bind(None::<Micros>)
-            .bind(now)
-            .bind(&actor.id)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        entry.bump(now, actor.id.clone());
+        write_live!(tx, entry, None::<String>);
         record!(tx, dialect, entry, "unpublish", actor, now);
         tx.commit().await?;
         Ok(entry)
