@@ -9,6 +9,7 @@
 mod access;
 mod respond;
 
+use poem::http::header;
 use poem::web::{Data, Path};
 use poem::{IntoResponse, Request, Response, handler};
 use serde_json::{Value, json};
@@ -16,6 +17,7 @@ use serde_json::{Value, json};
 use super::problem::ApiError;
 use super::query_pairs;
 use super::state::{AppState, Cached};
+use crate::config::PublicAccess;
 use crate::model::FieldError;
 use crate::model::content_type::{ContentType, Kind};
 use crate::model::entry::Entry;
@@ -24,15 +26,23 @@ use crate::store::{self, StoreError};
 use access::{Access, check_access};
 use respond::{cached_response, render};
 
-/// What a public request may see, and the query left once `preview` is
-/// taken out of it.
-async fn access(
-    req: &Request,
-    state: &AppState,
-) -> Result<(Access, Vec<(String, String)>), ApiError> {
+/// What a public request may see.
+async fn access(req: &Request, state: &AppState) -> Result<Access, ApiError> {
+    // The common read — open API, no credentials, no preview — needs no work
+    // before the cache lookup.
+    let anonymous = !req.headers().contains_key(header::AUTHORIZATION);
+    let query = req.uri().query().unwrap_or_default();
+    if anonymous && state.config.public_access == PublicAccess::Open && !query.contains("preview") {
+        return Ok(Access::Published);
+    }
+    check_access(req, state, &mut query_pairs(req)).await
+}
+
+/// The query parameters, less `preview`, which `access` has already read.
+fn pairs(req: &Request) -> Vec<(String, String)> {
     let mut pairs = query_pairs(req);
-    let access = check_access(req, state, &mut pairs).await?;
-    Ok((access, pairs))
+    pairs.retain(|(k, _)| k != "preview");
+    pairs
 }
 
 fn surface(access: &Access) -> Surface {
@@ -102,14 +112,14 @@ where
 #[handler]
 pub async fn list(req: &Request, Path(api_id): Path<String>, state: Data<&AppState>) -> Response {
     let state = *state;
-    let (access, pairs) = match access(req, state).await {
+    let access = match access(req, state).await {
         Ok(a) => a,
         Err(e) => return e.into_response(),
     };
     respond(req, state, &access, async || {
         let ct = content_type(state, &access, &api_id)?;
         let surface = surface(&access);
-        let mut q = ListQuery::parse(&ct, &pairs, surface).map_err(ApiError::invalid_query)?;
+        let mut q = ListQuery::parse(&ct, &pairs(req), surface).map_err(ApiError::invalid_query)?;
         q.locale
             .get_or_insert_with(|| state.config.default_locale.clone());
         let fields = q.fields.clone();
@@ -143,7 +153,7 @@ pub async fn get(
     state: Data<&AppState>,
 ) -> Response {
     let state = *state;
-    let (access, pairs) = match access(req, state).await {
+    let access = match access(req, state).await {
         Ok(a) => a,
         Err(e) => return e.into_response(),
     };
@@ -152,7 +162,7 @@ pub async fn get(
         let mut fields = None;
         let mut locale = None;
         let mut errors = Vec::new();
-        for (k, v) in pairs {
+        for (k, v) in pairs(req) {
             // Reuse the list parser for the two parameters a single entry takes.
             match k.as_str() {
                 "fields" | "locale" => {
@@ -191,7 +201,7 @@ pub async fn get(
 #[handler]
 pub async fn search(req: &Request, state: Data<&AppState>) -> Response {
     let state = *state;
-    let (access, pairs) = match access(req, state).await {
+    let access = match access(req, state).await {
         Ok(a) => a,
         Err(e) => return e.into_response(),
     };
@@ -200,7 +210,7 @@ pub async fn search(req: &Request, state: Data<&AppState>) -> Response {
         Access::Preview(p) => Some(p.as_ref()),
     };
     let surface = surface(&access);
-    match crate::api::search::run(state, pairs, surface, principal).await {
+    match crate::api::search::run(state, pairs(req), surface, principal).await {
         Ok(value) => cached_response(req, &render(&value)),
         Err(e) => e.into_response(),
     }
