@@ -126,6 +126,33 @@ fn stop(mut child: Child) {
     assert!(status.success(), "a graceful stop exits 0: {status}");
 }
 
+/// POSTs JSON (with a bearer token if given) and returns the JSON answer.
+async fn post_json(
+    client: &reqwest::Client,
+    url: &str,
+    token: Option<&str>,
+    body: serde_json::Value,
+) -> serde_json::Value {
+    let mut req = client.post(url).json(&body);
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    req.send().await.unwrap().json().await.unwrap()
+}
+
+/// Signs in and returns the session token.
+async fn login(client: &reqwest::Client, addr: &str, email: &str, password: &str) -> String {
+    let url = format!("http://{addr}/admin/api/auth/login");
+    let body = post_json(
+        client,
+        &url,
+        None,
+        json!({"email": email, "password": password}),
+    )
+    .await;
+    body["token"].as_str().unwrap().to_string()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn user_create_then_serve_then_sigterm() {
     let dir = tempfile::tempdir().unwrap();
@@ -187,26 +214,14 @@ async fn logs_hold_no_secrets() {
     ];
     let (child, addr, log) = serve(dir.path(), "debug", &env);
     let client = reqwest::Client::new();
-    let login: serde_json::Value = client
-        .post(format!("http://{addr}/admin/api/auth/login"))
-        .json(&json!({"email": "root@example.com", "password": password}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let session = login["token"].as_str().unwrap().to_string();
-    let created: serde_json::Value = client
-        .post(format!("http://{addr}/admin/api/tokens"))
-        .bearer_auth(&session)
-        .json(&json!({"name": "ci", "scope": "write"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let session = login(&client, &addr, "root@example.com", password).await;
+    let created = post_json(
+        &client,
+        &format!("http://{addr}/admin/api/tokens"),
+        Some(&session),
+        json!({"name": "ci", "scope": "write"}),
+    )
+    .await;
     let api_token = created["token"].as_str().unwrap().to_string();
     let res = client
         .get(format!("http://{addr}/admin/api/content-types"))
@@ -267,26 +282,14 @@ async fn search_resumes_after_kill_9() {
     let (mut child, addr, _) = serve(dir.path(), "info", &env);
     tokio::time::sleep(Duration::from_millis(800)).await;
     let client = reqwest::Client::new();
-    let login: serde_json::Value = client
-        .post(format!("http://{addr}/admin/api/auth/login"))
-        .json(&json!({"email": "root@example.com", "password": password}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = login["token"].as_str().unwrap().to_string();
-    let created: serde_json::Value = client
-        .post(format!("http://{addr}/admin/api/entries/articles"))
-        .bearer_auth(&token)
-        .json(&json!({"data": {"title": "Crash survivor", "body": "Persistence pays."}}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let token = login(&client, &addr, "root@example.com", password).await;
+    let created = post_json(
+        &client,
+        &format!("http://{addr}/admin/api/entries/articles"),
+        Some(&token),
+        json!({"data": {"title": "Crash survivor", "body": "Persistence pays."}}),
+    )
+    .await;
     let id = created["id"].as_str().unwrap().to_string();
     let res = client
         .post(format!(
