@@ -14,7 +14,7 @@ use tokio::task::JoinHandle;
 
 use crate::api::body_limit::BodyLimit;
 use crate::api::state::AppState;
-use crate::api::{admin, health, problem, public};
+use crate::api::{admin, health, media, problem, public};
 use crate::bootstrap;
 use crate::config::{Config, CorsOrigins};
 use crate::search::SearchIndex;
@@ -28,8 +28,8 @@ const FOLLOW_INTERVAL: Duration = Duration::from_secs(1);
 fn cors(origins: &CorsOrigins) -> Cors {
     let cors = Cors::new()
         .allow_methods([Method::GET, Method::HEAD, Method::OPTIONS])
-        .allow_headers(["authorization", "if-none-match"])
-        .expose_headers(["etag"])
+        .allow_headers(["authorization", "if-none-match", "range"])
+        .expose_headers(["etag", "content-range", "accept-ranges"])
         .max_age(86400);
     match origins {
         CorsOrigins::Any => cors,
@@ -67,10 +67,15 @@ pub fn routes(state: AppState) -> BoxEndpoint<'static> {
         .at("/:content_type/:id", get(public::get))
         .catch_all_error(problem_response)
         .with(cors(&state.config.cors_origins));
+    let media = Route::new()
+        .at("/:id/:filename", get(media::serve).head(media::serve))
+        .catch_all_error(problem_response)
+        .with(cors(&state.config.cors_origins));
     Route::new()
         .at("/healthz", get(health::healthz))
         .at("/readyz", get(health::readyz))
         .nest("/api", public_api)
+        .nest("/media", media)
         .at("/admin/api/openapi.json", spec.with(admin_headers()))
         .nest(
             "/admin/api/docs",
@@ -136,7 +141,8 @@ async fn start_with_signal(
     let search =
         tokio::task::spawn_blocking(move || SearchIndex::open(search_dir.as_deref())).await??;
     let search = Arc::new(search);
-    let state = AppState::new(db.clone(), config.clone(), search.clone()).await?;
+    let media = crate::media::backend::open(&config.media_url)?;
+    let state = AppState::new(db.clone(), config.clone(), search.clone(), media).await?;
     let acceptor = TcpListener::bind(config.bind).into_acceptor().await?;
     let addr = acceptor
         .local_addr()

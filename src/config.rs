@@ -56,6 +56,13 @@ pub struct Settings {
     /// How often the search indexer looks for new changes, in milliseconds.
     #[arg(long, env = "QUIRE_SEARCH_INTERVAL_MS")]
     pub search_interval_ms: Option<u64>,
+    /// Where uploaded media lives: `file:///path` (default: `media` in the
+    /// data dir), `s3://bucket[/prefix]` (settings from `AWS_*`), or `memory://`.
+    #[arg(long, env = "QUIRE_MEDIA_URL")]
+    pub media_url: Option<String>,
+    /// Largest file an upload may carry, in bytes (default 100 MiB).
+    #[arg(long, env = "QUIRE_MAX_UPLOAD_BYTES")]
+    pub max_upload_bytes: Option<u64>,
     /// Log filter, e.g. `info` or `quire=debug`.
     #[arg(long, env = "QUIRE_LOG")]
     pub log: Option<String>,
@@ -80,6 +87,8 @@ impl Settings {
             login_max_failures: self.login_max_failures.or(other.login_max_failures),
             search_dir: self.search_dir.or(other.search_dir),
             search_interval_ms: self.search_interval_ms.or(other.search_interval_ms),
+            media_url: self.media_url.or(other.media_url),
+            max_upload_bytes: self.max_upload_bytes.or(other.max_upload_bytes),
             log: self.log.or(other.log),
         }
     }
@@ -142,6 +151,8 @@ pub struct Config {
     /// Where the search index lives; `None` keeps it in memory.
     pub search_dir: Option<PathBuf>,
     pub search_interval_ms: u64,
+    pub media_url: String,
+    pub max_upload_bytes: u64,
     pub log: String,
 }
 
@@ -267,6 +278,18 @@ impl Config {
         if search_interval_ms == 0 {
             return Err(invalid("QUIRE_SEARCH_INTERVAL_MS", "must be at least 1"));
         }
+        let media_url = match s.media_url {
+            Some(url) => {
+                crate::media::backend::check_url(&url)
+                    .map_err(|why| invalid("QUIRE_MEDIA_URL", why))?;
+                url
+            }
+            None => format!("file://{}", absolute(&data_dir.join("media")).display()),
+        };
+        let max_upload_bytes = s.max_upload_bytes.unwrap_or(100 * 1024 * 1024);
+        if max_upload_bytes == 0 {
+            return Err(invalid("QUIRE_MAX_UPLOAD_BYTES", "must be at least 1"));
+        }
         Ok(Config {
             bind,
             data_dir,
@@ -283,9 +306,16 @@ impl Config {
             login_max_failures,
             search_dir,
             search_interval_ms,
+            media_url,
+            max_upload_bytes,
             log: s.log.unwrap_or_else(|| "info".into()),
         })
     }
+}
+
+/// `path` made absolute against the working directory, for `file://` URLs.
+fn absolute(path: &std::path::Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
 #[cfg(test)]

@@ -6,6 +6,11 @@ use poem::{Body, Endpoint, IntoResponse, Middleware, Request, Response, Result};
 
 use super::problem::ApiError;
 
+/// Upload routes (`POST` to these paths) stream their bodies and count the
+/// bytes themselves against the upload limit; everything else is held to
+/// the body limit.
+const UPLOAD_PATHS: &[&str] = &["/admin/api/assets", "/admin/api/assets/"];
+
 pub struct BodyLimit(pub usize);
 
 impl<E: Endpoint> Middleware<E> for BodyLimit {
@@ -20,6 +25,10 @@ pub struct BodyLimitEndpoint<E> {
     max: usize,
 }
 
+fn is_upload(req: &Request) -> bool {
+    req.method() == poem::http::Method::POST && UPLOAD_PATHS.contains(&req.original_uri().path())
+}
+
 fn too_large(max: usize) -> ApiError {
     ApiError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
@@ -32,6 +41,9 @@ impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {
     type Output = Response;
 
     async fn call(&self, mut req: Request) -> Result<Response> {
+        if is_upload(&req) {
+            return self.inner.call(req).await.map(IntoResponse::into_response);
+        }
         if let Some(len) = req.headers().typed_get::<ContentLength>() {
             if len.0 > self.max as u64 {
                 return Err(too_large(self.max).into());

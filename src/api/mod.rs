@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod body_limit;
 pub mod health;
+pub mod media;
 pub mod problem;
 pub mod public;
 pub mod search;

@@ -153,6 +153,7 @@ pub async fn run(
         })
         .collect();
     let mut data = Vec::new();
+    let mut types = Vec::new();
     for hit in visible.into_iter().skip(offset).take(limit) {
         let (Some(e), Some(ct)) = (
             found.get(&hit.entry_id),
@@ -197,7 +198,14 @@ pub async fn run(
             item.entry(k).or_insert(v);
         }
         data.push(Value::Object(item));
+        types.push(ct);
     }
+    let mut items: Vec<(&ContentType, &mut Value)> = types
+        .into_iter()
+        .map(|ct| ct.as_ref())
+        .zip(data.iter_mut())
+        .collect();
+    crate::media::embed::embed(&state.db, &mut items).await?;
     Ok(json!({
         "data": data,
         "meta": {

@@ -26,6 +26,8 @@ pub struct AppState {
     pub cache: Arc<PublicCache>,
     pub login_limiter: Arc<crate::auth::limiter::LoginLimiter>,
     pub search: Arc<crate::search::SearchIndex>,
+    /// Where uploaded media lives.
+    pub media: Arc<dyn object_store::ObjectStore>,
 }
 
 impl AppState {
@@ -33,6 +35,7 @@ impl AppState {
         db: Db,
         config: Config,
         search: Arc<crate::search::SearchIndex>,
+        media: Arc<dyn object_store::ObjectStore>,
     ) -> StoreResult<AppState> {
         let types = Arc::new(TypeRegistry::default());
         types.reload(&db).await?;
@@ -51,6 +54,7 @@ impl AppState {
             cache,
             login_limiter,
             search,
+            media,
         })
     }
 

@@ -27,6 +27,10 @@ pub enum Permission {
     ManageUsers,
     ManageTokens,
     ReadAudit,
+    /// Upload assets, and change or delete one's own.
+    UploadMedia,
+    /// Change or delete assets others uploaded.
+    ManageMedia,
 }
 
 impl Role {
@@ -51,9 +55,15 @@ impl Role {
             Role::Admin => true,
             Role::Editor => matches!(
                 p,
-                ReadContent | CreateEntry | EditAnyEntry | EditOwnEntry | Publish
+                ReadContent
+                    | CreateEntry
+                    | EditAnyEntry
+                    | EditOwnEntry
+                    | Publish
+                    | UploadMedia
+                    | ManageMedia
             ),
-            Role::Author => matches!(p, ReadContent | CreateEntry | EditOwnEntry),
+            Role::Author => matches!(p, ReadContent | CreateEntry | EditOwnEntry | UploadMedia),
             Role::Viewer => matches!(p, ReadContent),
         }
     }
@@ -107,6 +117,8 @@ mod tests {
             Permission::ManageUsers,
             Permission::ManageTokens,
             Permission::ReadAudit,
+            Permission::UploadMedia,
+            Permission::ManageMedia,
         ] {
             // Each role may do at most what the role above it may.
             assert!(!Role::Viewer.allows(p) || Role::Author.allows(p), "{p:?}");

@@ -246,6 +246,20 @@ impl ContentType {
 }
 
 /// Checks that each rule fits its field's type; returns the compiled pattern.
+/// `type/subtype` or `type/*`, in lower case.
+fn is_mime_pattern(s: &str) -> bool {
+    let token = |t: &str| {
+        !t.is_empty()
+            && t.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"!#$&-^_.+".contains(&b))
+    };
+    match s.split_once('/') {
+        Some((ty, "*")) => token(ty),
+        Some((ty, sub)) => token(ty) && token(sub),
+        None => false,
+    }
+}
+
 fn check_field_rules(
     f: &FieldDef,
     all: &[FieldDef],
@@ -284,6 +298,22 @@ fn check_field_rules(
     }
     if f.searchable && !t.is_searchable() {
         not_for("searchable");
+    }
+    if f.multiple && t != FieldType::Media {
+        not_for("multiple");
+    }
+    if f.accept.is_some() && t != FieldType::Media {
+        not_for("accept");
+    }
+    if t == FieldType::Media && f.default.is_some() {
+        not_for("default");
+    }
+    if let Some(bad) = f.accept.iter().flatten().find(|a| !is_mime_pattern(a)) {
+        errors.push(FieldError::new(
+            at("accept"),
+            "mime_type",
+            format!("`{bad}` is not a MIME type like image/png or image/*"),
+        ));
     }
     if let Some(boost) = f.boost {
         if !f.searchable {

@@ -17,6 +17,8 @@ pub enum FieldType {
     Enum,
     Json,
     Slug,
+    /// Uploaded assets, by id: one, or a list with `multiple`.
+    Media,
 }
 
 impl FieldType {
@@ -33,6 +35,7 @@ impl FieldType {
             FieldType::Enum => "enum",
             FieldType::Json => "json",
             FieldType::Slug => "slug",
+            FieldType::Media => "media",
         }
     }
 
@@ -64,7 +67,10 @@ impl FieldType {
 
     /// Can be sorted and compared with `lt`/`gt`.
     pub fn is_ordered(self) -> bool {
-        !matches!(self, FieldType::Json | FieldType::Boolean)
+        !matches!(
+            self,
+            FieldType::Json | FieldType::Boolean | FieldType::Media
+        )
     }
 
     /// Can be searched in full text.
@@ -79,7 +85,11 @@ impl FieldType {
     pub fn can_be_unique(self) -> bool {
         !matches!(
             self,
-            FieldType::Json | FieldType::Boolean | FieldType::Richtext | FieldType::Text
+            FieldType::Json
+                | FieldType::Boolean
+                | FieldType::Richtext
+                | FieldType::Text
+                | FieldType::Media
         )
     }
 }
@@ -123,6 +133,12 @@ pub struct FieldDef {
     /// How much a match in this field weighs against others (default 1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub boost: Option<f64>,
+    /// A media field holding a list of assets rather than one.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub multiple: bool,
+    /// MIME types a media field takes, such as `image/*` or `application/pdf`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accept: Option<Vec<String>>,
 }
 
 impl FieldDef {

@@ -118,6 +118,14 @@ fn is_slug(s: &str) -> bool {
 }
 
 /// Checks one non-null value against its field; returns it normalized.
+/// Most assets one `multiple` media field holds.
+pub const MAX_MEDIA_ITEMS: usize = 100;
+
+/// Asset ids are UUIDs; anything else cannot name one.
+fn is_asset_id(s: &str) -> bool {
+    uuid::Uuid::try_parse(s).is_ok()
+}
+
 pub fn check_value(f: &Field, v: &Value) -> Result<Value, FieldError> {
     let fail = |rule: &str, message: String| Err(FieldError::new(f.name.clone(), rule, message));
     let expect = |what: &str| {
@@ -191,6 +199,25 @@ pub fn check_value(f: &Field, v: &Value) -> Result<Value, FieldError> {
             }
         }
         FieldType::Json => Ok(v.clone()),
+        FieldType::Media => {
+            let is_id = |v: &Value| v.as_str().is_some_and(is_asset_id);
+            if !f.multiple {
+                return if is_id(v) {
+                    Ok(v.clone())
+                } else {
+                    expect("an asset id")
+                };
+            }
+            match v.as_array() {
+                Some(list) if list.iter().all(is_id) => {
+                    if list.len() > MAX_MEDIA_ITEMS {
+                        return fail("max_items", format!("at most {MAX_MEDIA_ITEMS} assets"));
+                    }
+                    Ok(v.clone())
+                }
+                _ => expect("a list of asset ids"),
+            }
+        }
     }
 }
 

@@ -74,27 +74,39 @@ pub fn allowed_edits(word: &str) -> u8 {
 }
 
 /// Damerau-Levenshtein distance (optimal string alignment) over bytes;
-/// analyzed words are ASCII-folded, so bytes are letters. Three rows, no
-/// allocation beyond them.
+/// analyzed words are ASCII-folded, so bytes are letters. Three rows, on the
+/// stack for words of up to 64 bytes: highlighting calls this per word.
 pub fn edit_distance(a: &str, b: &str) -> usize {
     let (a, b) = (a.as_bytes(), b.as_bytes());
-    let mut before: Vec<usize> = vec![0; b.len() + 1];
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur: Vec<usize> = vec![0; b.len() + 1];
-    for i in 1..=a.len() {
-        cur[0] = i;
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                v = v.min(before[j - 2] + 1);
-            }
-            cur[j] = v;
-        }
-        std::mem::swap(&mut before, &mut prev);
-        std::mem::swap(&mut prev, &mut cur);
+    let n = b.len() + 1;
+    let mut stack = [0usize; 3 * 65];
+    let mut heap = Vec::new();
+    let rows: &mut [usize] = if n <= 65 {
+        &mut stack[..3 * n]
+    } else {
+        heap.resize(3 * n, 0);
+        &mut heap
+    };
+    // Rows i-2, i-1 and i, rotating through the buffer.
+    let (mut before, mut prev, mut cur) = (0, n, 2 * n);
+    for j in 0..n {
+        rows[prev + j] = j;
     }
-    prev[b.len()]
+    for i in 1..=a.len() {
+        rows[cur] = i;
+        for j in 1..n {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (rows[prev + j] + 1)
+                .min(rows[cur + j - 1] + 1)
+                .min(rows[prev + j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(rows[before + j - 2] + 1);
+            }
+            rows[cur + j] = v;
+        }
+        (before, prev, cur) = (prev, cur, before);
+    }
+    rows[prev + n - 1]
 }
 
 #[cfg(test)]

@@ -40,6 +40,13 @@ fn document(
         if let Some(text) = data.get(&f.name).and_then(Value::as_str) {
             let tokens = analyzer::tokens(&mut stem, text);
             doc.add_pre_tokenized_text(
+                fields.all,
+                PreTokenizedString {
+                    text: String::new(),
+                    tokens: tokens.clone(),
+                },
+            );
+            doc.add_pre_tokenized_text(
                 fields.slots[slot],
                 PreTokenizedString {
                     text: String::new(),

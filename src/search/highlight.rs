@@ -1,5 +1,7 @@
 //! Highlights: the matched words of a field, marked, in a short excerpt.
 
+use tantivy::tokenizer::TokenStream;
+
 use super::analyzer::{self, allowed_edits, edit_distance};
 use super::query::UserQuery;
 
@@ -78,17 +80,28 @@ fn ceil_boundary(s: &str, mut i: usize) -> usize {
 /// when nothing in it matches.
 pub fn highlight(m: &Matcher, text: &str, language: Option<&str>) -> Option<String> {
     let mut stem = analyzer::analyzer(analyzer::language(language));
-    let spans: Vec<(usize, usize)> = analyzer::tokens(&mut stem, text)
-        .into_iter()
-        .filter(|t| {
-            let written = text
-                .get(t.offset_from..t.offset_to)
+    let mut stream = stem.token_stream(text);
+    let mut spans: Vec<(usize, usize)> = Vec::new();
+    let mut written = String::new();
+    while stream.advance() {
+        let t = stream.token();
+        // Past the excerpt around the first hit, nothing more is shown.
+        if let Some(first) = spans.first()
+            && t.offset_from > first.1 + CONTEXT * 2
+        {
+            break;
+        }
+        written.clear();
+        written.extend(
+            text.get(t.offset_from..t.offset_to)
                 .unwrap_or_default()
-                .to_lowercase();
-            m.hits(&t.text, &written)
-        })
-        .map(|t| (t.offset_from, t.offset_to))
-        .collect();
+                .chars()
+                .flat_map(char::to_lowercase),
+        );
+        if m.hits(&t.text, &written) {
+            spans.push((t.offset_from, t.offset_to));
+        }
+    }
     let first = spans.first()?;
     let start = floor_boundary(text, first.0.saturating_sub(CONTEXT));
     let end = ceil_boundary(text, (first.1 + CONTEXT * 2).min(text.len()));

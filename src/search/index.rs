@@ -9,13 +9,14 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{
-    BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery,
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
+use tantivy::schema::{
+    Field, IndexRecordOption, STORED, STRING, Schema, TEXT, TextFieldIndexing, TextOptions, Value,
 };
-use tantivy::schema::{Field, IndexRecordOption, STORED, STRING, Schema, TEXT, Value};
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term};
 
 use super::analyzer::{self, allowed_edits};
+use super::expand::{Mode, expand};
 use super::query::UserQuery;
 
 /// Text slots: a type's searchable fields map to `s0`, `s1`, … in order.
@@ -41,6 +42,7 @@ pub struct Fields {
     pub locale: Field,
     pub copy: Field,
     pub slots: [Field; SLOTS],
+    pub all: Field,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -50,6 +52,14 @@ fn schema() -> (Schema, Fields) {
     let locale = b.add_text_field("locale", STRING);
     let copy = b.add_text_field("copy", STRING);
     let slots = std::array::from_fn(|i| b.add_text_field(&format!("s{i}"), TEXT));
+    // Every searchable word once, documents only: typo and prefix expansion
+    // walk this one term dictionary instead of one per slot.
+    let all = b.add_text_field(
+        "all",
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default().set_index_option(IndexRecordOption::Basic),
+        ),
+    );
     (
         b.build(),
         Fields {
@@ -58,6 +68,7 @@ fn schema() -> (Schema, Fields) {
             locale,
             copy,
             slots,
+            all,
         },
     )
 }
@@ -177,12 +188,18 @@ impl SearchIndex {
             None => Opened::new(Index::create_in_ram(schema().0), None)?,
             Some(root) => {
                 std::fs::create_dir_all(root)?;
-                match read_current(root) {
-                    Some(name) => {
+                let live = read_current(root)
+                    .map(|name| Index::open_in_dir(root.join(&name)).map(|index| (name, index)))
+                    .transpose()?;
+                match live {
+                    // An index of this version's schema; an older one is
+                    // replaced by a new, empty one the indexer refills from
+                    // the change feed.
+                    Some((name, index)) if index.schema() == schema().0 => {
                         remove_older(root, &name);
-                        Opened::new(Index::open_in_dir(root.join(&name))?, Some(name))?
+                        Opened::new(index, Some(name))?
                     }
-                    None => {
+                    _ => {
                         let (name, index) = create_in(root)?;
                         write_current(root, &name)?;
                         Opened::new(index, Some(name))?
@@ -215,6 +232,7 @@ impl SearchIndex {
             locale: get("locale")?,
             copy: get("copy")?,
             slots,
+            all: get("all")?,
         })
     }
 
@@ -292,17 +310,18 @@ impl SearchIndex {
         locale: Option<&str>,
         limit: usize,
     ) -> SearchResult<(Vec<Hit>, usize)> {
-        let per_type: Vec<(Occur, Box<dyn Query>)> = plans
-            .iter()
-            .filter_map(|plan| self.type_query(query, plan, copy, locale))
-            .map(|q| (Occur::Should, q))
-            .collect();
+        let opened = self.current();
+        let searcher = opened.reader.searcher();
+        let mut per_type: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for plan in plans {
+            if let Some(q) = self.type_query(query, plan, copy, locale, &searcher)? {
+                per_type.push((Occur::Should, q));
+            }
+        }
         if per_type.is_empty() {
             return Ok((Vec::new(), 0));
         }
         let query = BooleanQuery::new(per_type);
-        let opened = self.current();
-        let searcher = opened.reader.searcher();
         let (top, count) = searcher.search(
             &query,
             &(TopDocs::with_limit(limit.max(1)).order_by_score(), Count),
@@ -345,9 +364,10 @@ impl SearchIndex {
         plan: &TypePlan,
         copy: Copy,
         locale: Option<&str>,
-    ) -> Option<Box<dyn Query>> {
+        searcher: &Searcher,
+    ) -> SearchResult<Option<Box<dyn Query>>> {
         if plan.slots.is_empty() {
-            return None;
+            return Ok(None);
         }
         let mut stem = analyzer::analyzer(analyzer::language(plan.language.as_deref()));
         let mut plain = analyzer::plain();
@@ -367,39 +387,35 @@ impl SearchIndex {
             let stems = analyzer::words(&mut stem, word);
             let plains = analyzer::words(&mut plain, word);
             for (t, s) in stems.iter().enumerate() {
-                let mut any: Vec<(Occur, Box<dyn Query>)> = Vec::new();
                 let raw = plains.get(t).map(String::as_str).unwrap_or(s);
+                let mut any: Vec<(Occur, Box<dyn Query>)> = Vec::new();
                 for &(i, boost) in &plan.slots {
                     any.push((
                         Occur::Should,
                         Box::new(BoostQuery::new(self.exact(slot(i), s), boost * 2.0)),
                     ));
-                    let edits = allowed_edits(raw);
-                    if edits > 0 {
-                        let fuzzy =
-                            FuzzyTermQuery::new(Term::from_field_text(slot(i), s), edits, true);
+                }
+                let mut others = Vec::new();
+                let edits = allowed_edits(raw);
+                if edits > 0 {
+                    others.extend(expand(searcher, self.fields.all, s, Mode::Typo(edits))?);
+                }
+                if is_prefix && t + 1 == stems.len() {
+                    others.extend(expand(searcher, self.fields.all, raw, Mode::Prefix)?);
+                    if raw != s.as_str() {
+                        others.extend(expand(searcher, self.fields.all, s, Mode::Prefix)?);
+                    }
+                }
+                let mut seen = std::collections::HashSet::new();
+                for other in others.iter().filter(|o| *o != s) {
+                    if !seen.insert(other.as_str()) {
+                        continue;
+                    }
+                    for &(i, boost) in &plan.slots {
                         any.push((
                             Occur::Should,
-                            Box::new(BoostQuery::new(Box::new(fuzzy), boost * 0.5)),
+                            Box::new(BoostQuery::new(self.exact(slot(i), other), boost * 0.5)),
                         ));
-                    }
-                    if is_prefix && t + 1 == stems.len() {
-                        let forms = if raw == s.as_str() {
-                            vec![raw]
-                        } else {
-                            vec![raw, s.as_str()]
-                        };
-                        for p in forms {
-                            let prefix = FuzzyTermQuery::new_prefix(
-                                Term::from_field_text(slot(i), p),
-                                0,
-                                true,
-                            );
-                            any.push((
-                                Occur::Should,
-                                Box::new(BoostQuery::new(Box::new(prefix), boost * 0.5)),
-                            ));
-                        }
                     }
                 }
                 clauses.push((Occur::Must, Box::new(BooleanQuery::new(any))));
@@ -438,6 +454,6 @@ impl SearchIndex {
                 }
             }
         }
-        Some(Box::new(BooleanQuery::new(clauses)))
+        Ok(Some(Box::new(BooleanQuery::new(clauses))))
     }
 }

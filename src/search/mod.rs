@@ -3,6 +3,7 @@
 
 pub mod analyzer;
 pub mod documents;
+mod expand;
 pub mod highlight;
 pub mod index;
 pub mod indexer;

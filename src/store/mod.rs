@@ -2,6 +2,7 @@
 //! query is written once in the portable subset both understand, and the few
 //! dialect differences live in [`sql::Dialect`].
 
+pub mod assets;
 pub mod audit;
 pub mod changes;
 pub mod content_types;

@@ -145,6 +145,22 @@ impl Dialect {
     /// sequence never becomes visible before one with a lower sequence and a
     /// reader following the feed never skips one. (SQLite's single writer
     /// already commits in sequence order.)
+    /// Appended to a SELECT that must lock its rows until commit.
+    pub fn row_lock(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "",
+            Dialect::Postgres => " FOR UPDATE",
+        }
+    }
+
+    /// Appended to a SELECT whose rows must not be deleted until commit.
+    pub fn key_share_lock(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "",
+            Dialect::Postgres => " FOR KEY SHARE",
+        }
+    }
+
     pub fn feed_lock(self) -> Option<&'static str> {
         match self {
             Dialect::Sqlite => None,

@@ -7,7 +7,8 @@ use serde_json::{Value, json};
 use crate::helpers::{Backend, TestApp, USER_PASSWORD, db_tests, problem};
 
 /// Every operation of the generated admin spec, with real ids filled in.
-fn operations(entry_id: &str, user_id: &str, token_id: &str) -> Vec<(Method, String)> {
+fn operations(ids: &Fixtures) -> Vec<(Method, String)> {
+    let (entry_id, user_id, token_id, asset_id) = (&ids.entry, &ids.user, &ids.token, &ids.asset);
     let spec: Value = serde_json::from_str(&quire::api::admin::spec_json()).unwrap();
     let mut ops = Vec::new();
     for (path, item) in spec["paths"].as_object().unwrap() {
@@ -22,6 +23,8 @@ fn operations(entry_id: &str, user_id: &str, token_id: &str) -> Vec<(Method, Str
                         user_id
                     } else if path.starts_with("/tokens") {
                         token_id
+                    } else if path.starts_with("/assets") {
+                        asset_id
                     } else {
                         entry_id
                     },
@@ -56,7 +59,15 @@ fn own_account(path: &str) -> bool {
     .any(|p| path.starts_with(p))
 }
 
-async fn fixtures(app: &TestApp) -> (String, String, String) {
+/// Ids of things the operations act on.
+struct Fixtures {
+    entry: String,
+    user: String,
+    token: String,
+    asset: String,
+}
+
+async fn fixtures(app: &TestApp) -> Fixtures {
     let entry = app
         .create_entry("articles", json!({"title": "Owned by admin"}))
         .await;
@@ -69,17 +80,28 @@ async fn fixtures(app: &TestApp) -> (String, String, String) {
         .await
         .unwrap();
     let (_, token_id) = app.api_token("read", None).await;
-    (
-        entry["id"].as_str().unwrap().to_string(),
-        me["id"].as_str().unwrap().to_string(),
-        token_id,
-    )
+    let file = reqwest::multipart::Part::bytes(b"%PDF-1.4\n".to_vec()).file_name("a.pdf");
+    let asset: Value = app
+        .admin(Method::POST, "/admin/api/assets")
+        .multipart(reqwest::multipart::Form::new().part("file", file))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    Fixtures {
+        entry: entry["id"].as_str().unwrap().to_string(),
+        user: me["id"].as_str().unwrap().to_string(),
+        token: token_id,
+        asset: asset["id"].as_str().unwrap().to_string(),
+    }
 }
 
 db_tests! {
     async fn every_operation_in_the_spec_refuses_strangers(app) {
-        let (entry, user, token) = fixtures(&app).await;
-        for (method, path) in operations(&entry, &user, &token) {
+        let ids = fixtures(&app).await;
+        for (method, path) in operations(&ids) {
             if path == "/admin/api/auth/login" {
                 continue;
             }
@@ -90,9 +112,10 @@ db_tests! {
     }
 
     async fn a_viewer_writes_nothing(app) {
-        let (entry, user, token) = fixtures(&app).await;
+        let ids = fixtures(&app).await;
+        let entry = ids.entry.clone();
         let viewer = app.user("viewer@example.com", "viewer", None).await;
-        for (method, path) in operations(&entry, &user, &token) {
+        for (method, path) in operations(&ids) {
             if path == "/admin/api/auth/login" || own_account(&path) {
                 continue;
             }
@@ -111,7 +134,7 @@ db_tests! {
     }
 
     async fn an_author_edits_only_their_own_entries_and_cannot_publish(app) {
-        let (others, _, _) = fixtures(&app).await;
+        let others = fixtures(&app).await.entry;
         let author = app.user("author@example.com", "author", None).await;
         let res = app.with_token(&author, Method::POST, "/admin/api/entries/articles")
             .json(&json!({"data": {"title": "Mine"}})).send().await.unwrap();
@@ -136,7 +159,7 @@ db_tests! {
     }
 
     async fn an_editor_publishes_but_does_not_administer(app) {
-        let (entry, _, _) = fixtures(&app).await;
+        let entry = fixtures(&app).await.entry;
         let editor = app.user("editor@example.com", "editor", None).await;
         let res = app.with_token(&editor, Method::POST, &format!("/admin/api/entries/articles/{entry}/publish")).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::OK);

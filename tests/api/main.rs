@@ -7,6 +7,7 @@ mod auth;
 mod cli;
 mod content_types;
 mod entries;
+mod media;
 mod openapi;
 mod public;
 mod search;

@@ -85,7 +85,7 @@ fn allowed_type(
 }
 
 /// The version a write is based on: `?version=N` or `If-Match: "N"`.
-fn expected_version(
+pub(super) fn expected_version(
     version: Option<i64>,
     if_match: Option<String>,
 ) -> Result<Option<i64>, ApiError> {

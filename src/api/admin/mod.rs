@@ -1,5 +1,6 @@
 //! The admin API: one poem-openapi impl per resource, behind bearer tokens.
 
+pub mod assets;
 pub mod audit;
 pub mod auth;
 pub mod content_types;
@@ -33,6 +34,8 @@ pub enum Tag {
     Audit,
     /// Full-text search over working copies.
     Search,
+    /// Uploaded files: images, documents, video.
+    Media,
 }
 
 /// A session token from `POST /admin/api/auth/login`.
@@ -60,6 +63,7 @@ pub type AdminApi = (
     tokens::TokensApi,
     audit::AuditApi,
     search::SearchApi,
+    assets::AssetsApi,
 );
 
 /// The admin API service, mounted at `/admin/api`.
@@ -73,6 +77,7 @@ pub fn service() -> OpenApiService<AdminApi, ()> {
             tokens::TokensApi,
             audit::AuditApi,
             search::SearchApi,
+            assets::AssetsApi,
         ),
         "Quire admin API",
         env!("CARGO_PKG_VERSION"),

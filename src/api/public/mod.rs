@@ -6,7 +6,7 @@
 //! parameter list. Published responses are rendered once per write
 //! generation and then served from memory with a strong ETag.
 
-mod access;
+pub(crate) mod access;
 mod respond;
 
 use poem::http::header;
@@ -74,6 +74,17 @@ fn shape(access: &Access, ct: &ContentType, e: &Entry, fields: Option<&[String]>
     }
 }
 
+/// Public entries with their media fields shown as assets.
+async fn with_media(
+    state: &AppState,
+    ct: &ContentType,
+    mut values: Vec<Value>,
+) -> Result<Vec<Value>, ApiError> {
+    let mut items: Vec<(&ContentType, &mut Value)> = values.iter_mut().map(|v| (ct, v)).collect();
+    crate::media::embed::embed(&state.db, &mut items).await?;
+    Ok(values)
+}
+
 /// Answers a read: published responses from the cache when they are there;
 /// previews always fresh.
 async fn respond<F>(req: &Request, state: &AppState, access: &Access, compute: F) -> Response
@@ -130,13 +141,15 @@ pub async fn list(req: &Request, Path(api_id): Path<String>, state: Data<&AppSta
                 .first()
                 .and_then(|e| shape(&access, &ct, e, fields.as_deref()))
                 .ok_or_else(|| ApiError::not_found(format!("`{api_id}` has no published entry")))?;
-            return Ok(json!({ "data": entry }));
+            let entry = with_media(state, &ct, vec![entry]).await?;
+            return Ok(json!({ "data": entry[0] }));
         }
         let (entries, total) = store::entries::list(&state.db, &ct, &q, surface).await?;
         let data: Vec<Value> = entries
             .iter()
             .filter_map(|e| shape(&access, &ct, e, fields.as_deref()))
             .collect();
+        let data = with_media(state, &ct, data).await?;
         Ok(json!({
             "data": data,
             "meta": { "total": total, "limit": q.limit, "offset": q.offset },
@@ -191,7 +204,8 @@ pub async fn get(
                 other => other?,
             };
         let data = shape(&access, &ct, &entry, fields.as_deref()).ok_or_else(missing)?;
-        Ok(json!({ "data": data }))
+        let data = with_media(state, &ct, vec![data]).await?;
+        Ok(json!({ "data": data[0] }))
     })
     .await
 }

@@ -11,6 +11,7 @@ use crate::model::content_type::ContentType;
 use crate::model::entry::{Entry, Status};
 use crate::model::field::FieldType;
 use crate::model::validate::{Mode, Valid, validate_entry};
+use crate::store::assets::ids_in;
 use crate::store::audit::{Actor, audit};
 use crate::store::sql::{Arg, Dialect, Sql, bind_args};
 use crate::store::{Db, StoreError, StoreResult, WritePool, lock_feed, on_pool};
@@ -66,6 +67,105 @@ macro_rules! record {
             .execute(&mut *$tx)
             .await?;
     }};
+}
+
+/// Checks the assets a working copy names (each must exist and suit its
+/// field's `accept`), then records every asset the entry's working and live
+/// copies use, so that none of them can be deleted from under it.
+macro_rules! link_media {
+    ($tx:expr, $dialect:expr, $ct:expr, $entry:expr) => {{
+        sqlx::query("DELETE FROM asset_refs WHERE entry_id = $1")
+            .bind(&$entry.id)
+            .execute(&mut *$tx)
+            .await?;
+        let media: Vec<&crate::model::content_type::Field> = $ct
+            .fields
+            .iter()
+            .filter(|f| f.field_type == FieldType::Media)
+            .collect();
+        if !media.is_empty() {
+            let names = || media.iter().map(|f| f.name.as_str());
+            let mut ids = ids_in(names(), &$entry.draft);
+            if let Some(live) = &$entry.published {
+                ids.extend(ids_in(names(), live));
+            }
+            ids.sort();
+            ids.dedup();
+            if !ids.is_empty() {
+                let sql = assets_sql($dialect, &ids);
+                let found: Vec<(String, String)> = bind_args!(
+                    sqlx::query_as(AssertSqlSafe(sql.text.clone())),
+                    sql.args.clone()
+                )
+                .fetch_all(&mut *$tx)
+                .await?;
+                let found: std::collections::HashMap<String, String> = found.into_iter().collect();
+                let errors = media_errors(&media, &$entry.draft, &found);
+                if !errors.is_empty() {
+                    return Err(StoreError::Invalid(errors));
+                }
+                for id in ids.iter().filter(|id| found.contains_key(*id)) {
+                    sqlx::query("INSERT INTO asset_refs (asset_id, entry_id) VALUES ($1, $2)")
+                        .bind(id)
+                        .bind(&$entry.id)
+                        .execute(&mut *$tx)
+                        .await?;
+                }
+            }
+        }
+    }};
+}
+
+/// Selects id and MIME type of the given assets, keeping them from being
+/// deleted until commit.
+fn assets_sql(dialect: Dialect, ids: &[String]) -> Sql {
+    let mut sql = Sql::default();
+    sql.push("SELECT id, mime_type FROM assets WHERE id IN (");
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.arg(Arg::Text(id.clone()));
+    }
+    sql.push(")").push(dialect.key_share_lock());
+    sql
+}
+
+/// What is wrong with the assets a working copy names, given the MIME type
+/// of each asset that exists.
+fn media_errors(
+    media: &[&crate::model::content_type::Field],
+    draft: &Map<String, Value>,
+    found: &std::collections::HashMap<String, String>,
+) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    for f in media {
+        for id in ids_in(std::iter::once(f.name.as_str()), draft) {
+            match found.get(&id) {
+                None => errors.push(FieldError::new(
+                    f.name.clone(),
+                    "exists",
+                    format!("no asset has the id {id}"),
+                )),
+                Some(mime) => {
+                    if let Some(accept) = &f.accept
+                        && !crate::media::sniff::accepts(accept, mime)
+                    {
+                        errors.push(FieldError::new(
+                            f.name.clone(),
+                            "accept",
+                            format!(
+                                "asset {id} is {mime}; `{}` takes {}",
+                                f.name,
+                                accept.join(", ")
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    errors
 }
 
 /// Does any row match? `sql` selects a constant, so no row decoding happens.
@@ -254,6 +354,7 @@ pub async fn create(
             .bind(&actor.id)
             .execute(&mut *tx)
             .await?;
+        link_media!(tx, dialect, ct, entry);
         record!(tx, dialect, entry, "create", actor, now);
         tx.commit().await?;
         Ok(entry)
@@ -337,6 +438,7 @@ pub async fn update(
             .bind(id)
             .execute(&mut *tx)
             .await?;
+        link_media!(tx, dialect, ct, entry);
         record!(tx, dialect, entry, "update", actor, now);
         tx.commit().await?;
         Ok(entry)
@@ -374,6 +476,7 @@ pub async fn publish(
         entry.live_updated_at = Some(now);
         entry.bump(now, actor.id.clone());
         write_live!(tx, entry, live_slug);
+        link_media!(tx, dialect, ct, entry);
         record!(tx, dialect, entry, "publish", actor, now);
         tx.commit().await?;
         Ok(entry)
@@ -404,6 +507,7 @@ pub async fn unpublish(
         entry.live_updated_at = None;
         entry.bump(now, actor.id.clone());
         write_live!(tx, entry, None::<String>);
+        link_media!(tx, dialect, ct, entry);
         record!(tx, dialect, entry, "unpublish", actor, now);
         tx.commit().await?;
         Ok(entry)
