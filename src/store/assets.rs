@@ -80,14 +80,8 @@ pub async fn many(db: &Db, ids: &[String]) -> StoreResult<HashMap<String, Asset>
         return Ok(HashMap::new());
     }
     let mut sql = Sql::default();
-    sql.push(&format!("SELECT {COLUMNS} FROM assets WHERE id IN ("));
-    for (i, id) in ids.iter().enumerate() {
-        if i > 0 {
-            sql.push(", ");
-        }
-        sql.arg(Arg::Text(id.clone()));
-    }
-    sql.push(")");
+    sql.push(&format!("SELECT {COLUMNS} FROM assets WHERE id IN "))
+        .list(ids.iter().map(|id| Arg::Text(id.clone())));
     let rows: Vec<Asset> = on_pool!(db, pool => {
         bind_args!(sqlx::query_as(AssertSqlSafe(sql.text.clone())), sql.args.clone())
             .fetch_all(pool)

@@ -60,6 +60,18 @@ impl Sql {
         self
     }
 
+    /// Appends `(…)` with a placeholder for each of `args`, for `IN`.
+    pub fn list(&mut self, args: impl IntoIterator<Item = Arg>) -> &mut Self {
+        self.push("(");
+        for (i, arg) in args.into_iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.arg(arg);
+        }
+        self.push(")")
+    }
+
     /// Appends a placeholder for `arg`. Placeholders are numbered in the
     /// order they appear, which is how SQLite numbers `$N` parameters too.
     pub fn arg(&mut self, arg: Arg) -> &mut Self {
@@ -218,14 +230,8 @@ impl Dialect {
                     sql.push(&format!("{expr} {op} ")).arg(v.clone().into());
                 }
                 Cond::In(values) => {
-                    sql.push(&format!("{expr} IN ("));
-                    for (i, v) in values.iter().enumerate() {
-                        if i > 0 {
-                            sql.push(", ");
-                        }
-                        sql.arg(v.clone().into());
-                    }
-                    sql.push(")");
+                    sql.push(&format!("{expr} IN "))
+                        .list(values.iter().map(|v| v.clone().into()));
                 }
                 Cond::Contains(s) => self.contains(sql, &expr, s.clone()),
                 Cond::StartsWith(s) => self.starts_with(sql, &expr, s.clone()),

@@ -24,7 +24,6 @@ use crate::media::upload::{self, UploadError};
 use crate::media::{self, sniff};
 use crate::model::FieldError;
 use crate::model::access::Permission;
-use crate::model::query::{DEFAULT_LIMIT, MAX_LIMIT};
 use crate::store::assets::{Asset, AssetQuery};
 use crate::{clock, store};
 
@@ -269,6 +268,12 @@ async fn receive(
     Ok((file, alt, title))
 }
 
+async fn existing(state: &AppState, id: &str) -> Result<Asset, ApiError> {
+    store::assets::get(&state.db, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no asset {id}")))
+}
+
 /// May this caller change or delete this asset?
 fn require_manage(p: &Principal, asset: &Asset) -> Result<(), ApiError> {
     p.require(Permission::UploadMedia)?;
@@ -371,15 +376,7 @@ impl AssetsApi {
         search: Query<Option<String>>,
     ) -> Result<Json<AssetList>, ApiError> {
         auth.0.require(Permission::ReadContent)?;
-        let limit = limit.0.unwrap_or(DEFAULT_LIMIT);
-        let offset = offset.0.unwrap_or(0);
-        if !(1..=MAX_LIMIT).contains(&limit) || offset < 0 {
-            return Err(ApiError::invalid_query(vec![FieldError::new(
-                if offset < 0 { "offset" } else { "limit" },
-                "range",
-                format!("limit is 1 to {MAX_LIMIT}, offset at least 0"),
-            )]));
-        }
+        let (limit, offset) = super::page(limit.0, offset.0)?;
         let q = AssetQuery {
             mime_type: mime_type.0.filter(|s| !s.is_empty()),
             search: search.0.filter(|s| !s.is_empty()),
@@ -406,9 +403,7 @@ impl AssetsApi {
         id: Path<String>,
     ) -> Result<AssetResponse, ApiError> {
         auth.0.require(Permission::ReadContent)?;
-        let asset = store::assets::get(&state.db, &id)
-            .await?
-            .ok_or_else(|| ApiError::not_found(format!("no asset {}", id.0)))?;
+        let asset = existing(&state, &id).await?;
         Ok(ok(&asset))
     }
 
@@ -426,9 +421,7 @@ impl AssetsApi {
     ) -> Result<AssetResponse, ApiError> {
         auth.0.require(Permission::UploadMedia)?;
         let expected = expected_version(version.0, if_match.0)?;
-        let current = store::assets::get(&state.db, &id)
-            .await?
-            .ok_or_else(|| ApiError::not_found(format!("no asset {}", id.0)))?;
+        let current = existing(&state, &id).await?;
         require_manage(&auth.0, &current)?;
         let mut errors = Vec::new();
         let mut change = |name: &str, v: MaybeUndefined<String>| match v {
@@ -469,9 +462,7 @@ impl AssetsApi {
     ) -> Result<AssetDeleted, ApiError> {
         auth.0.require(Permission::UploadMedia)?;
         let expected = expected_version(version.0, if_match.0)?;
-        let current = store::assets::get(&state.db, &id)
-            .await?
-            .ok_or_else(|| ApiError::not_found(format!("no asset {}", id.0)))?;
+        let current = existing(&state, &id).await?;
         require_manage(&auth.0, &current)?;
         let asset = match store::assets::delete(&state.db, &id, expected, &auth.0.actor).await? {
             Ok(asset) => asset,

@@ -9,9 +9,7 @@ use super::objects::{AuditList, AuditOut, ListMeta};
 use super::{AdminAuth, Tag};
 use crate::api::problem::ApiError;
 use crate::api::state::AppState;
-use crate::model::FieldError;
 use crate::model::access::Permission;
-use crate::model::query::{DEFAULT_LIMIT, MAX_LIMIT};
 use crate::store::audit::AuditQuery;
 use crate::{clock, store};
 
@@ -38,15 +36,7 @@ impl AuditApi {
         resource_id: Query<Option<String>>,
     ) -> Result<Json<AuditList>, ApiError> {
         auth.0.require(Permission::ReadAudit)?;
-        let limit = limit.0.unwrap_or(DEFAULT_LIMIT);
-        let offset = offset.0.unwrap_or(0);
-        if !(1..=MAX_LIMIT).contains(&limit) || offset < 0 {
-            return Err(ApiError::invalid_query(vec![FieldError::new(
-                if offset < 0 { "offset" } else { "limit" },
-                "range",
-                format!("limit is 1 to {MAX_LIMIT}, offset at least 0"),
-            )]));
-        }
+        let (limit, offset) = super::page(limit.0, offset.0)?;
         let q = AuditQuery {
             actor_id: actor_id.0,
             action: action.0,

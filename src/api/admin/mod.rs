@@ -55,6 +55,23 @@ async fn check_token(req: &Request, bearer: Bearer) -> poem::Result<Principal> {
     }
 }
 
+/// `limit` (1 to 100, default 25) and `offset` (0 or more) of a listing.
+fn page(limit: Option<i64>, offset: Option<i64>) -> Result<(i64, i64), ApiError> {
+    use crate::model::query::{DEFAULT_LIMIT, MAX_LIMIT};
+    let limit = limit.unwrap_or(DEFAULT_LIMIT);
+    let offset = offset.unwrap_or(0);
+    if !(1..=MAX_LIMIT).contains(&limit) || offset < 0 {
+        return Err(ApiError::invalid_query(vec![
+            crate::model::FieldError::new(
+                if offset < 0 { "offset" } else { "limit" },
+                "range",
+                format!("limit is 1 to {MAX_LIMIT}, offset at least 0"),
+            ),
+        ]));
+    }
+    Ok((limit, offset))
+}
+
 pub type AdminApi = (
     auth::AuthApi,
     content_types::ContentTypesApi,

@@ -262,14 +262,8 @@ pub async fn among(
     let w = scoped_where(dialect, ct, q, surface, " || ''");
     sql.text.push_str(&w.text);
     sql.args.extend(w.args);
-    sql.push(" AND id IN (");
-    for (i, id) in ids.iter().enumerate() {
-        if i > 0 {
-            sql.push(", ");
-        }
-        sql.arg(Arg::Text(id.clone()));
-    }
-    sql.push(")");
+    sql.push(" AND id IN ")
+        .list(ids.iter().map(|id| Arg::Text(id.clone())));
     let rows: Vec<EntryRow> = on_pool!(db, pool => {
         bind_args!(sqlx::query_as(AssertSqlSafe(sql.text)), sql.args)
             .fetch_all(pool)

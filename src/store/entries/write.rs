@@ -120,14 +120,9 @@ macro_rules! link_media {
 /// deleted until commit.
 fn assets_sql(dialect: Dialect, ids: &[String]) -> Sql {
     let mut sql = Sql::default();
-    sql.push("SELECT id, mime_type FROM assets WHERE id IN (");
-    for (i, id) in ids.iter().enumerate() {
-        if i > 0 {
-            sql.push(", ");
-        }
-        sql.arg(Arg::Text(id.clone()));
-    }
-    sql.push(")").push(dialect.key_share_lock());
+    sql.push("SELECT id, mime_type FROM assets WHERE id IN ")
+        .list(ids.iter().map(|id| Arg::Text(id.clone())))
+        .push(dialect.key_share_lock());
     sql
 }
 
