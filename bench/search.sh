@@ -35,7 +35,7 @@ echo "index size: $(du -sh "$work/data/search" | cut -f1)"
 
 "$BIN" serve & pid=$!
 until curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null; do sleep 0.05; done
-python3 bench/queries.py 200 > "$work/queries"
+python3 bench/queries.py 2000 > "$work/queries"
 export QUERIES_FILE=$work/queries
 q=$(head -n1 "$work/queries" | sed 's/ /%20/')
 curl -s "http://127.0.0.1:$PORT/api/search?type=articles&limit=3&q=$q" | head -c 400 || true; echo

@@ -115,7 +115,7 @@ pub async fn run(
     let search = state.search.clone();
     let locale = lq.locale.clone();
     let uq = user_query.clone();
-    let (hits, count) = tokio::task::spawn_blocking(move || {
+    let result = tokio::task::spawn_blocking(move || {
         search.search(&uq, &plans, copy, locale.as_deref(), wanted)
     })
     .await
@@ -129,7 +129,8 @@ pub async fn run(
     let by_type: HashMap<&str, &Arc<ContentType>> = types.iter().map(|t| (t.api_id(), t)).collect();
     let mut found = HashMap::new();
     for ct in &types {
-        let ids: Vec<String> = hits
+        let ids: Vec<String> = result
+            .hits
             .iter()
             .filter(|h| h.content_type == ct.api_id())
             .map(|h| h.entry_id.clone())
@@ -138,17 +139,22 @@ pub async fn run(
             found.insert(e.id.clone(), e);
         }
     }
-    let visible: Vec<_> = hits
+    let visible: Vec<_> = result
+        .hits
         .iter()
         .filter(|h| found.contains_key(&h.entry_id))
         .collect();
-    let total = if has_filters { visible.len() } else { count };
+    let total = if has_filters {
+        visible.len()
+    } else {
+        result.count
+    };
     let matchers: HashMap<&str, Matcher> = types
         .iter()
         .map(|ct| {
             (
                 ct.api_id(),
-                Matcher::new(&user_query, ct.def.language.as_deref()),
+                Matcher::new(&user_query, ct.def.language.as_deref(), &result.expanded),
             )
         })
         .collect();

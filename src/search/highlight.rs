@@ -1,52 +1,59 @@
 //! Highlights: the matched words of a field, marked, in a short excerpt.
 
-use tantivy::tokenizer::TokenStream;
+use std::collections::HashSet;
 
-use super::analyzer::{self, allowed_edits, edit_distance};
+use tantivy::tokenizer::{TextAnalyzer, TokenStream};
+
+use super::analyzer;
 use super::query::UserQuery;
 
 const CONTEXT: usize = 80;
 
-/// What counts as a hit, in analyzed form.
+/// What counts as a hit: the stems of the query's words and the index
+/// terms the search widened them to, and the prefix being typed.
 pub struct Matcher {
-    /// (stem, plain form, allowed edits)
-    words: Vec<(String, String, u8)>,
+    stems: HashSet<String>,
+    /// The first two bytes of every stem. Stemmers rewrite endings only, so
+    /// a word whose start is not here cannot stem to a hit and need not be
+    /// stemmed at all.
+    starts: HashSet<Vec<u8>>,
     prefixes: Vec<String>,
 }
 
+fn start(word: &str) -> Vec<u8> {
+    word.as_bytes().iter().take(2).copied().collect()
+}
+
 impl Matcher {
-    pub fn new(q: &UserQuery, language: Option<&str>) -> Matcher {
+    pub fn new(q: &UserQuery, language: Option<&str>, expanded: &HashSet<String>) -> Matcher {
         let mut stem = analyzer::analyzer(analyzer::language(language));
-        let mut plain = analyzer::plain();
-        let mut words = Vec::new();
-        let mut prefixes = Vec::new();
+        let mut stems: HashSet<String> = expanded.clone();
         for text in q.words.iter().chain(q.phrases.iter()) {
-            let stems = analyzer::words(&mut stem, text);
-            let plains = analyzer::words(&mut plain, text);
-            for (s, p) in stems.into_iter().zip(plains) {
-                let edits = allowed_edits(&p);
-                words.push((s, p, edits));
-            }
+            stems.extend(analyzer::words(&mut stem, text));
         }
-        if let Some(p) = &q.prefix {
-            prefixes.extend(analyzer::words(&mut plain, p));
+        let mut plain = analyzer::plain();
+        let prefixes = match &q.prefix {
+            Some(p) => analyzer::words(&mut plain, p),
+            None => Vec::new(),
+        };
+        Matcher {
+            starts: stems.iter().map(|s| start(s)).collect(),
+            stems,
+            prefixes,
         }
-        Matcher { words, prefixes }
     }
 
-    /// `plain` is the word as written, lowercased.
-    fn hits(&self, stem: &str, plain: &str) -> bool {
-        self.words.iter().any(|(s, _, edits)| {
-            let edits = usize::from(*edits);
-            // Lengths that differ by more than the edits allowed cannot match.
-            s == stem
-                || (edits > 0
-                    && s.len().abs_diff(stem.len()) <= edits
-                    && edit_distance(s, stem) <= edits)
-        }) || self
-            .prefixes
-            .iter()
-            .any(|p| plain.starts_with(p.as_str()) || stem.starts_with(p.as_str()))
+    /// `plain` is the word lowercased and folded, not stemmed.
+    fn hits(&self, plain: &str, stemmer: &mut TextAnalyzer) -> bool {
+        if self.prefixes.iter().any(|p| plain.starts_with(p.as_str())) {
+            return true;
+        }
+        if !self.starts.contains(start(plain).as_slice()) {
+            return false;
+        }
+        analyzer::words(stemmer, plain)
+            .first()
+            .is_some_and(|s| self.stems.contains(s))
     }
 }
 
@@ -79,10 +86,10 @@ fn ceil_boundary(s: &str, mut i: usize) -> usize {
 /// `text` around its first hit, HTML-escaped, hits in `<mark>`; `None`
 /// when nothing in it matches.
 pub fn highlight(m: &Matcher, text: &str, language: Option<&str>) -> Option<String> {
-    let mut stem = analyzer::analyzer(analyzer::language(language));
-    let mut stream = stem.token_stream(text);
+    let mut stemmer = analyzer::analyzer(analyzer::language(language));
+    let mut plain = analyzer::plain();
+    let mut stream = plain.token_stream(text);
     let mut spans: Vec<(usize, usize)> = Vec::new();
-    let mut written = String::new();
     while stream.advance() {
         let t = stream.token();
         // Past the excerpt around the first hit, nothing more is shown.
@@ -91,14 +98,7 @@ pub fn highlight(m: &Matcher, text: &str, language: Option<&str>) -> Option<Stri
         {
             break;
         }
-        written.clear();
-        written.extend(
-            text.get(t.offset_from..t.offset_to)
-                .unwrap_or_default()
-                .chars()
-                .flat_map(char::to_lowercase),
-        );
-        if m.hits(&t.text, &written) {
+        if m.hits(&t.text, &mut stemmer) {
             spans.push((t.offset_from, t.offset_to));
         }
     }
@@ -131,7 +131,9 @@ mod tests {
     #[test]
     fn marks_stems_typos_and_prefixes() {
         let q = crate::search::query::parse("serach pub").unwrap();
-        let m = Matcher::new(&q, None);
+        // The index widened the typo to the term it found.
+        let expanded = HashSet::from(["search".to_string()]);
+        let m = Matcher::new(&q, None, &expanded);
         let h = highlight(&m, "Searching <fast> and publishing", None).unwrap();
         assert_eq!(
             h,

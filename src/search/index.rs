@@ -5,6 +5,7 @@
 //! `<search dir>/CURRENT` names the live one, so `quire reindex` can build a
 //! new index beside it and swap it in with one rename.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -16,7 +17,7 @@ use tantivy::schema::{
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term};
 
 use super::analyzer::{self, allowed_edits};
-use super::expand::{Mode, expand};
+use super::expand::{Mode, WalkCache, expand};
 use super::query::UserQuery;
 
 /// Text slots: a type's searchable fields map to `s0`, `s1`, … in order.
@@ -105,6 +106,18 @@ pub struct TypePlan {
     pub slots: Vec<(usize, f32)>,
 }
 
+/// What a search found.
+#[derive(Debug, Default)]
+pub struct Found {
+    /// The best hits, best first.
+    pub hits: Vec<Hit>,
+    /// How many documents matched.
+    pub count: usize,
+    /// Index terms the query's words were widened to (typo corrections,
+    /// completions), for highlighting what matched.
+    pub expanded: HashSet<String>,
+}
+
 #[derive(Debug, Clone)]
 pub struct Hit {
     pub entry_id: String,
@@ -139,6 +152,7 @@ pub struct SearchIndex {
     root: Option<PathBuf>,
     fields: Fields,
     opened: RwLock<Arc<Opened>>,
+    walks: WalkCache,
 }
 
 fn read_current(root: &Path) -> Option<String> {
@@ -211,6 +225,7 @@ impl SearchIndex {
             root: root.map(Path::to_path_buf),
             fields,
             opened: RwLock::new(Arc::new(opened)),
+            walks: WalkCache::default(),
         })
     }
 
@@ -309,17 +324,18 @@ impl SearchIndex {
         copy: Copy,
         locale: Option<&str>,
         limit: usize,
-    ) -> SearchResult<(Vec<Hit>, usize)> {
+    ) -> SearchResult<Found> {
         let opened = self.current();
         let searcher = opened.reader.searcher();
+        let mut expanded = HashSet::new();
         let mut per_type: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for plan in plans {
-            if let Some(q) = self.type_query(query, plan, copy, locale, &searcher)? {
+            if let Some(q) = self.type_query(query, plan, copy, locale, &searcher, &mut expanded)? {
                 per_type.push((Occur::Should, q));
             }
         }
         if per_type.is_empty() {
-            return Ok((Vec::new(), 0));
+            return Ok(Found::default());
         }
         let query = BooleanQuery::new(per_type);
         let (top, count) = searcher.search(
@@ -347,7 +363,11 @@ impl SearchIndex {
                 .total_cmp(&a.score)
                 .then_with(|| a.entry_id.cmp(&b.entry_id))
         });
-        Ok((hits, count))
+        Ok(Found {
+            hits,
+            count,
+            expanded,
+        })
     }
 
     fn exact(&self, field: Field, term: &str) -> Box<dyn Query> {
@@ -365,6 +385,7 @@ impl SearchIndex {
         copy: Copy,
         locale: Option<&str>,
         searcher: &Searcher,
+        expanded: &mut HashSet<String>,
     ) -> SearchResult<Option<Box<dyn Query>>> {
         if plan.slots.is_empty() {
             return Ok(None);
@@ -398,19 +419,38 @@ impl SearchIndex {
                 let mut others = Vec::new();
                 let edits = allowed_edits(raw);
                 if edits > 0 {
-                    others.extend(expand(searcher, self.fields.all, s, Mode::Typo(edits))?);
+                    others.extend(expand(
+                        searcher,
+                        &self.walks,
+                        self.fields.all,
+                        s,
+                        Mode::Typo(edits),
+                    )?);
                 }
                 if is_prefix && t + 1 == stems.len() {
-                    others.extend(expand(searcher, self.fields.all, raw, Mode::Prefix)?);
+                    others.extend(expand(
+                        searcher,
+                        &self.walks,
+                        self.fields.all,
+                        raw,
+                        Mode::Prefix,
+                    )?);
                     if raw != s.as_str() {
-                        others.extend(expand(searcher, self.fields.all, s, Mode::Prefix)?);
+                        others.extend(expand(
+                            searcher,
+                            &self.walks,
+                            self.fields.all,
+                            s,
+                            Mode::Prefix,
+                        )?);
                     }
                 }
-                let mut seen = std::collections::HashSet::new();
+                let mut seen = HashSet::new();
                 for other in others.iter().filter(|o| *o != s) {
                     if !seen.insert(other.as_str()) {
                         continue;
                     }
+                    expanded.insert(other.clone());
                     for &(i, boost) in &plan.slots {
                         any.push((
                             Occur::Should,

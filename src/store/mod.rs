@@ -112,7 +112,10 @@ impl Db {
                     .journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Normal)
                     .busy_timeout(Duration::from_secs(10))
-                    .foreign_keys(true);
+                    .foreign_keys(true)
+                    // Reads map the file instead of copying each page out
+                    // of the kernel with a read() call.
+                    .pragma("mmap_size", "268435456");
                 let pool = SqlitePoolOptions::new()
                     .max_connections(8)
                     .min_connections(1)

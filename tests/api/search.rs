@@ -96,6 +96,20 @@ db_tests! {
         assert_eq!(ids(&body)[0], b);
     }
 
+    async fn a_word_the_index_holds_is_taken_as_written(app) {
+        let quilting = article(&app, "Quilting basics", "Patterns for beginners.", true).await;
+        let quilling = article(&app, "Quilling basics", "Paper strips for beginners.", true).await;
+        app.search_until(public_search(&app, "q=basics"), |r| ids(r).len() == 2).await;
+        // `quilt` and `quill` are one edit apart; both are real words here.
+        let body: Value = app.public("/api/search?q=quilting%20").await.json().await.unwrap();
+        assert_eq!(ids(&body), [quilting.clone()]);
+        let body: Value = app.public("/api/search?q=quilling%20").await.json().await.unwrap();
+        assert_eq!(ids(&body), [quilling]);
+        // A misspelling matches its closest word only.
+        let body: Value = app.public("/api/search?q=qulting%20").await.json().await.unwrap();
+        assert_eq!(ids(&body), [quilting]);
+    }
+
     async fn filters_and_types_combine_with_search(app) {
         article(&app, "Short guide", "Gardening basics.", true).await;
         let long = article(&app, "A much longer guide", "Gardening in depth.", true).await;
