@@ -16,12 +16,16 @@ pub struct Matcher {
     /// The first two bytes of every stem. Stemmers rewrite endings only, so
     /// a word whose start is not here cannot stem to a hit and need not be
     /// stemmed at all.
-    starts: HashSet<Vec<u8>>,
+    starts: HashSet<[u8; 2]>,
     prefixes: Vec<String>,
 }
 
-fn start(word: &str) -> Vec<u8> {
-    word.as_bytes().iter().take(2).copied().collect()
+fn start(word: &str) -> [u8; 2] {
+    let b = word.as_bytes();
+    [
+        b.first().copied().unwrap_or(0),
+        b.get(1).copied().unwrap_or(0),
+    ]
 }
 
 impl Matcher {
@@ -48,7 +52,7 @@ impl Matcher {
         if self.prefixes.iter().any(|p| plain.starts_with(p.as_str())) {
             return true;
         }
-        if !self.starts.contains(start(plain).as_slice()) {
+        if !self.starts.contains(&start(plain)) {
             return false;
         }
         analyzer::words(stemmer, plain)
