@@ -91,7 +91,7 @@ pub fn expand(
                 if mode == Mode::Prefix {
                     // A short prefix matches thousands of terms; only the
                     // most frequent can rank among the completions kept.
-                    terms.sort_by(|a, b| b.1.cmp(&a.1));
+                    terms.sort_by_key(|t| std::cmp::Reverse(t.1));
                     terms.truncate(MAX_COMPLETIONS * 8);
                 }
                 let walk = Arc::new(terms);
