@@ -102,7 +102,7 @@ db_tests! {
         app.search_until(public_search(&app, "q=basics"), |r| ids(r).len() == 2).await;
         // `quilt` and `quill` are one edit apart; both are real words here.
         let body: Value = app.public("/api/search?q=quilting%20").await.json().await.unwrap();
-        assert_eq!(ids(&body), [quilting.clone()]);
+        assert_eq!(ids(&body), std::slice::from_ref(&quilting));
         let body: Value = app.public("/api/search?q=quilling%20").await.json().await.unwrap();
         assert_eq!(ids(&body), [quilling]);
         // A misspelling matches its closest word only.
