@@ -14,7 +14,7 @@ use tokio::task::JoinHandle;
 
 use crate::api::body_limit::BodyLimit;
 use crate::api::state::AppState;
-use crate::api::{admin, health, media, problem, public};
+use crate::api::{admin, admin_ui, health, media, problem, public};
 use crate::bootstrap;
 use crate::config::{Config, CorsOrigins};
 use crate::search::SearchIndex;
@@ -76,6 +76,14 @@ pub fn routes(state: AppState) -> BoxEndpoint<'static> {
         .at("/readyz", get(health::readyz))
         .nest("/api", public_api)
         .nest("/media", media)
+        .at(
+            "/admin",
+            get(poem::endpoint::make_sync(|_| {
+                poem::web::Redirect::permanent("/admin/")
+            })),
+        )
+        .at("/admin/", get(admin_ui::app))
+        .at("/admin/*path", get(admin_ui::app))
         .at("/admin/api/openapi.json", spec.with(admin_headers()))
         .nest(
             "/admin/api/docs",

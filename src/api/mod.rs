@@ -2,6 +2,7 @@
 //! and the one place errors become problem documents.
 
 pub mod admin;
+pub mod admin_ui;
 pub mod body_limit;
 pub mod health;
 pub mod media;

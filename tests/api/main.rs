@@ -3,6 +3,7 @@
 mod helpers;
 
 mod access;
+mod admin_ui;
 mod auth;
 mod cli;
 mod content_types;

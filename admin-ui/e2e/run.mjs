@@ -1,0 +1,209 @@
+// End-to-end tests of the admin UI: Debian's Chromium, driven by
+// playwright-core, against the real quire binary on an ephemeral port.
+//   QUIRE_BIN=../target/release/quire node e2e/run.mjs
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, '../..');
+const bin = resolve(process.env.QUIRE_BIN ?? join(repo, 'target/release/quire'));
+const shots = join(here, 'screenshots');
+const ADMIN = { email: 'admin@example.com', password: 'a long e2e passphrase' };
+const VIEWER = { email: 'viewer@example.com', password: 'a long viewer passphrase' };
+
+/** Starts quire on port 0 and resolves with its base URL once it listens. */
+function startServer(dataDir) {
+  const child = spawn(bin, ['serve'], {
+    env: {
+      ...process.env,
+      QUIRE_BIND: '127.0.0.1:0',
+      QUIRE_DATA_DIR: dataDir,
+      QUIRE_CONTENT_TYPES: join(repo, 'content-types'),
+      QUIRE_SEARCH_DIR: 'memory',
+      QUIRE_MEDIA_URL: 'memory://',
+      QUIRE_ADMIN_EMAIL: ADMIN.email,
+      QUIRE_ADMIN_PASSWORD: ADMIN.password,
+      QUIRE_LOG: 'info',
+      NO_COLOR: '1',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((ok, fail) => {
+    let log = '';
+    const timer = setTimeout(() => fail(new Error(`quire did not start:\n${log}`)), 20000);
+    const read = (chunk) => {
+      log += chunk;
+      const m = log.match(/addr=(127\.0\.0\.1:\d+)/);
+      if (m) {
+        clearTimeout(timer);
+        ok({ child, base: `http://${m[1]}` });
+      }
+    };
+    child.stdout.on('data', read);
+    child.stderr.on('data', read);
+    child.on('exit', (code) => fail(new Error(`quire exited with ${code}:\n${log}`)));
+  });
+}
+
+async function api(base, token, method, path, body) {
+  const res = await fetch(`${base}/admin/api${path}`, {
+    method,
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body ? { 'content-type': 'application/json' } : {}),
+    },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+const results = [];
+async function test(name, fn) {
+  const started = Date.now();
+  try {
+    await fn();
+    results.push({ name, ok: true });
+    console.log(`ok   ${name} (${Date.now() - started} ms)`);
+  } catch (e) {
+    results.push({ name, ok: false });
+    console.log(`FAIL ${name}\n     ${e.stack ?? e}`);
+  }
+}
+
+function assert(cond, message) {
+  if (!cond) throw new Error(message);
+}
+
+/** Serious or critical accessibility violations on the current page. */
+async function axe(page, screen) {
+  // Evaluated through the debugging protocol: the app's CSP (no inline
+  // scripts) stays on for everything the app itself does.
+  await page.evaluate(readFileSync(join(here, '../node_modules/axe-core/axe.min.js'), 'utf8'));
+  const found = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const r = await axe.run(document, { resultTypes: ['violations'] });
+    return r.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  });
+  assert(found.length === 0, `accessibility on ${screen}:\n${found.join('\n')}`);
+}
+
+async function signIn(page, base, who) {
+  await page.goto(`${base}/admin/`);
+  await page.getByLabel('Email').fill(who.email);
+  await page.getByLabel('Password').fill(who.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('navigation', { name: 'Content types' }).waitFor();
+}
+
+const dataDir = mkdtempSync(join(tmpdir(), 'quire-e2e-'));
+rmSync(shots, { recursive: true, force: true });
+mkdirSync(shots, { recursive: true });
+const { child, base } = await startServer(dataDir);
+const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium' });
+/** A page that accepts the app's confirm() dialogs, as an editor would. */
+async function newPage() {
+  const page = await browser.newPage();
+  page.on('dialog', (d) => d.accept());
+  return page;
+}
+try {
+  const login = await api(base, null, 'POST', '/auth/login', ADMIN);
+  const token = login.body.token;
+
+  await test('sign in, write an entry with errors, fix them, publish it', async () => {
+    const page = await newPage();
+    await signIn(page, base, ADMIN);
+    await page.screenshot({ path: join(shots, 'home.png') });
+    await axe(page, 'home');
+    await page.getByRole('navigation', { name: 'Content types' }).getByRole('link', { name: 'Article', exact: true }).click();
+    await page.getByRole('link', { name: 'New' }).click();
+    await page.getByRole('button', { name: 'Save' }).click();
+    // The API's refusal, at the field it names.
+    await page.getByText('`title` is required').waitFor();
+    await page.getByLabel('title', { exact: false }).first().fill('Written in a browser');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.waitForURL(/\/admin\/entries\/articles\/[0-9a-f-]{36}$/);
+    const id = page.url().split('/').pop();
+    await page.screenshot({ path: join(shots, 'editor.png') });
+    await axe(page, 'editor');
+    await page.getByRole('button', { name: 'Publish' }).click();
+    await page.getByText('published', { exact: true }).first().waitFor();
+    const res = await fetch(`${base}/api/articles/${id}`);
+    assert(res.status === 200, `public API answers ${res.status}`);
+    assert((await res.json()).data.title === 'Written in a browser', 'published title');
+    await page.close();
+  });
+
+  await test('a concurrent edit shows both versions, not a lost write', async () => {
+    const created = await api(base, token, 'POST', '/entries/articles', { data: { title: 'Shared draft' } });
+    const id = created.body.id;
+    const page = await newPage();
+    await signIn(page, base, ADMIN);
+    await page.goto(`${base}/admin/entries/articles/${id}`);
+    const title = page.getByLabel('title', { exact: false }).first();
+    await title.waitFor();
+    // Someone else saves first.
+    const other = await api(base, token, 'PATCH', `/entries/articles/${id}`, { data: { title: 'Their title' }, version: 1 });
+    assert(other.status === 200, `their save: ${other.status}`);
+    await title.fill('My title');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('heading', { name: 'Someone else saved this entry' }).waitFor();
+    await page.getByText('Their title').first().waitFor();
+    await page.screenshot({ path: join(shots, 'conflict.png') });
+    const stored = await api(base, token, 'GET', `/entries/articles/${id}`);
+    assert(stored.body.data.title === 'Their title', 'nothing overwritten behind the editor\'s back');
+    await page.close();
+  });
+
+  await test('upload an image and see it in the library', async () => {
+    const page = await newPage();
+    await signIn(page, base, ADMIN);
+    await page.getByRole('link', { name: 'Media' }).click();
+    const png = Buffer.from(
+      'iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP8z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==',
+      'base64',
+    );
+    await page.getByLabel('Upload files').setInputFiles({ name: 'dot.png', mimeType: 'image/png', buffer: png });
+    await page.locator('img[src*="/media/"]').first().waitFor();
+    await page.screenshot({ path: join(shots, 'media.png') });
+    const list = await api(base, token, 'GET', '/assets');
+    assert(list.body.meta.total === 1, `one asset stored, found ${list.body.meta.total}`);
+    await axe(page, 'media');
+    await page.close();
+  });
+
+  await test('a viewer reads but cannot save', async () => {
+    const made = await api(base, token, 'POST', '/users', { ...VIEWER, role: 'viewer' });
+    assert(made.status === 201, `viewer created: ${made.status}`);
+    const created = await api(base, token, 'POST', '/entries/articles', { data: { title: 'Read only' } });
+    const page = await newPage();
+    await signIn(page, base, VIEWER);
+    await page.goto(`${base}/admin/entries/articles/${created.body.id}`);
+    const title = page.getByLabel('title', { exact: false }).first();
+    await title.waitFor();
+    const save = page.getByRole('button', { name: 'Save' });
+    if (await save.isEnabled()) {
+      await title.fill('Changed by a viewer');
+      await save.click();
+      await page.getByText(/may not/).first().waitFor();
+    }
+    const stored = await api(base, token, 'GET', `/entries/articles/${created.body.id}`);
+    assert(stored.body.data.title === 'Read only', 'the viewer changed nothing');
+    await page.close();
+  });
+} finally {
+  await browser.close();
+  child.kill();
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
+const failed = results.filter((r) => !r.ok).length;
+console.log(`\n${results.length - failed} passed, ${failed} failed; screenshots in ${shots}`);
+process.exit(failed ? 1 : 0);

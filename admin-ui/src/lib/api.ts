@@ -1,0 +1,254 @@
+// A small typed client for the admin API. Paths, parameters and response
+// bodies come from api-types.ts (generated from ../admin-api/openapi.json by
+// `npm run gen:api`), so a change of the API breaks `npm run check`.
+import type { components, paths } from './api-types';
+
+type Schemas = components['schemas'];
+export type ContentTypeOut = Schemas['ContentTypeOut'];
+export type EntryOut = Schemas['EntryOut'];
+export type EntryList = Schemas['EntryList'];
+export type AssetOut = Schemas['AssetOut'];
+export type AssetList = Schemas['AssetList'];
+export type UserOut = Schemas['UserOut'];
+export type LoginResponse = Schemas['LoginResponse'];
+export type Problem = Schemas['Problem'];
+export type ProblemField = Schemas['ProblemField'];
+
+export const API_BASE = '/admin/api';
+
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+/** The paths that have an operation for method M. */
+type PathWith<M extends Method> = {
+  [P in keyof paths]: [paths[P][M]] extends [undefined] ? never : P;
+}[keyof paths];
+type Op<P extends keyof paths, M extends Method> = NonNullable<paths[P][M]>;
+type Json<R> = R extends { content: infer C } ? C[keyof C] : undefined;
+type Ok<O> = O extends { responses: infer R }
+  ? R extends { 200: infer X }
+    ? Json<X>
+    : R extends { 201: infer X }
+      ? Json<X>
+      : undefined
+  : never;
+type Params<O> = O extends { parameters: infer P } ? P : never;
+type PathParams<O> = Params<O> extends { path: infer X } ? X : undefined;
+type QueryParams<O> = Params<O> extends { query?: infer X } ? X : undefined;
+type Body<O> = O extends { requestBody: { content: infer C } } ? C[keyof C] : undefined;
+
+export interface Init<O> {
+  path?: PathParams<O>;
+  query?: QueryParams<O>;
+  body?: Body<O>;
+  /** Don't treat a 401 as an expired session (the sign-in form's own 401). */
+  noAuthRedirect?: boolean;
+}
+
+/** A failed call: the RFC 9457 problem document the server answered with. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly problem: Problem;
+  constructor(problem: Problem) {
+    super(problem.detail || problem.title || `HTTP ${problem.status}`);
+    this.status = problem.status;
+    this.problem = problem;
+  }
+  get code(): string {
+    return this.problem.code;
+  }
+}
+
+// ---- the session token (sessionStorage) ----
+
+const TOKEN_KEY = 'quire.token';
+const USER_KEY = 'quire.user';
+
+export function getToken(): string | null {
+  try {
+    return sessionStorage.getItem(TOKEN_KEY);
+  } catch {
+    return null;
+  }
+}
+
+export function setSession(token: string | null, user?: UserOut | null): void {
+  if (token) sessionStorage.setItem(TOKEN_KEY, token);
+  else sessionStorage.removeItem(TOKEN_KEY);
+  if (user) sessionStorage.setItem(USER_KEY, JSON.stringify(user));
+  else if (!token) sessionStorage.removeItem(USER_KEY);
+}
+
+export function storedUser(): UserOut | null {
+  try {
+    const raw = sessionStorage.getItem(USER_KEY);
+    return raw ? (JSON.parse(raw) as UserOut) : null;
+  } catch {
+    return null;
+  }
+}
+
+let unauthorized: () => void = () => {};
+/** Called on any 401 (except the sign-in form's): the app goes to sign-in. */
+export function onUnauthorized(fn: () => void): void {
+  unauthorized = fn;
+}
+
+function buildUrl(path: string, params?: Record<string, unknown>, query?: Record<string, unknown>): string {
+  let p = path.replace(/\{(\w+)\}/g, (_, k: string) => encodeURIComponent(String(params?.[k] ?? '')));
+  if (query) {
+    const qs = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== null && v !== '') qs.set(k, String(v));
+    const s = qs.toString();
+    if (s) p += `?${s}`;
+  }
+  return API_BASE + p;
+}
+
+async function problemFrom(res: Response): Promise<Problem> {
+  let body: unknown = null;
+  try {
+    body = await res.json();
+  } catch {
+    /* not JSON */
+  }
+  const b = (body && typeof body === 'object' ? body : {}) as Partial<Problem>;
+  return {
+    type: b.type ?? 'about:blank',
+    title: b.title ?? res.statusText,
+    status: typeof b.status === 'number' ? b.status : res.status,
+    detail: b.detail || b.title || res.statusText || `The server answered ${res.status}.`,
+    code: b.code ?? String(res.status),
+    errors: Array.isArray(b.errors) ? b.errors : [],
+    ...(typeof b.current_version === 'number' ? { current_version: b.current_version } : {}),
+  };
+}
+
+function handleFailure(problem: Problem, noAuthRedirect?: boolean): never {
+  if (problem.status === 401 && !noAuthRedirect) unauthorized();
+  throw new ApiError(problem);
+}
+
+/** Calls one operation of the admin API; resolves to its 200/201 body. */
+export async function call<M extends Method, P extends PathWith<M>>(
+  method: M,
+  path: P,
+  init: Init<Op<P, M>> = {},
+): Promise<Ok<Op<P, M>>> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  const token = getToken();
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (init.body !== undefined) headers['content-type'] = 'application/json';
+  let res: Response;
+  try {
+    res = await fetch(
+      buildUrl(path, init.path as Record<string, unknown> | undefined, init.query as Record<string, unknown> | undefined),
+      {
+        method: method.toUpperCase(),
+        headers,
+        body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      },
+    );
+  } catch (e) {
+    throw new ApiError({
+      type: 'about:blank',
+      title: 'Network error',
+      status: 0,
+      code: 'network',
+      detail: `Could not reach the server (${e instanceof Error ? e.message : String(e)}).`,
+      errors: [],
+    });
+  }
+  if (!res.ok) handleFailure(await problemFrom(res), init.noAuthRedirect);
+  if (res.status === 204) return undefined as Ok<Op<P, M>>;
+  const text = await res.text();
+  return (text ? JSON.parse(text) : undefined) as Ok<Op<P, M>>;
+}
+
+// ---- the operations the UI uses ----
+
+export const login = (email: string, password: string) =>
+  call('post', '/auth/login', { body: { email, password }, noAuthRedirect: true });
+export const me = () => call('get', '/auth/me');
+export const logout = () => call('post', '/auth/logout', { noAuthRedirect: true });
+
+export const listContentTypes = async () => (await call('get', '/content-types')).data;
+
+export const listEntries = (type: string, query: { limit?: number; offset?: number; sort?: string } = {}) =>
+  call('get', '/entries/{content_type}', { path: { content_type: type }, query });
+export const getEntry = (type: string, id: string) =>
+  call('get', '/entries/{content_type}/{id}', { path: { content_type: type, id } });
+export const createEntry = (type: string, data: Record<string, unknown>) =>
+  call('post', '/entries/{content_type}', { path: { content_type: type }, body: { data } });
+export const patchEntry = (type: string, id: string, data: Record<string, unknown>, version: number) =>
+  call('patch', '/entries/{content_type}/{id}', { path: { content_type: type, id }, body: { data, version } });
+export const deleteEntry = (type: string, id: string, version?: number) =>
+  call('delete', '/entries/{content_type}/{id}', { path: { content_type: type, id }, query: { version } });
+export const publishEntry = (type: string, id: string, version?: number) =>
+  call('post', '/entries/{content_type}/{id}/publish', { path: { content_type: type, id }, query: { version } });
+export const unpublishEntry = (type: string, id: string, version?: number) =>
+  call('post', '/entries/{content_type}/{id}/unpublish', { path: { content_type: type, id }, query: { version } });
+
+export const listAssets = (query: { limit?: number; offset?: number; mime_type?: string; search?: string } = {}) =>
+  call('get', '/assets', { query });
+export const patchAsset = (id: string, body: { alt?: string; title?: string }, version: number) =>
+  call('patch', '/assets/{id}', { path: { id }, body, query: { version } });
+
+const UPLOAD_PATH: PathWith<'post'> = '/assets';
+type UploadResult = Ok<Op<typeof UPLOAD_PATH, 'post'>>;
+
+/** Uploads one file (multipart, part `file`) with progress from 0 to 1. */
+export function uploadAsset(file: File, onProgress: (fraction: number) => void): Promise<UploadResult> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', API_BASE + UPLOAD_PATH);
+    const token = getToken();
+    if (token) xhr.setRequestHeader('authorization', `Bearer ${token}`);
+    xhr.setRequestHeader('accept', 'application/json');
+    xhr.upload.onprogress = (e) => {
+      if (e.lengthComputable) onProgress(e.loaded / e.total);
+    };
+    xhr.onload = async () => {
+      if (xhr.status >= 200 && xhr.status < 300) {
+        onProgress(1);
+        try {
+          resolve(JSON.parse(xhr.responseText) as UploadResult);
+        } catch (e) {
+          reject(e);
+        }
+        return;
+      }
+      const res = new Response(xhr.responseText || null, { status: xhr.status, statusText: xhr.statusText });
+      try {
+        handleFailure(await problemFrom(res));
+      } catch (e) {
+        reject(e);
+      }
+    };
+    xhr.onerror = () =>
+      reject(
+        new ApiError({
+          type: 'about:blank',
+          title: 'Network error',
+          status: 0,
+          code: 'network',
+          detail: `Could not upload ${file.name}.`,
+          errors: [],
+        }),
+      );
+    const form = new FormData();
+    form.append('file', file, file.name);
+    xhr.send(form);
+  });
+}
+
+/** Words for any error, for a message line. */
+export function errorText(e: unknown): string {
+  if (e instanceof ApiError) return e.problem.detail || e.message;
+  if (e instanceof Error) return e.message;
+  return String(e);
+}
+
+/** An entry's data as an object. */
+export function dataOf(entry: Pick<EntryOut, 'data'> | null | undefined): Record<string, unknown> {
+  const d = entry?.data;
+  return d && typeof d === 'object' && !Array.isArray(d) ? (d as Record<string, unknown>) : {};
+}
