@@ -14,6 +14,11 @@ const bin = resolve(process.env.QUIRE_BIN ?? join(repo, 'target/release/quire'))
 const shots = join(here, 'screenshots');
 const ADMIN = { email: 'admin@example.com', password: 'a long e2e passphrase' };
 const VIEWER = { email: 'viewer@example.com', password: 'a long viewer passphrase' };
+/** A 2 x 2 PNG. */
+const DOT_PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP8z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==',
+  'base64',
+);
 
 /** Starts quire on port 0 and resolves with its base URL once it listens. */
 function startServer(dataDir) {
@@ -141,6 +146,30 @@ try {
     await page.close();
   });
 
+  await test('an admin defines a content type in the builder', async () => {
+    const page = await newPage();
+    await signIn(page, base, ADMIN);
+    await page.getByRole('link', { name: 'Types' }).click();
+    await page.getByRole('link', { name: 'New type' }).click();
+    await page.getByLabel('API id').fill('recipes');
+    await page.getByLabel('Name', { exact: true }).fill('Recipe');
+    if ((await page.getByLabel('Field name').count()) === 0) {
+      await page.getByRole('button', { name: 'Add field' }).click();
+    }
+    await page.getByLabel('Field name').first().fill('title');
+    await page.getByLabel('Field type').first().selectOption('string');
+    await page.getByLabel('Required').first().check();
+    await page.getByRole('button', { name: 'Save type' }).click();
+    await page.getByRole('navigation', { name: 'Content types' }).getByRole('link', { name: 'Recipe', exact: true }).waitFor();
+    await page.screenshot({ path: join(shots, 'type-builder.png') });
+    await axe(page, 'type builder');
+    const stored = await api(base, token, 'GET', '/content-types/recipes');
+    assert(stored.status === 200, `type stored: ${stored.status}`);
+    const fields = stored.body.definition?.fields ?? stored.body.fields;
+    assert(fields.length === 1 && fields[0].name === 'title' && fields[0].required, `fields: ${JSON.stringify(fields)}`);
+    await page.close();
+  });
+
   await test('a concurrent edit shows both versions, not a lost write', async () => {
     const created = await api(base, token, 'POST', '/entries/articles', { data: { title: 'Shared draft' } });
     const id = created.body.id;
@@ -166,16 +195,47 @@ try {
     const page = await newPage();
     await signIn(page, base, ADMIN);
     await page.getByRole('link', { name: 'Media' }).click();
-    const png = Buffer.from(
-      'iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP8z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==',
-      'base64',
-    );
-    await page.getByLabel('Upload files').setInputFiles({ name: 'dot.png', mimeType: 'image/png', buffer: png });
+    await page.getByLabel('Upload files').setInputFiles({ name: 'dot.png', mimeType: 'image/png', buffer: DOT_PNG });
     await page.locator('img[src*="/media/"]').first().waitFor();
     await page.screenshot({ path: join(shots, 'media.png') });
     const list = await api(base, token, 'GET', '/assets');
     assert(list.body.meta.total === 1, `one asset stored, found ${list.body.meta.total}`);
     await axe(page, 'media');
+    await page.close();
+  });
+
+  await test('attach an image to an entry and see it on the public API', async () => {
+    const type = await api(base, token, 'POST', '/content-types', {
+      api_id: 'galleries',
+      name: 'Gallery',
+      fields: [
+        { name: 'title', type: 'string', required: true },
+        { name: 'cover', type: 'media', accept: ['image/*'] },
+      ],
+    });
+    assert(type.status === 201, `gallery type: ${type.status}`);
+    const form = new FormData();
+    form.append('file', new Blob([DOT_PNG], { type: 'image/png' }), 'cover.png');
+    const up = await fetch(`${base}/admin/api/assets`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+      body: form,
+    });
+    assert(up.status === 201, `upload: ${up.status}`);
+    const asset = await up.json();
+    const page = await newPage();
+    await signIn(page, base, ADMIN);
+    await page.goto(`${base}/admin/entries/galleries/new`);
+    await page.getByLabel('title', { exact: false }).first().fill('With a cover');
+    await page.getByLabel('cover').selectOption({ label: 'cover.png (image/png)' });
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.waitForURL(/\/admin\/entries\/galleries\/[0-9a-f-]{36}$/);
+    const id = page.url().split('/').pop();
+    await page.getByRole('button', { name: 'Publish' }).click();
+    await page.getByText('published', { exact: true }).first().waitFor();
+    const res = await fetch(`${base}/api/galleries/${id}`);
+    const cover = (await res.json()).data.cover;
+    assert(cover && cover.id === asset.id && cover.mime_type === 'image/png', `cover: ${JSON.stringify(cover)}`);
     await page.close();
   });
 
@@ -188,12 +248,15 @@ try {
     await page.goto(`${base}/admin/entries/articles/${created.body.id}`);
     const title = page.getByLabel('title', { exact: false }).first();
     await title.waitFor();
-    const save = page.getByRole('button', { name: 'Save' });
-    if (await save.isEnabled()) {
-      await title.fill('Changed by a viewer');
-      await save.click();
-      await page.getByText(/may not/).first().waitFor();
-    }
+    await page.getByText('Your role can read but not change content').first().waitFor();
+    assert(!(await page.getByRole('button', { name: 'Save' }).isEnabled()), 'Save is disabled for a viewer');
+    // The API refuses too, whatever a page might let through.
+    const viewerLogin = await api(base, null, 'POST', '/auth/login', VIEWER);
+    const refused = await api(base, viewerLogin.body.token, 'PATCH', `/entries/articles/${created.body.id}`, {
+      data: { title: 'Changed by a viewer' },
+      version: 1,
+    });
+    assert(refused.status === 403, `the API refuses a viewer's save: ${refused.status}`);
     const stored = await api(base, token, 'GET', `/entries/articles/${created.body.id}`);
     assert(stored.body.data.title === 'Read only', 'the viewer changed nothing');
     await page.close();

@@ -13,6 +13,24 @@ export type UserOut = Schemas['UserOut'];
 export type LoginResponse = Schemas['LoginResponse'];
 export type Problem = Schemas['Problem'];
 export type ProblemField = Schemas['ProblemField'];
+export type TokenOut = Schemas['TokenOut'];
+export type TokenCreated = Schemas['TokenCreated'];
+export type UserCreate = Schemas['UserCreate'];
+export type UserPatch = Schemas['UserPatch'];
+
+/** One search result: `{id, type, score, highlights, status, …entry fields}`. */
+export interface SearchHit {
+  id: string;
+  type: string;
+  score?: number;
+  status?: string;
+  highlights?: Record<string, string>;
+  [key: string]: unknown;
+}
+export interface SearchResult {
+  data: SearchHit[];
+  meta: { total: number; limit: number; offset: number; took_ms?: number };
+}
 
 export const API_BASE = '/admin/api';
 
@@ -186,6 +204,30 @@ export const publishEntry = (type: string, id: string, version?: number) =>
   call('post', '/entries/{content_type}/{id}/publish', { path: { content_type: type, id }, query: { version } });
 export const unpublishEntry = (type: string, id: string, version?: number) =>
   call('post', '/entries/{content_type}/{id}/unpublish', { path: { content_type: type, id }, query: { version } });
+
+export const listUsers = async () => (await call('get', '/users')).data;
+export const createUser = (body: UserCreate) => call('post', '/users', { body });
+export const patchUser = (id: string, body: UserPatch) => call('patch', '/users/{id}', { path: { id }, body });
+export const deleteUser = (id: string) => call('delete', '/users/{id}', { path: { id } });
+
+export const listTokens = async () => (await call('get', '/tokens')).data;
+export const createToken = (body: { name: string; scope: string; expires_at?: string }) =>
+  call('post', '/tokens', { body });
+export const revokeToken = (id: string) => call('delete', '/tokens/{id}', { path: { id } });
+
+export const getContentType = (apiId: string) => call('get', '/content-types/{api_id}', { path: { api_id: apiId } });
+export const createContentType = (definition: Record<string, unknown>) =>
+  call('post', '/content-types', { body: definition });
+export const putContentType = (apiId: string, definition: Record<string, unknown>, allowDataLoss = false) =>
+  call('put', '/content-types/{api_id}', {
+    path: { api_id: apiId },
+    body: definition,
+    query: allowDataLoss ? { allow_data_loss: true } : undefined,
+  });
+
+/** Full-text search over working copies (drafts included). */
+export const searchEntries = async (query: { q: string; type?: string; limit?: number; offset?: number }) =>
+  (await call('get', '/search', { query })) as SearchResult;
 
 export const listAssets = (query: { limit?: number; offset?: number; mime_type?: string; search?: string } = {}) =>
   call('get', '/assets', { query });

@@ -15,7 +15,7 @@ import {
   type FieldDef,
   type Widget,
 } from './form';
-import { parseRoute, safeNext } from './routes';
+import { href, parseRoute, safeNext } from './routes';
 
 const ct = (fields: FieldDef[]) => ({ definition: { api_id: 't', name: 'T', fields } });
 
@@ -231,12 +231,24 @@ describe('routes', () => {
     expect(parseRoute('/admin')).toEqual({ name: 'home' });
     expect(parseRoute('/admin/login', '?next=%2Fadmin%2Fmedia')).toEqual({ name: 'login', next: '/admin/media' });
     expect(parseRoute('/admin/media')).toEqual({ name: 'media' });
-    expect(parseRoute('/admin/entries/articles')).toEqual({ name: 'list', type: 'articles', page: 1 });
-    expect(parseRoute('/admin/entries/articles', '?page=3')).toEqual({ name: 'list', type: 'articles', page: 3 });
+    expect(parseRoute('/admin/entries/articles')).toEqual({ name: 'list', type: 'articles', page: 1, sort: '-updated_at' });
+    expect(parseRoute('/admin/entries/articles', '?page=3&sort=title')).toEqual({ name: 'list', type: 'articles', page: 3, sort: 'title' });
+    expect(parseRoute('/admin/users')).toEqual({ name: 'users' });
+    expect(parseRoute('/admin/tokens')).toEqual({ name: 'tokens' });
+    expect(parseRoute('/admin/types')).toEqual({ name: 'types' });
+    expect(parseRoute('/admin/types/new')).toEqual({ name: 'type-edit', apiId: null });
+    expect(parseRoute('/admin/types/articles')).toEqual({ name: 'type-edit', apiId: 'articles' });
+    expect(parseRoute('/admin/search', '?q=lemon%20pasta')).toEqual({ name: 'search', q: 'lemon pasta' });
     expect(parseRoute('/admin/entries/articles/new')).toEqual({ name: 'new', type: 'articles' });
     expect(parseRoute('/admin/entries/articles/01J9Z')).toEqual({ name: 'edit', type: 'articles', id: '01J9Z' });
     expect(parseRoute('/admin/entries/articles/01J9Z/')).toEqual({ name: 'edit', type: 'articles', id: '01J9Z' });
     expect(parseRoute('/admin/nope').name).toBe('not-found');
+  });
+
+  it('builds list links with page and sort', () => {
+    expect(href.list('articles')).toBe('/admin/entries/articles');
+    expect(href.list('articles', 2, '-title')).toBe('/admin/entries/articles?page=2&sort=-title');
+    expect(href.search('a b')).toBe('/admin/search?q=a%20b');
   });
 
   it('follows only same-app paths after sign-in', () => {

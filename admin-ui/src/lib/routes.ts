@@ -5,7 +5,12 @@ export type Route =
   | { name: 'home' }
   | { name: 'login'; next: string | null }
   | { name: 'media' }
-  | { name: 'list'; type: string; page: number }
+  | { name: 'list'; type: string; page: number; sort: string }
+  | { name: 'users' }
+  | { name: 'tokens' }
+  | { name: 'types' }
+  | { name: 'type-edit'; apiId: string | null }
+  | { name: 'search'; q: string }
   | { name: 'new'; type: string }
   | { name: 'edit'; type: string; id: string }
   | { name: 'not-found'; path: string };
@@ -27,11 +32,18 @@ export function parseRoute(pathname: string, search = ''): Route {
   if (parts.length === 0) return { name: 'home' };
   if (parts[0] === 'login' && parts.length === 1) return { name: 'login', next: q.get('next') };
   if (parts[0] === 'media' && parts.length === 1) return { name: 'media' };
+  if (parts[0] === 'users' && parts.length === 1) return { name: 'users' };
+  if (parts[0] === 'tokens' && parts.length === 1) return { name: 'tokens' };
+  if (parts[0] === 'search' && parts.length === 1) return { name: 'search', q: q.get('q') ?? '' };
+  if (parts[0] === 'types' && parts.length <= 2) {
+    if (parts.length === 1) return { name: 'types' };
+    return { name: 'type-edit', apiId: parts[1] === 'new' ? null : parts[1] };
+  }
   if (parts[0] === 'entries' && parts.length >= 2 && parts.length <= 3) {
     const type = parts[1];
     if (parts.length === 2) {
       const page = Math.max(1, Math.floor(Number(q.get('page')) || 1));
-      return { name: 'list', type, page };
+      return { name: 'list', type, page, sort: q.get('sort') || DEFAULT_SORT };
     }
     if (parts[2] === 'new') return { name: 'new', type };
     return { name: 'edit', type, id: parts[2] };
@@ -39,11 +51,25 @@ export function parseRoute(pathname: string, search = ''): Route {
   return { name: 'not-found', path: pathname };
 }
 
+export const DEFAULT_SORT = '-updated_at';
+
 export const href = {
   home: () => `${BASE}/`,
   login: (next?: string) => `${BASE}/login${next ? `?next=${encodeURIComponent(next)}` : ''}`,
   media: () => `${BASE}/media`,
-  list: (type: string, page = 1) => `${BASE}/entries/${encodeURIComponent(type)}${page > 1 ? `?page=${page}` : ''}`,
+  list: (type: string, page = 1, sort = DEFAULT_SORT) => {
+    const q = new URLSearchParams();
+    if (page > 1) q.set('page', String(page));
+    if (sort !== DEFAULT_SORT) q.set('sort', sort);
+    const s = q.toString();
+    return `${BASE}/entries/${encodeURIComponent(type)}${s ? `?${s}` : ''}`;
+  },
+  users: () => `${BASE}/users`,
+  tokens: () => `${BASE}/tokens`,
+  types: () => `${BASE}/types`,
+  newType: () => `${BASE}/types/new`,
+  type: (apiId: string) => `${BASE}/types/${encodeURIComponent(apiId)}`,
+  search: (q = '') => `${BASE}/search${q ? `?q=${encodeURIComponent(q)}` : ''}`,
   create: (type: string) => `${BASE}/entries/${encodeURIComponent(type)}/new`,
   entry: (type: string, id: string) => `${BASE}/entries/${encodeURIComponent(type)}/${encodeURIComponent(id)}`,
 };

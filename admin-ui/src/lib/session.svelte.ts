@@ -1,9 +1,11 @@
 // Who is signed in, and the content types they can see.
+import { roleOf, type Role } from './roles';
 import {
   errorText,
   getToken,
   listContentTypes,
   logout,
+  me,
   setSession,
   storedUser,
   type ContentTypeOut,
@@ -16,6 +18,11 @@ class Session {
   types = $state<ContentTypeOut[]>([]);
   typesLoaded = $state(false);
   typesError = $state('');
+  /** Whether GET /auth/me has answered for this session. */
+  meLoaded = $state(false);
+  get role(): Role | null {
+    return roleOf(this.user);
+  }
 }
 export const session = new Session();
 
@@ -25,6 +32,7 @@ export function signedIn(token: string, user: UserOut): void {
   session.user = user;
   session.typesLoaded = false;
   session.types = [];
+  session.meLoaded = true;
 }
 
 /** Forgets the session locally (the server side is revoked by signOut). */
@@ -34,6 +42,7 @@ export function clearSession(): void {
   session.user = null;
   session.types = [];
   session.typesLoaded = false;
+  session.meLoaded = false;
 }
 
 export async function signOut(): Promise<void> {
@@ -43,6 +52,19 @@ export async function signOut(): Promise<void> {
     /* an expired token is signed out already */
   }
   clearSession();
+}
+
+/** Asks the server who is signed in (the role may have changed since sign-in). */
+export async function loadMe(): Promise<void> {
+  session.meLoaded = true;
+  try {
+    const user = await me();
+    if (!session.token) return;
+    session.user = user;
+    setSession(session.token, user);
+  } catch {
+    /* a 401 signs out; anything else keeps the stored user */
+  }
 }
 
 let loading: Promise<void> | null = null;

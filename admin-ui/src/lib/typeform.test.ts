@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { definitionToForm, emptyForm, errorKey, errorTarget, formToDefinition, rulesFor } from './typeform';
+
+const recipes = {
+  api_id: 'recipes',
+  name: 'Recipe',
+  kind: 'collection',
+  language: 'en',
+  fields: [
+    { name: 'title', type: 'string', required: true, max_length: 120, searchable: true, boost: 2, label: 'Title' },
+    { name: 'slug', type: 'slug', from: 'title', unique: true },
+    { name: 'minutes', type: 'integer', min: 1, max: 600 },
+    { name: 'vegetarian', type: 'boolean', default: false },
+    { name: 'course', type: 'enum', values: ['starter', 'main'] },
+    { name: 'photos', type: 'media', multiple: true, accept: ['image/*', 'video/mp4'] },
+  ],
+};
+
+describe('definitionToForm', () => {
+  it('reads every rule into the row inputs and keeps the rest', () => {
+    const f = definitionToForm(recipes);
+    expect(f.apiId).toBe('recipes');
+    expect(f.kind).toBe('collection');
+    expect(f.extra).toEqual({ language: 'en' });
+    expect(f.fields[0]).toMatchObject({ name: 'title', required: true, searchable: true, maxLength: '120', extra: { boost: 2, label: 'Title' } });
+    expect(f.fields[1]).toMatchObject({ from: 'title', unique: true });
+    expect(f.fields[2]).toMatchObject({ min: '1', max: '600' });
+    expect(f.fields[4].values).toBe('starter, main');
+    expect(f.fields[5]).toMatchObject({ multiple: true, accept: 'image/*, video/mp4' });
+  });
+
+  it('copes with junk', () => {
+    expect(definitionToForm(null)).toEqual({ apiId: '', name: '', kind: 'collection', fields: [], extra: {} });
+    expect(definitionToForm({ fields: [null] }).fields[0].type).toBe('string');
+  });
+});
+
+describe('formToDefinition', () => {
+  it('round-trips a definition exactly', () => {
+    const { definition, errors } = formToDefinition(definitionToForm(recipes));
+    expect(errors).toEqual({});
+    expect(definition).toEqual(recipes);
+  });
+
+  it('drops rules that no longer apply when a field changes type', () => {
+    const f = definitionToForm(recipes);
+    f.fields[0].type = 'integer';
+    f.fields[3].type = 'string';
+    const { definition } = formToDefinition(f);
+    const fields = definition.fields as Record<string, unknown>[];
+    expect(fields[0]).toEqual({ name: 'title', type: 'integer', required: true, label: 'Title' });
+    expect(fields[3]).toEqual({ name: 'vegetarian', type: 'string' });
+  });
+
+  it('leaves out multiple and accept except for media, searchable except for text', () => {
+    const f = emptyForm();
+    Object.assign(f, { apiId: 'x', name: 'X' });
+    Object.assign(f.fields[0], { name: 'n', type: 'integer', multiple: true, accept: 'image/*', searchable: true });
+    expect(formToDefinition(f).definition.fields).toEqual([{ name: 'n', type: 'integer' }]);
+  });
+
+  it('reports bad inputs at their paths', () => {
+    const f = emptyForm();
+    f.fields[0].maxLength = 'ten';
+    f.fields.push({ ...f.fields[0], name: 'a', type: 'enum', values: ' , ' });
+    f.fields.push({ ...f.fields[0], name: 'a', type: 'number', min: '5', max: '1' });
+    const { errors } = formToDefinition(f);
+    expect(errors).toEqual({
+      api_id: 'Enter an API id.',
+      name: 'Enter a name.',
+      'fields[0].name': 'Enter a field name.',
+      'fields[0].maxLength': 'Enter a whole number.',
+      'fields[1].values': 'List at least one value, comma-separated.',
+      'fields[2].max': 'Max is below min.',
+      'fields[2].name': '“a” is used by another field.',
+    });
+  });
+
+  it('allows decimals for number, not integer', () => {
+    const f = definitionToForm({ api_id: 'a', name: 'A', fields: [{ name: 'p', type: 'number' }, { name: 'q', type: 'integer' }] });
+    f.fields[0].min = '0.5';
+    f.fields[1].min = '0.5';
+    const { definition, errors } = formToDefinition(f);
+    expect((definition.fields as Record<string, unknown>[])[0].min).toBe(0.5);
+    expect(errors).toEqual({ 'fields[1].min': 'Enter a whole number.' });
+  });
+});
+
+describe('errorTarget', () => {
+  it('maps API error paths to inputs', () => {
+    expect(errorTarget('fields[2].name')).toEqual({ row: 2, input: 'name' });
+    expect(errorTarget('fields[0].max_length')).toEqual({ row: 0, input: 'maxLength' });
+    expect(errorTarget('/fields/1/values')).toEqual({ row: 1, input: 'values' });
+    expect(errorTarget('fields[3]')).toEqual({ row: 3, input: 'row' });
+    expect(errorTarget('api_id')).toEqual({ row: null, input: 'api_id' });
+    expect(errorTarget('language')).toBeNull();
+    expect(errorKey({ row: 2, input: 'name' })).toBe('fields[2].name');
+    expect(errorKey({ row: null, input: 'kind' })).toBe('kind');
+  });
+  it('says which rules a type has', () => {
+    expect(rulesFor('slug')).toMatchObject({ maxLength: true, from: true, minMax: false });
+    expect(rulesFor('media')).toMatchObject({ media: true, searchable: false });
+  });
+});

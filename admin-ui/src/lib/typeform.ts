@@ -1,0 +1,243 @@
+// The content-type builder's form: a definition (as POST/PUT
+// /content-types take it) <-> editable rows. Pure; tested in typeform.test.ts.
+
+export const FIELD_TYPES = [
+  'string',
+  'text',
+  'richtext',
+  'integer',
+  'number',
+  'boolean',
+  'date',
+  'datetime',
+  'enum',
+  'json',
+  'slug',
+  'media',
+] as const;
+
+export const KINDS = ['collection', 'singleton'] as const;
+
+/** One field as the form holds it: flags as booleans, rules as the inputs' text. */
+export interface FieldRow {
+  name: string;
+  type: string;
+  required: boolean;
+  unique: boolean;
+  searchable: boolean;
+  multiple: boolean;
+  maxLength: string;
+  min: string;
+  max: string;
+  /** Enum values, comma-separated. */
+  values: string;
+  from: string;
+  /** Media MIME types, comma-separated. */
+  accept: string;
+  /** Keys the form does not edit (`label`, `default`, `pattern`, `boost` …), kept as they were. */
+  extra: Record<string, unknown>;
+  /** The type the field had when loaded: `default` is kept only while it is unchanged. */
+  origType: string | null;
+}
+
+export interface TypeForm {
+  apiId: string;
+  name: string;
+  kind: string;
+  fields: FieldRow[];
+  /** Top-level keys the form does not edit (`language` …). */
+  extra: Record<string, unknown>;
+}
+
+const TEXTUAL = new Set(['string', 'text', 'richtext', 'slug']);
+const SEARCHABLE = new Set(['string', 'text', 'richtext']);
+const PATTERNED = new Set(['string', 'text', 'slug']);
+const NUMERIC = new Set(['integer', 'number']);
+
+/** Which rule inputs a field type shows. */
+export function rulesFor(type: string) {
+  return {
+    maxLength: TEXTUAL.has(type),
+    minMax: NUMERIC.has(type),
+    values: type === 'enum',
+    from: type === 'slug',
+    media: type === 'media',
+    searchable: SEARCHABLE.has(type),
+  };
+}
+
+const EDITED = new Set(['name', 'type', 'required', 'unique', 'searchable', 'multiple', 'max_length', 'min', 'max', 'values', 'from', 'accept']);
+const TOP = new Set(['api_id', 'name', 'kind', 'fields']);
+
+const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? String(v) : '');
+const list = (v: unknown) => (Array.isArray(v) ? v.filter((x) => typeof x === 'string').join(', ') : '');
+const obj = (v: unknown): Record<string, unknown> =>
+  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+
+export function emptyRow(): FieldRow {
+  return {
+    name: '',
+    type: 'string',
+    required: false,
+    unique: false,
+    searchable: false,
+    multiple: false,
+    maxLength: '',
+    min: '',
+    max: '',
+    values: '',
+    from: '',
+    accept: '',
+    extra: {},
+    origType: null,
+  };
+}
+
+export function emptyForm(): TypeForm {
+  return { apiId: '', name: '', kind: 'collection', fields: [emptyRow()], extra: {} };
+}
+
+export function fieldToRow(field: unknown): FieldRow {
+  const f = obj(field);
+  const extra: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(f)) if (!EDITED.has(k)) extra[k] = v;
+  const type = typeof f.type === 'string' ? f.type : 'string';
+  return {
+    name: typeof f.name === 'string' ? f.name : '',
+    type,
+    required: f.required === true,
+    unique: f.unique === true,
+    searchable: f.searchable === true,
+    multiple: f.multiple === true,
+    maxLength: num(f.max_length),
+    min: num(f.min),
+    max: num(f.max),
+    values: list(f.values),
+    from: typeof f.from === 'string' ? f.from : '',
+    accept: list(f.accept),
+    extra,
+    origType: type,
+  };
+}
+
+/** A definition (ContentTypeOut.definition, or the type itself) → the form. */
+export function definitionToForm(def: unknown): TypeForm {
+  const d = obj(def);
+  const extra: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(d)) if (!TOP.has(k)) extra[k] = v;
+  return {
+    apiId: typeof d.api_id === 'string' ? d.api_id : '',
+    name: typeof d.name === 'string' ? d.name : '',
+    kind: typeof d.kind === 'string' ? d.kind : 'collection',
+    fields: Array.isArray(d.fields) ? d.fields.map(fieldToRow) : [],
+    extra,
+  };
+}
+
+const splitList = (s: string) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+
+export type RowErrors = Record<string, string>;
+
+/** One row → a field definition, or what is wrong with its inputs (by input key). */
+export function rowToField(row: FieldRow): { field: Record<string, unknown>; errors: RowErrors } {
+  const errors: RowErrors = {};
+  const rules = rulesFor(row.type);
+  const field: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(row.extra)) {
+    if (k === 'default' && row.origType !== null && row.origType !== row.type) continue;
+    if ((k === 'min_length') && !rules.maxLength) continue;
+    if (k === 'pattern' && !PATTERNED.has(row.type)) continue;
+    if (k === 'boost' && !rules.searchable) continue;
+    field[k] = v;
+  }
+  field.name = row.name.trim();
+  field.type = row.type;
+  if (row.required) field.required = true;
+  if (row.unique) field.unique = true;
+  if (rules.searchable && row.searchable) field.searchable = true;
+  const number = (key: string, text: string, integer: boolean) => {
+    const t = text.trim();
+    if (!t) return undefined;
+    const n = Number(t);
+    if (!Number.isFinite(n) || (integer && !Number.isInteger(n))) {
+      errors[key] = integer ? 'Enter a whole number.' : 'Enter a number.';
+      return undefined;
+    }
+    return n;
+  };
+  if (rules.maxLength) {
+    const n = number('maxLength', row.maxLength, true);
+    if (n !== undefined) field.max_length = n;
+  }
+  if (rules.minMax) {
+    const int = row.type === 'integer';
+    const lo = number('min', row.min, int);
+    const hi = number('max', row.max, int);
+    if (lo !== undefined) field.min = lo;
+    if (hi !== undefined) field.max = hi;
+    if (lo !== undefined && hi !== undefined && lo > hi) errors.max = 'Max is below min.';
+  }
+  if (rules.values) {
+    const values = splitList(row.values);
+    if (!values.length) errors.values = 'List at least one value, comma-separated.';
+    field.values = values;
+  }
+  if (rules.from && row.from.trim()) field.from = row.from.trim();
+  if (rules.media) {
+    if (row.multiple) field.multiple = true;
+    const accept = splitList(row.accept);
+    if (accept.length) field.accept = accept;
+  }
+  if (!field.name) errors.name = 'Enter a field name.';
+  return { field, errors };
+}
+
+/** The form → a definition for POST/PUT, or the input errors (`api_id`, `fields[2].values` …). */
+export function formToDefinition(form: TypeForm): { definition: Record<string, unknown>; errors: Record<string, string> } {
+  const errors: Record<string, string> = {};
+  const fields = form.fields.map((row, i) => {
+    const r = rowToField(row);
+    for (const [k, m] of Object.entries(r.errors)) errors[`fields[${i}].${k}`] = m;
+    return r.field;
+  });
+  const names = fields.map((f) => f.name);
+  names.forEach((n, i) => {
+    if (n && names.indexOf(n) !== i) errors[`fields[${i}].name`] = `“${n}” is used by another field.`;
+  });
+  if (!form.apiId.trim()) errors.api_id = 'Enter an API id.';
+  if (!form.name.trim()) errors.name = 'Enter a name.';
+  const definition: Record<string, unknown> = {
+    ...form.extra,
+    api_id: form.apiId.trim(),
+    name: form.name.trim(),
+    kind: form.kind,
+    fields,
+  };
+  return { definition, errors };
+}
+
+const INPUT_OF: Record<string, string> = { max_length: 'maxLength', min_length: 'maxLength' };
+
+/**
+ * Where an API error's path points: `fields[2].name` → row 2, input `name`;
+ * `fields[1]` → row 1; `api_id`/`name`/`kind` → the top inputs. Null otherwise.
+ */
+export function errorTarget(path: string): { row: number | null; input: string } | null {
+  const p = path.replace(/^\//, '').replace(/\//g, '.');
+  const m = /^fields(?:\[(\d+)\]|\.(\d+))(?:\.(\w+))?/.exec(p);
+  if (m) {
+    const row = Number(m[1] ?? m[2]);
+    const key = m[3] ?? 'row';
+    return { row, input: INPUT_OF[key] ?? key };
+  }
+  const top = p.split(/[.[]/)[0];
+  if (top === 'api_id' || top === 'name' || top === 'kind') return { row: null, input: top };
+  return null;
+}
+
+/** Keys for per-input errors: `api_id`, `fields[2].name`. */
+export const errorKey = (t: { row: number | null; input: string }) => (t.row === null ? t.input : `fields[${t.row}].${t.input}`);
