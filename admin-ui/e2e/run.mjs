@@ -170,6 +170,42 @@ try {
     await page.close();
   });
 
+  await test('the editor fits a tablet, in the dark theme too', async () => {
+    for (const colorScheme of ['light', 'dark']) {
+      const context = await browser.newContext({ viewport: { width: 768, height: 1024 }, colorScheme });
+      const page = await context.newPage();
+      await signIn(page, base, ADMIN);
+      await page.goto(`${base}/admin/entries/articles/new`);
+      await page.getByRole('button', { name: 'Save' }).waitFor();
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert(overflow <= 0, `no sideways scrolling at 768 px (${colorScheme}): ${overflow}px too wide`);
+      await page.screenshot({ path: join(shots, `editor-tablet-${colorScheme}.png`) });
+      await axe(page, `editor at 768 px, ${colorScheme}`);
+      await context.close();
+    }
+  });
+
+  await test('typing survives a session that ends mid-edit', async () => {
+    const page = await newPage();
+    await signIn(page, base, ADMIN);
+    await page.goto(`${base}/admin/entries/articles/new`);
+    await page.getByLabel('title', { exact: false }).first().fill('Typed before the session ended');
+    // The session ends behind the editor's back.
+    const pageToken = await page.evaluate(() => sessionStorage.getItem('quire.token'));
+    const out = await api(base, pageToken, 'POST', '/auth/logout');
+    assert(out.status === 204 || out.status === 200, `logout: ${out.status}`);
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    await page.getByLabel('Email').fill(ADMIN.email);
+    await page.getByLabel('Password').fill(ADMIN.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const title = page.getByLabel('title', { exact: false }).first();
+    await title.waitFor();
+    const kept = await title.inputValue();
+    assert(kept === 'Typed before the session ended', `the typing is back: "${kept}"`);
+    await page.close();
+  });
+
   await test('a concurrent edit shows both versions, not a lost write', async () => {
     const created = await api(base, token, 'POST', '/entries/articles', { data: { title: 'Shared draft' } });
     const id = created.body.id;
@@ -236,6 +272,12 @@ try {
     const res = await fetch(`${base}/api/galleries/${id}`);
     const cover = (await res.json()).data.cover;
     assert(cover && cover.id === asset.id && cover.mime_type === 'image/png', `cover: ${JSON.stringify(cover)}`);
+    // The library refuses to delete it while the entry uses it, and says why.
+    await page.getByRole('link', { name: 'Media' }).click();
+    await page.getByRole('button', { name: 'Delete cover.png' }).click();
+    await page.getByRole('alert').filter({ hasText: `galleries/${id}` }).waitFor();
+    const still = await api(base, token, 'GET', `/assets/${asset.id}`);
+    assert(still.status === 200, `the asset is kept: ${still.status}`);
     await page.close();
   });
 

@@ -190,12 +190,28 @@ export const logout = () => call('post', '/auth/logout', { noAuthRedirect: true 
 
 export const listContentTypes = async () => (await call('get', '/content-types')).data;
 
-export const listEntries = (type: string, query: { limit?: number; offset?: number; sort?: string } = {}) =>
-  call('get', '/entries/{content_type}', { path: { content_type: type }, query });
+/** The statuses an entry list can be filtered by (`filter[status][eq]=…`). */
+export const ENTRY_STATUSES = ['draft', 'published', 'changed'] as const;
+export type EntryStatus = (typeof ENTRY_STATUSES)[number];
+
+export const listEntries = (
+  type: string,
+  { status, ...query }: { limit?: number; offset?: number; sort?: string; status?: EntryStatus } = {},
+) =>
+  call('get', '/entries/{content_type}', {
+    path: { content_type: type },
+    // `filter[…]` belongs to the open-ended query language, so it is not in
+    // the OpenAPI document's parameters: add it beside the typed ones.
+    query: (status ? { ...query, 'filter[status][eq]': status } : query) as typeof query,
+  });
 export const getEntry = (type: string, id: string) =>
   call('get', '/entries/{content_type}/{id}', { path: { content_type: type, id } });
-export const createEntry = (type: string, data: Record<string, unknown>) =>
-  call('post', '/entries/{content_type}', { path: { content_type: type }, body: { data } });
+/** Creates a draft; without a locale the server uses its default one. */
+export const createEntry = (type: string, data: Record<string, unknown>, locale?: string) =>
+  call('post', '/entries/{content_type}', {
+    path: { content_type: type },
+    body: locale ? { data, locale } : { data },
+  });
 export const patchEntry = (type: string, id: string, data: Record<string, unknown>, version: number) =>
   call('patch', '/entries/{content_type}/{id}', { path: { content_type: type, id }, body: { data, version } });
 export const deleteEntry = (type: string, id: string, version?: number) =>
@@ -233,6 +249,10 @@ export const listAssets = (query: { limit?: number; offset?: number; mime_type?:
   call('get', '/assets', { query });
 export const patchAsset = (id: string, body: { alt?: string; title?: string }, version: number) =>
   call('patch', '/assets/{id}', { path: { id }, body, query: { version } });
+
+/** Deletes an asset; a 409 `asset_in_use` names the entries that use it. */
+export const deleteAsset = (id: string, version?: number) =>
+  call('delete', '/assets/{id}', { path: { id }, query: { version } });
 
 const UPLOAD_PATH: PathWith<'post'> = '/assets';
 type UploadResult = Ok<Op<typeof UPLOAD_PATH, 'post'>>;

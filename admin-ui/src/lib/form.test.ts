@@ -251,6 +251,25 @@ describe('routes', () => {
     expect(href.search('a b')).toBe('/admin/search?q=a%20b');
   });
 
+  it('keeps the status filter in the list URL', () => {
+    expect(href.list('articles', 1, '-updated_at', 'draft')).toBe('/admin/entries/articles?status=draft');
+    expect(href.list('articles', 2, 'title', 'changed')).toBe('/admin/entries/articles?page=2&sort=title&status=changed');
+    expect(parseRoute('/admin/entries/articles', '?status=published&page=2')).toEqual({
+      name: 'list',
+      type: 'articles',
+      page: 2,
+      sort: '-updated_at',
+      status: 'published',
+    });
+    // Anything else is no filter.
+    expect(parseRoute('/admin/entries/articles', '?status=bogus')).toStrictEqual({
+      name: 'list',
+      type: 'articles',
+      page: 1,
+      sort: '-updated_at',
+    });
+  });
+
   it('follows only same-app paths after sign-in', () => {
     expect(safeNext('/admin/media')).toBe('/admin/media');
     expect(safeNext('https://evil.example/')).toBe('/admin/');

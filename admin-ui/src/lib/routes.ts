@@ -1,11 +1,13 @@
 // The app's routes, on the path under /admin/ (no hash).
+import { ENTRY_STATUSES, type EntryStatus } from './api';
+
 export const BASE = '/admin';
 
 export type Route =
   | { name: 'home' }
   | { name: 'login'; next: string | null }
   | { name: 'media' }
-  | { name: 'list'; type: string; page: number; sort: string }
+  | { name: 'list'; type: string; page: number; sort: string; status?: EntryStatus }
   | { name: 'users' }
   | { name: 'tokens' }
   | { name: 'types' }
@@ -43,7 +45,8 @@ export function parseRoute(pathname: string, search = ''): Route {
     const type = parts[1];
     if (parts.length === 2) {
       const page = Math.max(1, Math.floor(Number(q.get('page')) || 1));
-      return { name: 'list', type, page, sort: q.get('sort') || DEFAULT_SORT };
+      const status = statusOf(q.get('status'));
+      return { name: 'list', type, page, sort: q.get('sort') || DEFAULT_SORT, ...(status ? { status } : {}) };
     }
     if (parts[2] === 'new') return { name: 'new', type };
     return { name: 'edit', type, id: parts[2] };
@@ -53,14 +56,20 @@ export function parseRoute(pathname: string, search = ''): Route {
 
 export const DEFAULT_SORT = '-updated_at';
 
+/** A status filter from the URL; anything else means no filter. */
+export function statusOf(s: string | null | undefined): EntryStatus | undefined {
+  return (ENTRY_STATUSES as readonly string[]).includes(s ?? '') ? (s as EntryStatus) : undefined;
+}
+
 export const href = {
   home: () => `${BASE}/`,
   login: (next?: string) => `${BASE}/login${next ? `?next=${encodeURIComponent(next)}` : ''}`,
   media: () => `${BASE}/media`,
-  list: (type: string, page = 1, sort = DEFAULT_SORT) => {
+  list: (type: string, page = 1, sort = DEFAULT_SORT, status?: EntryStatus) => {
     const q = new URLSearchParams();
     if (page > 1) q.set('page', String(page));
     if (sort !== DEFAULT_SORT) q.set('sort', sort);
+    if (status) q.set('status', status);
     const s = q.toString();
     return `${BASE}/entries/${encodeURIComponent(type)}${s ? `?${s}` : ''}`;
   },
