@@ -281,6 +281,105 @@ try {
     await page.close();
   });
 
+  await test('an API token is shown once, then only listed', async () => {
+    const context = await browser.newContext({ permissions: ['clipboard-read', 'clipboard-write'] });
+    const page = await context.newPage();
+    await signIn(page, base, ADMIN);
+    await page.getByRole('link', { name: 'API tokens' }).click();
+    await page.getByLabel('Token name').fill('site build');
+    await page.getByLabel('Scope').selectOption('read');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const secret = await page.getByRole('textbox', { name: 'New token' }).inputValue();
+    assert(secret.length > 20, 'the secret is shown');
+    await page.getByText('Shown once: copy it now.').waitFor();
+    await page.getByRole('button', { name: 'Copy' }).click();
+    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    assert(copied === secret, 'Copy puts the secret on the clipboard');
+    await page.screenshot({ path: join(shots, 'tokens.png') });
+    await axe(page, 'tokens');
+    // It works, and the list never shows it again.
+    const res = await fetch(`${base}/api/articles`, { headers: { authorization: `Bearer ${secret}` } });
+    assert(res.status === 200, `the token reads the public API: ${res.status}`);
+    await page.reload();
+    await page.getByText('site build').first().waitFor();
+    assert(!(await page.content()).includes(secret), 'the secret is not listed');
+    await context.close();
+  });
+
+  await test('search across content finds a draft', async () => {
+    await api(base, token, 'POST', '/entries/articles', { data: { title: 'Marmalade notes' } });
+    const page = await newPage();
+    await signIn(page, base, ADMIN);
+    await page.getByRole('link', { name: 'Search' }).click();
+    // The index follows the database within moments; search until it shows.
+    for (let i = 0; ; i++) {
+      await page.getByLabel('Search all content').fill('marmalade');
+      await page.getByRole('button', { name: 'Search', exact: true }).click();
+      try {
+        await page.getByText('Marmalade').first().waitFor({ timeout: 1000 });
+        break;
+      } catch (e) {
+        if (i > 10) throw e;
+      }
+    }
+    await page.close();
+  });
+
+  await test('the home screen does not shift as it loads', async () => {
+    const page = await newPage();
+    await signIn(page, base, ADMIN);
+    await page.reload();
+    // Buffered: every shift since this load began, not only later ones.
+    await page.evaluate(() => {
+      window.__shift = 0;
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) if (!e.hadRecentInput) window.__shift += e.value;
+      }).observe({ type: 'layout-shift', buffered: true });
+    });
+    await page.getByRole('navigation', { name: 'Content types' }).getByRole('link').first().waitFor();
+    await page.waitForTimeout(500);
+    const shift = await page.evaluate(() => window.__shift);
+    assert(shift < 0.1, `cumulative layout shift ${shift} (good is under 0.1)`);
+    await page.close();
+  });
+
+  await test('bulk publish from the list', async () => {
+    const ids = [];
+    for (const title of ['Bulk one', 'Bulk two']) {
+      ids.push((await api(base, token, 'POST', '/entries/authors', { data: { name: title } })).body.id);
+    }
+    const page = await newPage();
+    await signIn(page, base, ADMIN);
+    await page.getByRole('navigation', { name: 'Content types' }).getByRole('link', { name: 'Author', exact: true }).click();
+    await page.getByLabel('Select Bulk one').check();
+    await page.getByLabel('Select Bulk two').check();
+    await page.getByRole('button', { name: 'Publish selected', exact: true }).click();
+    await page.getByText('Published 2 of 2 entries.').waitFor();
+    await page.screenshot({ path: join(shots, 'list.png') });
+    await axe(page, 'list');
+    for (const id of ids) {
+      const res = await fetch(`${base}/api/authors/${id}`);
+      assert(res.status === 200, `published ${id}: ${res.status}`);
+    }
+    await page.close();
+  });
+
+  await test('an admin adds a user who can then sign in', async () => {
+    const page = await newPage();
+    await signIn(page, base, ADMIN);
+    await page.getByRole('link', { name: 'Users' }).click();
+    await page.getByLabel('Email').fill('mia@example.com');
+    await page.getByLabel('Name').fill('Mia');
+    await page.getByLabel('Password').fill('a long editor passphrase');
+    await page.getByLabel('Role', { exact: true }).selectOption('editor');
+    await page.getByRole('button', { name: 'Create user' }).click();
+    await page.getByText('Created mia@example.com.').waitFor();
+    await page.getByRole('rowheader', { name: 'mia@example.com' }).waitFor();
+    const login = await api(base, null, 'POST', '/auth/login', { email: 'mia@example.com', password: 'a long editor passphrase' });
+    assert(login.status === 200 && login.body.user.role === 'editor', `mia signs in as an editor: ${login.status}`);
+    await page.close();
+  });
+
   await test('a viewer reads but cannot save', async () => {
     const made = await api(base, token, 'POST', '/users', { ...VIEWER, role: 'viewer' });
     assert(made.status === 201, `viewer created: ${made.status}`);
