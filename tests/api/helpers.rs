@@ -48,22 +48,45 @@ impl Drop for PgDatabase {
     }
 }
 
+/// The PostgreSQL server the suite makes its databases on: the one
+/// `QUIRE_TEST_POSTGRES_URL` names, or the local default.
 fn postgres_admin_url() -> String {
-    std::env::var("QUIRE_TEST_POSTGRES_URL").unwrap_or_else(|_| {
-        panic!(
-            "QUIRE_TEST_POSTGRES_URL is not set: the PostgreSQL half of the suite needs it \
-             (e.g. postgres://postgres@127.0.0.1:5432/postgres), or run `cargo test -- --skip postgres`"
-        )
-    })
+    std::env::var("QUIRE_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
+}
+
+/// Stops the whole test run with one line when PostgreSQL can't be
+/// reached, instead of one panic per PostgreSQL test.
+fn postgres_unreachable(url: &str, error: &sqlx::Error) -> ! {
+    use std::io::Write;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static SAID: AtomicBool = AtomicBool::new(false);
+    if !SAID.swap(true, Ordering::SeqCst) {
+        // Straight to the process's stderr: the test harness would keep a
+        // test's own output to itself, and the process ends here.
+        let _ = writeln!(
+            std::io::stderr(),
+            "\nPostgreSQL does not answer at {url} ({error}). Start it \
+             (`pg_ctlcluster --skip-systemctl-redirect 15 main start`), point \
+             QUIRE_TEST_POSTGRES_URL at a server that does, or skip the PostgreSQL half \
+             with `cargo test -- --skip postgres`."
+        );
+        std::process::exit(1);
+    }
+    // Another test is already ending the process.
+    loop {
+        std::thread::park();
+    }
 }
 
 async fn create_pg_database() -> PgDatabase {
     use sqlx::Connection;
     let admin_url = postgres_admin_url();
     let name = format!("quire_test_{}", uuid::Uuid::now_v7().simple());
-    let mut conn = sqlx::PgConnection::connect(&admin_url)
-        .await
-        .expect("connect to QUIRE_TEST_POSTGRES_URL");
+    let mut conn = match sqlx::PgConnection::connect(&admin_url).await {
+        Ok(conn) => conn,
+        Err(e) => postgres_unreachable(&admin_url, &e),
+    };
     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
         .execute(&mut conn)
         .await

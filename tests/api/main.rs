@@ -11,6 +11,7 @@ mod entries;
 mod media;
 mod openapi;
 mod public;
+mod s3_server;
 mod search;
 mod server;
 mod validation;

@@ -20,18 +20,19 @@ pub enum Media {
     S3,
 }
 
+/// A fresh prefix of the S3 bucket that `QUIRE_TEST_S3_URL` names (a real
+/// bucket, or moto in CI), or else of the in-process server's.
 fn s3_url() -> String {
-    let base = std::env::var("QUIRE_TEST_S3_URL").unwrap_or_else(|_| {
-        panic!(
-            "QUIRE_TEST_S3_URL is not set: the S3 media tests need an S3-compatible server \
-             (e.g. s3://quire-test with AWS_ENDPOINT, AWS_ALLOW_HTTP, AWS_ACCESS_KEY_ID and \
-             AWS_SECRET_ACCESS_KEY set; `bash .ci/run` starts one), or run `cargo test -- --skip s3`"
-        )
-    });
-    // Each test under its own prefix of the shared bucket.
+    let base = std::env::var("QUIRE_TEST_S3_URL").unwrap_or_else(|_| crate::s3_server::url());
+    // Each test under its own prefix of the shared bucket; settings in the
+    // query stay at the end.
+    let (location, query) = match base.split_once('?') {
+        Some((l, q)) => (l, format!("?{q}")),
+        None => (base.as_str(), String::new()),
+    };
     format!(
-        "{}/{}",
-        base.trim_end_matches('/'),
+        "{}/{}{query}",
+        location.trim_end_matches('/'),
         uuid::Uuid::now_v7().simple()
     )
 }
