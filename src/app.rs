@@ -13,6 +13,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::api::body_limit::BodyLimit;
+use crate::api::nul_guard::RefuseNul;
 use crate::api::state::AppState;
 use crate::api::{admin, admin_ui, health, media, problem, public};
 use crate::bootstrap;
@@ -58,6 +59,7 @@ async fn problem_response(err: poem::Error) -> poem::Response {
 /// All routes of the three surfaces.
 pub fn routes(state: AppState) -> BoxEndpoint<'static> {
     let admin_api = admin::service();
+    let spec_json = admin_api.spec();
     let spec = admin_api.spec_endpoint();
     let docs = admin_api.swagger_ui();
     let max_body = state.config.max_body_bytes;
@@ -92,10 +94,12 @@ pub fn routes(state: AppState) -> BoxEndpoint<'static> {
         .nest(
             "/admin/api",
             admin_api
+                .with(admin::strict_query::StrictQuery::from_spec(&spec_json))
                 .with(BodyLimit(max_body))
                 .catch_all_error(problem_response)
                 .with(admin_headers()),
         )
+        .with(RefuseNul)
         .catch_all_error(problem_response)
         .with(
             SetHeader::new()

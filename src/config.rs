@@ -11,60 +11,71 @@ use serde::Deserialize;
 #[derive(Debug, Default, Clone, clap::Args, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
-    /// Address to listen on.
-    #[arg(long, env = "QUIRE_BIND")]
+    /// Address to listen on (default 127.0.0.1:8080).
+    #[arg(long, global = true, env = "QUIRE_BIND")]
     pub bind: Option<String>,
-    /// Folder for the SQLite database and local files; created if missing.
-    #[arg(long, env = "QUIRE_DATA_DIR")]
+    /// Folder for the SQLite database and local files; created if missing
+    /// (default ./data).
+    #[arg(long, global = true, env = "QUIRE_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
     /// `sqlite://path` or `postgres://…`; default: `quire.db` in the data dir.
-    #[arg(long, env = "QUIRE_DATABASE_URL")]
+    #[arg(long, global = true, env = "QUIRE_DATABASE_URL")]
     pub database_url: Option<String>,
     /// Folder of content type JSON files applied at start.
-    #[arg(long, env = "QUIRE_CONTENT_TYPES")]
+    #[arg(long, global = true, env = "QUIRE_CONTENT_TYPES")]
     pub content_types: Option<PathBuf>,
     /// Email of the first admin, created when no user exists.
-    #[arg(long, env = "QUIRE_ADMIN_EMAIL")]
+    #[arg(long, global = true, env = "QUIRE_ADMIN_EMAIL")]
     pub admin_email: Option<String>,
     /// Password of the first admin.
-    #[arg(long, env = "QUIRE_ADMIN_PASSWORD", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "QUIRE_ADMIN_PASSWORD",
+        hide_env_values = true
+    )]
     pub admin_password: Option<String>,
-    /// How long an admin session lasts, in seconds.
-    #[arg(long, env = "QUIRE_SESSION_TTL_SECS")]
+    /// How long an admin session lasts, in seconds (default 86400).
+    #[arg(long, global = true, env = "QUIRE_SESSION_TTL_SECS")]
     pub session_ttl_secs: Option<u64>,
-    /// Memory for rendered public API responses, in MiB (0 disables the cache).
-    #[arg(long, env = "QUIRE_PUBLIC_CACHE_MB")]
+    /// Memory for rendered public API responses, in MiB (0 disables the
+    /// cache; default 256).
+    #[arg(long, global = true, env = "QUIRE_PUBLIC_CACHE_MB")]
     pub public_cache_mb: Option<u64>,
-    /// Locale given to entries created without one.
-    #[arg(long, env = "QUIRE_DEFAULT_LOCALE")]
+    /// Locale given to entries created without one (default en).
+    #[arg(long, global = true, env = "QUIRE_DEFAULT_LOCALE")]
     pub default_locale: Option<String>,
-    /// Largest request body the admin API accepts, in bytes.
-    #[arg(long, env = "QUIRE_MAX_BODY_BYTES")]
+    /// Largest request body the admin API accepts, in bytes (default 8388608).
+    #[arg(long, global = true, env = "QUIRE_MAX_BODY_BYTES")]
     pub max_body_bytes: Option<usize>,
-    /// `open` (anyone reads published content) or `token` (a `read` API token is needed).
-    #[arg(long, env = "QUIRE_PUBLIC_ACCESS")]
+    /// `open` (anyone reads published content) or `token` (a `read` API token
+    /// is needed); default open.
+    #[arg(long, global = true, env = "QUIRE_PUBLIC_ACCESS")]
     pub public_access: Option<String>,
-    /// Origins allowed to call the public API from browsers: `*`, or a comma-separated list.
-    #[arg(long, env = "QUIRE_CORS_ORIGINS")]
+    /// Origins allowed to call the public API from browsers: `*` (default), or
+    /// a comma-separated list.
+    #[arg(long, global = true, env = "QUIRE_CORS_ORIGINS")]
     pub cors_origins: Option<String>,
-    /// Failed logins allowed per account in 15 minutes (five times that per client address).
-    #[arg(long, env = "QUIRE_LOGIN_MAX_FAILURES")]
+    /// Failed logins allowed per account in 15 minutes (five times that per
+    /// client address; default 10).
+    #[arg(long, global = true, env = "QUIRE_LOGIN_MAX_FAILURES")]
     pub login_max_failures: Option<usize>,
     /// Folder of the search index (default: `search` in the data dir; `memory` for RAM).
-    #[arg(long, env = "QUIRE_SEARCH_DIR")]
+    #[arg(long, global = true, env = "QUIRE_SEARCH_DIR")]
     pub search_dir: Option<String>,
-    /// How often the search indexer looks for new changes, in milliseconds.
-    #[arg(long, env = "QUIRE_SEARCH_INTERVAL_MS")]
+    /// How often the search indexer looks for new changes, in milliseconds
+    /// (default 200).
+    #[arg(long, global = true, env = "QUIRE_SEARCH_INTERVAL_MS")]
     pub search_interval_ms: Option<u64>,
     /// Where uploaded media lives: `file:///path` (default: `media` in the
     /// data dir), `s3://bucket[/prefix]` (settings from `AWS_*`), or `memory://`.
-    #[arg(long, env = "QUIRE_MEDIA_URL")]
+    #[arg(long, global = true, env = "QUIRE_MEDIA_URL")]
     pub media_url: Option<String>,
     /// Largest file an upload may carry, in bytes (default 100 MiB).
-    #[arg(long, env = "QUIRE_MAX_UPLOAD_BYTES")]
+    #[arg(long, global = true, env = "QUIRE_MAX_UPLOAD_BYTES")]
     pub max_upload_bytes: Option<u64>,
-    /// Log filter, e.g. `info` or `quire=debug`.
-    #[arg(long, env = "QUIRE_LOG")]
+    /// Log filter, e.g. `info` (default) or `quire=debug`.
+    #[arg(long, global = true, env = "QUIRE_LOG")]
     pub log: Option<String>,
 }
 

@@ -1,9 +1,11 @@
-//! Bounds request bodies, whether they announce a length or are chunked.
+//! Bounds request bodies, whether they announce a length or are chunked, and
+//! refuses JSON bodies that carry a NUL character.
 
 use poem::http::StatusCode;
 use poem::web::headers::{ContentLength, HeaderMapExt};
 use poem::{Body, Endpoint, IntoResponse, Middleware, Request, Response, Result};
 
+use super::nul_guard::{json_has_nul, refused};
 use super::problem::ApiError;
 
 /// Upload routes (`POST` to these paths) stream their bodies and count the
@@ -44,19 +46,33 @@ impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {
         if is_upload(&req) {
             return self.inner.call(req).await.map(IntoResponse::into_response);
         }
-        if let Some(len) = req.headers().typed_get::<ContentLength>() {
-            if len.0 > self.max as u64 {
-                return Err(too_large(self.max).into());
-            }
-        } else {
-            // No declared length (chunked): read up to the limit, refuse beyond it.
+        if let Some(len) = req.headers().typed_get::<ContentLength>()
+            && len.0 > self.max as u64
+        {
+            return Err(too_large(self.max).into());
+        }
+        let json = is_json(&req);
+        if json || req.headers().typed_get::<ContentLength>().is_none() {
+            // Chunked bodies have no declared length: read up to the limit,
+            // refuse beyond it. JSON is read whole anyway by its handler;
+            // reading it here lets NUL be refused before any parsing.
             let body = req.take_body();
             let bytes = body
                 .into_bytes_limit(self.max)
                 .await
                 .map_err(|_| too_large(self.max))?;
+            if json && json_has_nul(&bytes) {
+                return Err(refused("body").into());
+            }
             req.set_body(Body::from_bytes(bytes));
         }
         self.inner.call(req).await.map(IntoResponse::into_response)
     }
+}
+
+fn is_json(req: &Request) -> bool {
+    req.content_type().is_some_and(|ct| {
+        let essence = ct.split(';').next().unwrap_or_default().trim();
+        essence.eq_ignore_ascii_case("application/json") || essence.ends_with("+json")
+    })
 }

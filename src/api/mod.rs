@@ -6,6 +6,7 @@ pub mod admin_ui;
 pub mod body_limit;
 pub mod health;
 pub mod media;
+pub mod nul_guard;
 pub mod problem;
 pub mod public;
 pub mod search;

@@ -44,6 +44,10 @@ pub struct Problem {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[oai(skip_serializing_if_is_none)]
     pub current_version: Option<i64>,
+    /// How many field errors there were, when more than `errors` lists (50).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[oai(skip_serializing_if_is_none)]
+    pub error_count: Option<usize>,
 }
 
 /// An error on its way to becoming a problem document.
@@ -150,6 +154,7 @@ impl ApiError {
             errors: self
                 .errors
                 .iter()
+                .take(MAX_LISTED_ERRORS)
                 .map(|e| ProblemField {
                     field: e.field.clone(),
                     rule: e.rule.clone(),
@@ -157,9 +162,15 @@ impl ApiError {
                 })
                 .collect(),
             current_version: self.current_version,
+            error_count: (self.errors.len() > MAX_LISTED_ERRORS).then_some(self.errors.len()),
         }
     }
 }
+
+/// A problem lists at most this many field errors, so a request with
+/// thousands of bad parameters gets a small answer; `error_count` then says
+/// how many there were.
+pub const MAX_LISTED_ERRORS: usize = 50;
 
 /// "title: at most 200 characters; slug: …", for the human `detail`.
 fn summarize(errors: &[FieldError]) -> String {
@@ -325,6 +336,9 @@ pub fn from_poem_error(err: poem::Error) -> Response {
     if let Some(api) = err.downcast_ref::<ApiError>() {
         return api.response();
     }
+    if let Some(parse) = err.downcast_ref::<poem_openapi::error::ParseRequestPayloadError>() {
+        return body_error(&parse.reason).into_response();
+    }
     let status = err.status();
     let (code, detail) = match status {
         StatusCode::NOT_FOUND => ("not_found", "no such route".to_string()),
@@ -337,6 +351,7 @@ pub fn from_poem_error(err: poem::Error) -> Response {
             "send Authorization: Bearer <token> from POST /admin/api/auth/login".to_string(),
         ),
         StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", err.to_string()),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported_media_type", err.to_string()),
         StatusCode::FORBIDDEN => ("forbidden", err.to_string()),
         s if s.is_client_error() => ("bad_request", err.to_string()),
         _ => {
@@ -345,4 +360,38 @@ pub fn from_poem_error(err: poem::Error) -> Response {
         }
     };
     problem_response(&ApiError::new(status, code, detail).to_problem())
+}
+
+/// A body that did not parse: an unknown key is named as a field error, so
+/// clients see which key the operation does not take.
+fn body_error(reason: &str) -> ApiError {
+    let unknown = reason
+        .split_once("unknown field `")
+        .and_then(|(_, rest)| rest.split_once('`'))
+        .map(|(key, _)| key);
+    match unknown {
+        Some(key) => ApiError::bad_request(
+            "bad_request",
+            format!("the body has a key this operation does not take: `{key}`"),
+        )
+        .with_errors(vec![FieldError::new(
+            key,
+            "unknown",
+            format!("`{key}` is not a field of this request body"),
+        )]),
+        None => ApiError::bad_request("bad_request", format!("the body does not parse: {reason}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_body_key_is_named() {
+        let e = body_error(r#"failed to parse "UserCreate": unknown field `fields`."#);
+        assert_eq!(e.status, StatusCode::BAD_REQUEST);
+        assert_eq!(e.errors[0].field, "fields");
+        assert_eq!(e.errors[0].rule, "unknown");
+    }
 }

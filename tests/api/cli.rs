@@ -50,6 +50,52 @@ fn an_unknown_key_in_quire_toml_is_refused() {
     assert!(err.contains("bnid"), "{err}");
 }
 
+#[test]
+fn settings_may_follow_the_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = quire()
+        .args(["migrate", "--bind", "nowhere", "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    // Parsed as the setting, and refused for its value, not as an unknown flag.
+    assert!(err.contains("QUIRE_BIND"), "{err}");
+
+    let out = quire()
+        .args(["migrate", "--data-dir"])
+        .arg(dir.path().join("data"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(dir.path().join("data/quire.db").exists());
+}
+
+#[test]
+fn help_lists_every_setting_with_its_variable_and_version_prints() {
+    let out = quire().args(["serve", "--help"]).output().unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    for var in [
+        "QUIRE_BIND",
+        "QUIRE_MEDIA_URL",
+        "QUIRE_PUBLIC_CACHE_MB",
+        "QUIRE_LOG",
+    ] {
+        assert!(help.contains(var), "{var} in {help}");
+    }
+    assert!(help.contains("default 127.0.0.1:8080"), "{help}");
+    let out = quire().arg("--version").output().unwrap();
+    assert!(out.status.success());
+    let version = String::from_utf8_lossy(&out.stdout);
+    assert!(version.contains(env!("CARGO_PKG_VERSION")), "{version}");
+}
+
 type Log = Arc<Mutex<Vec<String>>>;
 
 /// Starts `quire serve` configured by a `quire.toml` (and `env`), waits for

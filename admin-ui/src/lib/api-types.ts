@@ -2657,7 +2657,8 @@ export interface paths {
         head?: never;
         /**
          * Change a user's name, role, type limits, password or disabled flag.
-         *     Disabling and a new password revoke the user's sessions at once.
+         *     Disabling and a new password revoke the user's sessions at once. One's
+         *     own password is changed with `POST /auth/password` only.
          */
         patch: {
             parameters: {
@@ -4123,6 +4124,11 @@ export interface components {
              * @description The entry's current version, on a version conflict.
              */
             current_version?: number;
+            /**
+             * Format: uint64
+             * @description How many field errors there were, when more than `errors` lists (50).
+             */
+            error_count?: number;
         };
         /**
          * ProblemField

@@ -82,6 +82,7 @@ pub struct AssetList {
 
 /// Changes to an asset's descriptive text; `null` clears one.
 #[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
 pub struct AssetPatch {
     pub alt: MaybeUndefined<String>,
     pub title: MaybeUndefined<String>,

@@ -7,6 +7,7 @@ pub mod content_types;
 pub mod entries;
 mod objects;
 pub mod search;
+pub mod strict_query;
 pub mod tokens;
 pub mod users;
 

@@ -10,6 +10,7 @@ use crate::store::content_types::StoredType;
 use crate::store::users::User;
 
 #[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
 pub struct LoginRequest {
     pub email: String,
     pub password: String,
@@ -50,6 +51,7 @@ pub struct UserList {
 }
 
 #[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
 pub struct UserCreate {
     pub email: String,
     /// At least 12 characters, not a common password.
@@ -62,6 +64,7 @@ pub struct UserCreate {
 }
 
 #[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
 pub struct UserPatch {
     pub display_name: Option<String>,
     pub role: Option<String>,
@@ -77,6 +80,7 @@ pub struct UserPatch {
 }
 
 #[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
 pub struct PasswordChange {
     pub current_password: String,
     pub new_password: String,
@@ -99,6 +103,7 @@ pub struct SessionList {
 }
 
 #[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
 pub struct TokenCreate {
     pub name: String,
     /// `read` (public API when closed), `preview` (public API with working
@@ -212,6 +217,7 @@ pub struct ContentTypeList {
 }
 
 #[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
 pub struct EntryCreate {
     /// The entry's fields.
     pub data: Value,
@@ -220,6 +226,7 @@ pub struct EntryCreate {
 }
 
 #[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
 pub struct EntryPatch {
     /// Only the fields to change; `null` clears a field.
     pub data: Value,

@@ -120,7 +120,8 @@ impl UsersApi {
     }
 
     /// Change a user's name, role, type limits, password or disabled flag.
-    /// Disabling and a new password revoke the user's sessions at once.
+    /// Disabling and a new password revoke the user's sessions at once. One's
+    /// own password is changed with `POST /auth/password` only.
     #[oai(path = "/:id", method = "patch")]
     async fn update(
         &self,
@@ -133,6 +134,14 @@ impl UsersApi {
         let body = body.0;
         let user = store::users::get(&state.db, &id).await?;
         let password_hash = match body.password {
+            // One's own password changes only with the current one in hand.
+            Some(_) if auth.0.actor.id.as_deref() == Some(id.0.as_str()) => {
+                return Err(ApiError::validation(vec![FieldError::new(
+                    "password",
+                    "own_password",
+                    "change your own password with POST /auth/password, which asks for the current one",
+                )]));
+            }
             Some(p) => {
                 password::check_strength(&p, &user.email).map_err(|m| {
                     ApiError::validation(vec![FieldError::new("password", "strength", m)])

@@ -1,0 +1,86 @@
+//! Input that used to get through or fail deep inside: NUL characters,
+//! thousands of bad parameters, one's own password without the current one.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{ADMIN_EMAIL, ADMIN_PASSWORD, TestApp, db_tests, problem};
+
+async fn article_count(app: &TestApp) -> i64 {
+    let res = app
+        .admin(Method::GET, "/admin/api/entries/articles?limit=1")
+        .send()
+        .await
+        .expect("request");
+    let body: Value = res.json().await.expect("list");
+    body["meta"]["total"].as_i64().expect("total")
+}
+
+db_tests! {
+    async fn nul_in_a_path_or_query_is_a_400(app) {
+        for path in [
+            "/api/articles/a%00b",
+            "/api/articles?filter%5Btitle%5D%5Beq%5D=a%00",
+            "/admin/api/entries/articles/a%00b",
+            "/media/a%00b/x.png",
+        ] {
+            let res = app.admin(Method::GET, path).send().await.expect("request");
+            let body = problem(res, StatusCode::BAD_REQUEST).await;
+            assert_eq!(body["errors"][0]["rule"], "no_nul", "{path}: {body}");
+        }
+    }
+
+    async fn nul_in_a_json_body_is_a_400_and_nothing_is_written(app) {
+        let before = article_count(&app).await;
+        let res = app.try_create("articles", json!({"title": "a\u{0}b"})).await;
+        let body = problem(res, StatusCode::BAD_REQUEST).await;
+        assert_eq!(body["errors"][0]["field"], "body");
+        assert_eq!(article_count(&app).await, before, "nothing stored");
+
+        let res = app
+            .anon(Method::POST, "/admin/api/auth/login")
+            .json(&json!({"email": "a\u{0}@example.com", "password": "whatever it is"}))
+            .send()
+            .await
+            .expect("request");
+        problem(res, StatusCode::BAD_REQUEST).await;
+
+        // An escaped backslash before `u0000` is ordinary text.
+        let e = app.create_entry("articles", json!({"title": "a\\u0000b"})).await;
+        assert_eq!(e["data"]["title"], "a\\u0000b");
+    }
+
+    async fn a_problem_lists_at_most_50_errors_and_counts_them(app) {
+        let query: Vec<String> = (0..60).map(|i| format!("nope{i}=1")).collect();
+        let res = app.public(&format!("/api/articles?{}", query.join("&"))).await;
+        let body = problem(res, StatusCode::BAD_REQUEST).await;
+        assert_eq!(body["errors"].as_array().map(Vec::len), Some(50));
+        assert_eq!(body["error_count"], 60);
+
+        let res = app.public("/api/articles?nope=1").await;
+        let body = problem(res, StatusCode::BAD_REQUEST).await;
+        assert!(body.get("error_count").is_none(), "{body}");
+    }
+
+    async fn ones_own_password_changes_only_with_the_current_one(app) {
+        let me: Value = app
+            .admin(Method::GET, "/admin/api/auth/me")
+            .send()
+            .await
+            .expect("request")
+            .json()
+            .await
+            .expect("me");
+        let id = me["id"].as_str().expect("id");
+        let res = app
+            .admin(Method::PATCH, &format!("/admin/api/users/{id}"))
+            .json(&json!({"password": "an entirely new passphrase"}))
+            .send()
+            .await
+            .expect("request");
+        let body = problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(body["errors"][0]["rule"], "own_password");
+        // The old password still signs in.
+        app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    }
+}
