@@ -14,6 +14,7 @@ use tokio::task::JoinHandle;
 
 use crate::api::body_limit::BodyLimit;
 use crate::api::nul_guard::RefuseNul;
+use crate::api::observe::Observe;
 use crate::api::state::AppState;
 use crate::api::{admin, admin_ui, health, media, problem, public};
 use crate::bootstrap;
@@ -106,6 +107,28 @@ pub fn routes(state: AppState) -> BoxEndpoint<'static> {
                 .overriding(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
                 .overriding(header::REFERRER_POLICY, "no-referrer"),
         )
+        .with(Observe(state.metrics.clone()))
+        .data(state)
+        .boxed()
+}
+
+/// `GET /metrics` for Prometheus, on its own listener.
+fn metrics_routes(state: AppState) -> BoxEndpoint<'static> {
+    Route::new()
+        .at(
+            "/metrics",
+            get(poem::endpoint::make(|req: poem::Request| async move {
+                let Some(state) = req.data::<AppState>() else {
+                    return poem::Response::builder()
+                        .status(poem::http::StatusCode::INTERNAL_SERVER_ERROR)
+                        .finish();
+                };
+                let text = state.metrics.render(state.metrics_snapshot().await);
+                poem::Response::builder()
+                    .content_type(crate::metrics::CONTENT_TYPE)
+                    .body(text)
+            })),
+        )
         .data(state)
         .boxed()
 }
@@ -113,6 +136,8 @@ pub fn routes(state: AppState) -> BoxEndpoint<'static> {
 /// A running server: where it listens, and how to stop it.
 pub struct Running {
     pub addr: SocketAddr,
+    /// Where `/metrics` is served, when `QUIRE_METRICS_BIND` asks for it.
+    pub metrics_addr: Option<SocketAddr>,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
 }
@@ -168,6 +193,21 @@ async fn start_with_signal(
         search,
         Duration::from_millis(config.search_interval_ms),
     ));
+    let metrics = match config.metrics_bind {
+        Some(bind) => {
+            let acceptor = TcpListener::bind(bind).into_acceptor().await?;
+            let addr = acceptor
+                .local_addr()
+                .first()
+                .and_then(|a| a.as_socket_addr().copied())
+                .unwrap_or(bind);
+            tracing::info!(%addr, "metrics at /metrics");
+            let server = Server::new_with_acceptor(acceptor).run(metrics_routes(state.clone()));
+            Some((addr, tokio::spawn(server)))
+        }
+        None => None,
+    };
+    let metrics_addr = metrics.as_ref().map(|(addr, _)| *addr);
     let app = routes(state);
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
@@ -182,11 +222,15 @@ async fn start_with_signal(
             .await;
         follower.abort();
         indexer.abort();
+        if let Some((_, server)) = metrics {
+            server.abort();
+        }
         db.close().await;
         result
     });
     Ok(Running {
         addr,
+        metrics_addr,
         stop: Some(stop),
         task,
     })

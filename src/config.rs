@@ -77,6 +77,13 @@ pub struct Settings {
     /// Log filter, e.g. `info` (default) or `quire=debug`.
     #[arg(long, global = true, env = "QUIRE_LOG")]
     pub log: Option<String>,
+    /// `text` (default) or `json`: one JSON object a line, with the request id.
+    #[arg(long, global = true, env = "QUIRE_LOG_FORMAT")]
+    pub log_format: Option<String>,
+    /// Address of a separate listener serving `GET /metrics` (Prometheus);
+    /// off by default, never on the main port.
+    #[arg(long, global = true, env = "QUIRE_METRICS_BIND")]
+    pub metrics_bind: Option<String>,
 }
 
 impl Settings {
@@ -101,6 +108,8 @@ impl Settings {
             media_url: self.media_url.or(other.media_url),
             max_upload_bytes: self.max_upload_bytes.or(other.max_upload_bytes),
             log: self.log.or(other.log),
+            log_format: self.log_format.or(other.log_format),
+            metrics_bind: self.metrics_bind.or(other.metrics_bind),
         }
     }
 
@@ -165,6 +174,15 @@ pub struct Config {
     pub media_url: String,
     pub max_upload_bytes: u64,
     pub log: String,
+    pub log_format: LogFormat,
+    /// Where `/metrics` is served, if anywhere.
+    pub metrics_bind: Option<SocketAddr>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -301,6 +319,25 @@ impl Config {
         if max_upload_bytes == 0 {
             return Err(invalid("QUIRE_MAX_UPLOAD_BYTES", "must be at least 1"));
         }
+        let log_format = match s.log_format.as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(invalid(
+                    "QUIRE_LOG_FORMAT",
+                    format!("`{other}` is neither text nor json"),
+                ));
+            }
+        };
+        let metrics_bind = match s.metrics_bind {
+            Some(text) => Some(text.parse::<SocketAddr>().map_err(|_| {
+                invalid(
+                    "QUIRE_METRICS_BIND",
+                    format!("`{text}` is not an address like 127.0.0.1:9100"),
+                )
+            })?),
+            None => None,
+        };
         Ok(Config {
             bind,
             data_dir,
@@ -320,6 +357,8 @@ impl Config {
             media_url,
             max_upload_bytes,
             log: s.log.unwrap_or_else(|| "info".into()),
+            log_format,
+            metrics_bind,
         })
     }
 }

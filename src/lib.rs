@@ -10,6 +10,7 @@ pub mod bootstrap;
 pub mod clock;
 pub mod config;
 pub mod media;
+pub mod metrics;
 pub mod model;
 pub mod search;
 pub mod store;

@@ -6,7 +6,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
-use quire::config::{Config, Settings};
+use quire::config::{Config, LogFormat, Settings};
 use quire::model::access::Role;
 use quire::store::audit::Actor;
 
@@ -112,13 +112,21 @@ async fn main() -> anyhow::Result<()> {
         return Ok(());
     }
     let config = load_config(&cli)?;
-    tracing_subscriber::fmt()
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
-        .with_env_filter(
-            EnvFilter::try_new(&config.log)
-                .with_context(|| format!("invalid QUIRE_LOG `{}`", config.log))?,
-        )
-        .init();
+    let filter = EnvFilter::try_new(&config.log)
+        .with_context(|| format!("invalid QUIRE_LOG `{}`", config.log))?;
+    match config.log_format {
+        LogFormat::Text => tracing_subscriber::fmt()
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+            .with_env_filter(filter)
+            .init(),
+        // One object a line; the request span (with its id) rides along.
+        LogFormat::Json => tracing_subscriber::fmt()
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .with_env_filter(filter)
+            .init(),
+    }
     match cli.command {
         Command::Serve => {
             let running = quire::app::serve(config).await?;

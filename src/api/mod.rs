@@ -7,6 +7,7 @@ pub mod body_limit;
 pub mod health;
 pub mod media;
 pub mod nul_guard;
+pub mod observe;
 pub mod problem;
 pub mod public;
 pub mod search;

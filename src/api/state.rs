@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use bytes::Bytes;
+use prometheus_client::metrics::counter::Counter;
 
 use crate::config::Config;
 use crate::model::content_type::ContentType;
@@ -28,6 +29,7 @@ pub struct AppState {
     pub search: Arc<crate::search::SearchIndex>,
     /// Where uploaded media lives.
     pub media: Arc<dyn object_store::ObjectStore>,
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl AppState {
@@ -39,7 +41,11 @@ impl AppState {
     ) -> StoreResult<AppState> {
         let types = Arc::new(TypeRegistry::default());
         types.reload(&db).await?;
-        let cache = Arc::new(PublicCache::new(config.public_cache_bytes));
+        let metrics = Arc::new(crate::metrics::Metrics::new());
+        let cache = Arc::new(
+            PublicCache::new(config.public_cache_bytes)
+                .counted(metrics.cache_hits.clone(), metrics.cache_misses.clone()),
+        );
         cache
             .seen_seq
             .store(store::changes::last_seq(&db).await?, Ordering::Relaxed);
@@ -55,7 +61,29 @@ impl AppState {
             login_limiter,
             search,
             media,
+            metrics,
         })
+    }
+
+    /// What a metrics scrape reads from the server's parts.
+    pub async fn metrics_snapshot(&self) -> crate::metrics::Snapshot {
+        let pool = self.db.pool_usage();
+        let mut snap = crate::metrics::Snapshot {
+            cache_bytes: self.cache.weight(),
+            db_connections: pool.size,
+            db_idle: pool.idle,
+            db_max: pool.max,
+            ..Default::default()
+        };
+        let applied = self.search.applied_seq().ok();
+        let head = store::changes::last_seq(&self.db).await.ok();
+        if let (Some(applied), Some(head)) = (applied, head) {
+            snap.search_lag_changes = (head - applied).max(0);
+            if let Ok(Some(at)) = store::changes::oldest_after(&self.db, applied).await {
+                snap.search_lag_seconds = (crate::clock::now() - at).max(0) as f64 / 1e6;
+            }
+        }
+        snap
     }
 
     /// Call after every committed write: public responses may have changed.
@@ -137,6 +165,8 @@ pub struct PublicCache {
     generation: AtomicU64,
     seen_seq: AtomicI64,
     entries: Option<quick_cache::sync::Cache<(u64, String), Cached, ByteWeight>>,
+    hits: Counter,
+    misses: Counter,
 }
 
 /// Weighs a cached response by its size, so the cache holds a byte budget
@@ -163,7 +193,21 @@ impl PublicCache {
             entries: (bytes > 0).then(|| {
                 quick_cache::sync::Cache::with_weighter(estimated_items, bytes, ByteWeight)
             }),
+            hits: Counter::default(),
+            misses: Counter::default(),
         }
+    }
+
+    /// Counts lookups into these counters (the server's metrics).
+    pub fn counted(mut self, hits: Counter, misses: Counter) -> PublicCache {
+        self.hits = hits;
+        self.misses = misses;
+        self
+    }
+
+    /// Bytes of responses held, as weighed for the budget.
+    pub fn weight(&self) -> u64 {
+        self.entries.as_ref().map_or(0, |e| e.weight())
     }
 
     pub fn generation(&self) -> u64 {
@@ -175,7 +219,12 @@ impl PublicCache {
     }
 
     pub fn get(&self, generation: u64, key: &str) -> Option<Cached> {
-        self.entries.as_ref()?.get(&(generation, key.to_string()))
+        let found = self.entries.as_ref()?.get(&(generation, key.to_string()));
+        match found {
+            Some(_) => self.hits.inc(),
+            None => self.misses.inc(),
+        };
+        found
     }
 
     pub fn insert(&self, generation: u64, key: String, value: Cached) {

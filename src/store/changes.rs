@@ -35,3 +35,14 @@ pub async fn since(db: &Db, seq: i64, limit: i64) -> StoreResult<Vec<Change>> {
         .await?
     }))
 }
+
+/// When the oldest change after `seq` was made (microseconds), if any: how
+/// far behind a follower that has applied `seq` is.
+pub async fn oldest_after(db: &Db, seq: i64) -> StoreResult<Option<i64>> {
+    Ok(on_pool!(db, pool => {
+        sqlx::query_scalar::<_, i64>("SELECT at FROM changes WHERE seq > $1 ORDER BY seq LIMIT 1")
+            .bind(seq)
+            .fetch_optional(pool)
+            .await?
+    }))
+}

@@ -163,3 +163,21 @@ impl Db {
         on_pool!(self, pool => pool.close().await)
     }
 }
+
+/// How many connections a pool holds, and how many of them are idle.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolUsage {
+    pub size: u32,
+    pub idle: u32,
+    pub max: u32,
+}
+
+impl Db {
+    pub fn pool_usage(&self) -> PoolUsage {
+        on_pool!(self, pool => PoolUsage {
+            size: pool.size(),
+            idle: u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
+            max: pool.options().get_max_connections(),
+        })
+    }
+}

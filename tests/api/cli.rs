@@ -137,8 +137,7 @@ fn serve(dir: &std::path::Path, log: &str, env: &[(&str, &str)]) -> (Child, Stri
             .unwrap();
         collected.lock().unwrap().push(line.clone());
         if line.contains("quire is listening") {
-            let at = line.find("addr=").expect("addr in log") + 5;
-            break line[at..].split_whitespace().next().unwrap().to_string();
+            break listening_addr(&line);
         }
     };
     // Keep reading the log so the child never blocks on a full pipe.
@@ -149,6 +148,18 @@ fn serve(dir: &std::path::Path, log: &str, env: &[(&str, &str)]) -> (Child, Stri
         }
     });
     (child, addr, collected)
+}
+
+/// The address in the "listening" log line, text or JSON.
+fn listening_addr(line: &str) -> String {
+    if let Ok(v) = serde_json::from_str::<serde_json::Value>(line) {
+        return v["fields"]["addr"]
+            .as_str()
+            .expect("addr field")
+            .to_string();
+    }
+    let at = line.find("addr=").expect("addr in log") + 5;
+    line[at..].split_whitespace().next().unwrap().to_string()
 }
 
 /// Sends SIGTERM and waits for a clean exit.
@@ -369,4 +380,43 @@ async fn search_resumes_after_kill_9() {
         "the entry published before kill -9 is searchable after restart"
     );
     stop(child);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_logs_carry_the_request_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let (child, addr, log) = serve(dir.path(), "debug", &[("QUIRE_LOG_FORMAT", "json")]);
+    let res = reqwest::Client::new()
+        // Readiness asks the database, which logs at debug level.
+        .get(format!("http://{addr}/readyz"))
+        .header("x-request-id", "trace-me-42")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["x-request-id"], "trace-me-42");
+    let started = Instant::now();
+    while !log
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|l| l.contains("trace-me-42"))
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "no log line carries the request id"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    stop(child);
+    let lines = log.lock().unwrap().clone();
+    let mut traced = 0;
+    for line in lines.iter().filter(|l| !l.trim().is_empty()) {
+        let v: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        if v["span"]["id"] == "trace-me-42" {
+            traced += 1;
+        }
+    }
+    assert!(traced > 0, "lines logged while answering carry the id");
 }

@@ -115,6 +115,8 @@ fn with_database(url: &str, name: &str) -> String {
 
 pub struct TestApp {
     pub addr: std::net::SocketAddr,
+    /// Where `/metrics` is served, when the settings ask for it.
+    pub metrics_addr: Option<std::net::SocketAddr>,
     pub client: reqwest::Client,
     pub token: String,
     pub config: Config,
@@ -155,6 +157,7 @@ impl TestApp {
             .expect("server starts");
         let mut app = TestApp {
             addr: running.addr,
+            metrics_addr: running.metrics_addr,
             client: reqwest::Client::new(),
             token: String::new(),
             config,
@@ -175,6 +178,7 @@ impl TestApp {
         config.bind = "127.0.0.1:0".parse().expect("address");
         let running = quire::app::start(config).await.expect("server restarts");
         self.addr = running.addr;
+        self.metrics_addr = running.metrics_addr;
         self.running = Some(running);
         self
     }

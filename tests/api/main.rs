@@ -10,6 +10,7 @@ mod content_types;
 mod entries;
 mod media;
 mod openapi;
+mod operations;
 mod public;
 mod refusals;
 mod s3_server;
