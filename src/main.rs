@@ -38,6 +38,8 @@ enum Command {
     Reindex,
     /// Print the admin API's OpenAPI document.
     Openapi,
+    /// Print the error catalogue (every problem code) as Markdown.
+    Errors,
 }
 
 #[derive(Subcommand)]
@@ -107,9 +109,16 @@ async fn reindex(config: &Config) -> anyhow::Result<()> {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    if let Command::Openapi = cli.command {
-        println!("{}", quire::api::admin::spec_json());
-        return Ok(());
+    match cli.command {
+        Command::Openapi => {
+            println!("{}", quire::api::admin::spec_json());
+            return Ok(());
+        }
+        Command::Errors => {
+            print!("{}", quire::api::codes::markdown());
+            return Ok(());
+        }
+        _ => {}
     }
     let config = load_config(&cli)?;
     let filter = EnvFilter::try_new(&config.log)
@@ -169,7 +178,7 @@ async fn main() -> anyhow::Result<()> {
             }
         },
         Command::Reindex => reindex(&config).await?,
-        Command::Openapi => {}
+        Command::Openapi | Command::Errors => {}
     }
     Ok(())
 }

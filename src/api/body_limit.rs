@@ -1,7 +1,7 @@
 //! Bounds request bodies, whether they announce a length or are chunked, and
 //! refuses JSON bodies that carry a NUL character.
 
-use poem::http::StatusCode;
+use crate::api::codes::Code;
 use poem::web::headers::{ContentLength, HeaderMapExt};
 use poem::{Body, Endpoint, IntoResponse, Middleware, Request, Response, Result};
 
@@ -33,8 +33,7 @@ fn is_upload(req: &Request) -> bool {
 
 fn too_large(max: usize) -> ApiError {
     ApiError::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "payload_too_large",
+        Code::PayloadTooLarge,
         format!("the request body is larger than {max} bytes"),
     )
 }

@@ -1,6 +1,7 @@
 //! `GET|HEAD /media/{id}/{filename}`: an asset's bytes, or a transform of
 //! them, with ranges, validators and year-long caching.
 
+use crate::api::codes::Code;
 use object_store::path::Path as Key;
 use object_store::{GetOptions, ObjectStore, ObjectStoreExt};
 use poem::http::{StatusCode, header};
@@ -203,8 +204,8 @@ async fn transformed(
 ) -> Result<Served, ApiError> {
     let raster = asset.mime_type.starts_with("image/") && asset.mime_type != "image/svg+xml";
     if !raster {
-        return Err(ApiError::bad_request(
-            "not_an_image",
+        return Err(ApiError::new(
+            Code::NotAnImage,
             format!(
                 "only raster images can be transformed; this asset is {}",
                 asset.mime_type
@@ -229,8 +230,8 @@ async fn transformed(
         Err(e) => return Err(storage_error(e)),
     }
     if u64::try_from(asset.size).unwrap_or(u64::MAX) > MAX_SOURCE_BYTES {
-        return Err(ApiError::bad_request(
-            "too_large_to_transform",
+        return Err(ApiError::new(
+            Code::TooLargeToTransform,
             format!(
                 "images above {MAX_SOURCE_BYTES} bytes are served as they are, not transformed"
             ),
@@ -247,7 +248,7 @@ async fn transformed(
     let out = tokio::task::spawn_blocking(move || t2.apply(&source, &mime))
         .await
         .map_err(|_| ApiError::internal())?
-        .map_err(|why| ApiError::bad_request("not_an_image", why))?;
+        .map_err(|why| ApiError::new(Code::NotAnImage, why))?;
     let size = out.len() as u64;
     store.put(&key, out.into()).await.map_err(storage_error)?;
     Ok(Served {

@@ -4,6 +4,7 @@
 //! the database with a server error, and SQLite would store it; refusing it
 //! at the edge gives the same clear 400 on both.
 
+use crate::api::codes::Code;
 use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
 
 use super::problem::ApiError;
@@ -11,8 +12,8 @@ use crate::model::FieldError;
 
 /// The problem for NUL found in `place` (`path`, `query`, `body`).
 pub fn refused(place: &str) -> ApiError {
-    ApiError::bad_request(
-        "bad_request",
+    ApiError::new(
+        Code::BadRequest,
         format!("the {place} contains the NUL character (U+0000), which Quire does not store"),
     )
     .with_errors(vec![FieldError::new(

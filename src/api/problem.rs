@@ -8,9 +8,10 @@ use poem_openapi::types::Type;
 use poem_openapi::{ApiResponse, Object};
 use serde::Serialize;
 
+use super::codes::Code;
 use crate::auth::AuthError;
 use crate::model::FieldError;
-use crate::store::StoreError;
+use crate::store::{Conflict, StoreError};
 
 pub const CONTENT_TYPE: &str = "application/problem+json";
 
@@ -52,10 +53,11 @@ pub struct Problem {
 
 /// An error on its way to becoming a problem document.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("{code}: {detail}")]
+#[error("{}: {detail}", code.as_str())]
 pub struct ApiError {
+    /// The code's status, except where the HTTP layer answered another 4xx.
     pub status: StatusCode,
-    pub code: &'static str,
+    pub code: Code,
     pub detail: String,
     pub errors: Vec<FieldError>,
     pub current_version: Option<i64>,
@@ -64,9 +66,9 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn new(code: Code, detail: impl Into<String>) -> Self {
         ApiError {
-            status,
+            status: code.status(),
             code,
             detail: detail.into(),
             errors: Vec::new(),
@@ -76,14 +78,13 @@ impl ApiError {
     }
 
     pub fn forbidden(detail: impl Into<String>) -> Self {
-        ApiError::new(StatusCode::FORBIDDEN, "forbidden", detail)
+        ApiError::new(Code::Forbidden, detail)
     }
 
     pub fn too_many_requests(retry_after: std::time::Duration) -> Self {
         let secs = retry_after.as_secs().max(1);
         let mut e = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_requests",
+            Code::TooManyRequests,
             format!("too many failed sign-ins; try again in {secs} seconds"),
         );
         e.retry_after = Some(secs);
@@ -105,44 +106,38 @@ impl ApiError {
         self
     }
 
-    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
-        ApiError::new(StatusCode::BAD_REQUEST, code, detail)
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        ApiError::new(Code::BadRequest, detail)
     }
 
     pub fn unauthorized(detail: impl Into<String>) -> Self {
-        ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", detail)
+        ApiError::new(Code::Unauthorized, detail)
     }
 
     pub fn not_found(detail: impl Into<String>) -> Self {
-        ApiError::new(StatusCode::NOT_FOUND, "not_found", detail)
+        ApiError::new(Code::NotFound, detail)
     }
 
     pub fn validation(errors: Vec<FieldError>) -> Self {
         let detail = summarize(&errors);
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
-            detail,
-        )
-        .with_errors(errors)
+        ApiError::new(Code::ValidationFailed, detail).with_errors(errors)
     }
 
     pub fn invalid_query(errors: Vec<FieldError>) -> Self {
         let detail = summarize(&errors);
-        ApiError::bad_request("invalid_query", detail).with_errors(errors)
+        ApiError::new(Code::InvalidQuery, detail).with_errors(errors)
     }
 
     pub fn internal() -> Self {
         ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
+            Code::Internal,
             "the server could not complete the request; it has been logged",
         )
     }
 
     pub fn to_problem(&self) -> Problem {
         Problem {
-            problem_type: format!("urn:quire:problem:{}", self.code),
+            problem_type: format!("urn:quire:problem:{}", self.code.as_str()),
             title: self
                 .status
                 .canonical_reason()
@@ -150,7 +145,7 @@ impl ApiError {
                 .to_string(),
             status: self.status.as_u16(),
             detail: self.detail.clone(),
-            code: self.code.to_string(),
+            code: self.code.as_str().to_string(),
             errors: self
                 .errors
                 .iter()
@@ -271,8 +266,7 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound => ApiError::not_found("no such resource"),
             StoreError::VersionConflict { expected, current } => {
                 let mut err = ApiError::new(
-                    StatusCode::CONFLICT,
-                    "version_conflict",
+                    Code::VersionConflict,
                     format!(
                         "version {expected} is stale: someone saved version {current} since; reload and apply your change again"
                     ),
@@ -280,16 +274,12 @@ impl From<StoreError> for ApiError {
                 err.current_version = Some(current);
                 err
             }
-            StoreError::Unique(errors) => ApiError::new(
-                StatusCode::CONFLICT,
-                "unique_violation",
-                summarize(&errors),
-            )
-            .with_errors(errors),
-            StoreError::Conflict(detail) => ApiError::new(StatusCode::CONFLICT, "conflict", detail),
+            StoreError::Unique(errors) => {
+                ApiError::new(Code::UniqueViolation, summarize(&errors)).with_errors(errors)
+            }
+            StoreError::Conflict(rule, detail) => ApiError::new(conflict_code(rule), detail),
             StoreError::DataLoss(errors) => ApiError::new(
-                StatusCode::CONFLICT,
-                "data_loss",
+                Code::DataLoss,
                 format!(
                     "{}; existing entries hold these values. Pass ?allow_data_loss=true to remove them",
                     summarize(&errors)
@@ -297,11 +287,29 @@ impl From<StoreError> for ApiError {
             )
             .with_errors(errors),
             StoreError::Invalid(errors) => ApiError::validation(errors),
+            // A concurrent write took a unique value between our check and
+            // our insert (PostgreSQL; SQLite writers queue): still a 409.
+            StoreError::Database(sqlx::Error::Database(db)) if db.is_unique_violation() => {
+                ApiError::new(
+                    Code::UniqueViolation,
+                    "a concurrent request took a value that must be unique; reload and try again",
+                )
+            }
             other => {
                 tracing::error!(error = %other, "storage failure");
                 ApiError::internal()
             }
         }
+    }
+}
+
+fn conflict_code(rule: Conflict) -> Code {
+    match rule {
+        Conflict::TypeExists => Code::TypeExists,
+        Conflict::TypeHasEntries => Code::TypeHasEntries,
+        Conflict::SingletonExists => Code::SingletonExists,
+        Conflict::EmailTaken => Code::EmailTaken,
+        Conflict::LastAdmin => Code::LastAdmin,
     }
 }
 
@@ -315,11 +323,7 @@ impl From<AuthError> for ApiError {
     fn from(e: AuthError) -> Self {
         match e {
             AuthError::BadCredentials => ApiError::unauthorized("wrong email or password"),
-            AuthError::Invalid(detail) => ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "validation_failed",
-                detail,
-            ),
+            AuthError::Invalid(detail) => ApiError::new(Code::ValidationFailed, detail),
             AuthError::Store(s) => s.into(),
             AuthError::Hash(msg) => {
                 tracing::error!(error = %msg, "password hashing failed");
@@ -339,27 +343,39 @@ pub fn from_poem_error(err: poem::Error) -> Response {
     if let Some(parse) = err.downcast_ref::<poem_openapi::error::ParseRequestPayloadError>() {
         return body_error(&parse.reason).into_response();
     }
+    if let Some(param) = err.downcast_ref::<poem_openapi::error::ParseParamError>() {
+        // The same code the query language answers for a bad value.
+        return ApiError::invalid_query(vec![FieldError::new(
+            param.name,
+            "type",
+            format!("`{}`: {}", param.name, param.reason),
+        )])
+        .into_response();
+    }
     let status = err.status();
     let (code, detail) = match status {
-        StatusCode::NOT_FOUND => ("not_found", "no such route".to_string()),
+        StatusCode::NOT_FOUND => (Code::NotFound, "no such route".to_string()),
         StatusCode::METHOD_NOT_ALLOWED => (
-            "method_not_allowed",
+            Code::MethodNotAllowed,
             "this route does not answer that method".to_string(),
         ),
         StatusCode::UNAUTHORIZED => (
-            "unauthorized",
+            Code::Unauthorized,
             "send Authorization: Bearer <token> from POST /admin/api/auth/login".to_string(),
         ),
-        StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", err.to_string()),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported_media_type", err.to_string()),
-        StatusCode::FORBIDDEN => ("forbidden", err.to_string()),
-        s if s.is_client_error() => ("bad_request", err.to_string()),
+        StatusCode::PAYLOAD_TOO_LARGE => (Code::PayloadTooLarge, err.to_string()),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (Code::UnsupportedMediaType, err.to_string()),
+        StatusCode::FORBIDDEN => (Code::Forbidden, err.to_string()),
+        s if s.is_client_error() => (Code::BadRequest, err.to_string()),
         _ => {
             tracing::error!(error = %err, "unhandled error");
             return ApiError::internal().into_response();
         }
     };
-    problem_response(&ApiError::new(status, code, detail).to_problem())
+    let mut problem = ApiError::new(code, detail);
+    // Another 4xx the HTTP layer answered keeps its status.
+    problem.status = status;
+    problem_response(&problem.to_problem())
 }
 
 /// A body that did not parse: an unknown key is named as a field error, so
@@ -370,16 +386,15 @@ fn body_error(reason: &str) -> ApiError {
         .and_then(|(_, rest)| rest.split_once('`'))
         .map(|(key, _)| key);
     match unknown {
-        Some(key) => ApiError::bad_request(
-            "bad_request",
-            format!("the body has a key this operation does not take: `{key}`"),
-        )
+        Some(key) => ApiError::bad_request(format!(
+            "the body has a key this operation does not take: `{key}`"
+        ))
         .with_errors(vec![FieldError::new(
             key,
             "unknown",
             format!("`{key}` is not a field of this request body"),
         )]),
-        None => ApiError::bad_request("bad_request", format!("the body does not parse: {reason}")),
+        None => ApiError::bad_request(format!("the body does not parse: {reason}")),
     }
 }
 

@@ -5,7 +5,7 @@ use sqlx::AssertSqlSafe;
 use sqlx::types::Json;
 
 use super::audit::{Actor, audit};
-use super::{Db, StoreError, StoreResult, WritePool, lock_feed, on_pool};
+use super::{Conflict, Db, StoreError, StoreResult, WritePool, lock_feed, on_pool};
 use crate::clock;
 use crate::model::FieldError;
 use crate::model::content_type::ContentType;
@@ -75,7 +75,9 @@ pub async fn create(db: &Db, ct: &ContentType, actor: &Actor) -> StoreResult<Sto
             .fetch_optional(&mut *tx)
             .await?;
         if exists.is_some() {
-            return Err(StoreError::Conflict(format!(
+            return Err(StoreError::Conflict(
+                Conflict::TypeExists,
+                format!(
                 "a content type `{}` already exists",
                 ct.api_id()
             )));
@@ -261,9 +263,12 @@ pub async fn delete(db: &Db, api_id: &str, with_entries: bool, actor: &Actor) ->
             .fetch_one(&mut *tx)
             .await?;
         if entries > 0 && !with_entries {
-            return Err(StoreError::Conflict(format!(
-                "`{api_id}` has {entries} entries; delete with ?delete_entries=true to remove them too"
-            )));
+            return Err(StoreError::Conflict(
+                Conflict::TypeHasEntries,
+                format!(
+                    "`{api_id}` has {entries} entries; delete with ?delete_entries=true to remove them too"
+                ),
+            ));
         }
         sqlx::query("DELETE FROM entries WHERE type = $1")
             .bind(api_id)

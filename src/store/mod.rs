@@ -75,6 +75,16 @@ impl WritePool for PgPool {
     }
 }
 
+/// Which rule a refused write would have broken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Conflict {
+    TypeExists,
+    TypeHasEntries,
+    SingletonExists,
+    EmailTaken,
+    LastAdmin,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("not found")]
@@ -83,14 +93,14 @@ pub enum StoreError {
     VersionConflict { expected: i64, current: i64 },
     #[error("a value that must be unique is taken")]
     Unique(Vec<FieldError>),
-    #[error("{0}")]
-    Conflict(String),
+    #[error("{1}")]
+    Conflict(Conflict, String),
     #[error("the change would lose data")]
     DataLoss(Vec<FieldError>),
     #[error("the document is not valid")]
     Invalid(Vec<FieldError>),
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("stored data is not valid: {0}")]
@@ -179,5 +189,32 @@ impl Db {
             idle: u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
             max: pool.options().get_max_connections(),
         })
+    }
+}
+
+impl From<sqlx::Error> for StoreError {
+    /// A unique violation that raced past a write's own check (two
+    /// transactions checked before either inserted) becomes the conflict
+    /// that check would have reported.
+    fn from(e: sqlx::Error) -> Self {
+        if let sqlx::Error::Database(db) = &e
+            && db.is_unique_violation()
+        {
+            // PostgreSQL names the constraint; SQLite names the column.
+            let names = format!("{} {}", db.constraint().unwrap_or_default(), db.message());
+            if names.contains("content_types_pkey") || names.contains("content_types.api_id") {
+                return StoreError::Conflict(
+                    Conflict::TypeExists,
+                    "a content type with this api id was just created".into(),
+                );
+            }
+            if names.contains("users_email_key") || names.contains("users.email") {
+                return StoreError::Conflict(
+                    Conflict::EmailTaken,
+                    "a user with this email was just created".into(),
+                );
+            }
+        }
+        StoreError::Database(e)
     }
 }

@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 use sqlx::types::Json;
 
 use super::audit::{Actor, audit};
-use super::{Db, StoreError, StoreResult, WritePool, on_pool};
+use super::{Conflict, Db, StoreError, StoreResult, WritePool, on_pool};
 use crate::clock::{self, Micros};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -61,7 +61,9 @@ pub async fn create(db: &Db, new: NewUser, actor: &Actor) -> StoreResult<User> {
             .fetch_optional(&mut *tx)
             .await?;
         if taken.is_some() {
-            return Err(StoreError::Conflict(format!(
+            return Err(StoreError::Conflict(
+                Conflict::EmailTaken,
+                format!(
                 "a user with email {} already exists",
                 user.email
             )));
@@ -160,7 +162,7 @@ pub async fn update(db: &Db, id: &str, change: UserChange, actor: &Actor) -> Sto
             .fetch_one(&mut *tx)
             .await?;
             if admins <= 1 {
-                return Err(StoreError::Conflict(LAST_ADMIN.into()));
+                return Err(StoreError::Conflict(Conflict::LastAdmin, LAST_ADMIN.into()));
             }
         }
         user.updated_at = now;
@@ -213,7 +215,7 @@ pub async fn delete(db: &Db, id: &str, actor: &Actor) -> StoreResult<()> {
             .fetch_one(&mut *tx)
             .await?;
             if admins <= 1 {
-                return Err(StoreError::Conflict(LAST_ADMIN.into()));
+                return Err(StoreError::Conflict(Conflict::LastAdmin, LAST_ADMIN.into()));
             }
         }
         sqlx::query("DELETE FROM sessions WHERE user_id = $1")

@@ -35,7 +35,7 @@ db_tests! {
     async fn duplicate_api_id_is_a_conflict(app) {
         let res = app.create_type(json!({"api_id": "articles", "name": "Again", "fields": []})).await;
         let p = problem(res, StatusCode::CONFLICT).await;
-        assert_eq!(p["code"], "conflict");
+        assert_eq!(p["code"], "type_exists");
     }
 
     async fn bad_names_are_refused_with_the_reason(app) {

@@ -1,8 +1,8 @@
 //! `/assets`: the media library. Uploads stream into the object store.
 
+use crate::api::codes::Code;
 use object_store::ObjectStoreExt;
 use object_store::path::Path as Key;
-use poem::http::StatusCode;
 use poem::web::{Data, Multipart};
 use poem::{FromRequest, Request, RequestBody};
 use poem_openapi::param::{Header, Path, Query};
@@ -189,7 +189,7 @@ async fn text_part(field: poem::web::Field, name: &str) -> Result<String, ApiErr
         .take((MAX_TEXT * 4 + 1) as u64)
         .read_to_end(&mut buf)
         .await
-        .map_err(|e| ApiError::bad_request("invalid_body", format!("malformed form: {e}")))?;
+        .map_err(|e| ApiError::new(Code::InvalidBody, format!("malformed form: {e}")))?;
     let text =
         String::from_utf8(buf).map_err(|_| form_error(name, "type", "must be UTF-8 text"))?;
     if text.chars().count() > MAX_TEXT {
@@ -205,12 +205,11 @@ async fn text_part(field: poem::web::Field, name: &str) -> Result<String, ApiErr
 fn upload_error(e: UploadError) -> ApiError {
     match e {
         UploadError::TooLarge(max) => ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
+            Code::PayloadTooLarge,
             format!("the file is larger than the {max} bytes allowed (QUIRE_MAX_UPLOAD_BYTES)"),
         ),
         UploadError::Body(e) => {
-            ApiError::bad_request("invalid_body", format!("the upload was cut off: {e}"))
+            ApiError::new(Code::InvalidBody, format!("the upload was cut off: {e}"))
         }
         UploadError::Store(e) => {
             tracing::error!(error = %e, "media storage failed");
@@ -238,7 +237,7 @@ async fn receive(
         let field = form
             .next_field()
             .await
-            .map_err(|e| ApiError::bad_request("invalid_body", format!("malformed form: {e}")))?;
+            .map_err(|e| ApiError::new(Code::InvalidBody, format!("malformed form: {e}")))?;
         let Some(field) = field else { break };
         match field.name().unwrap_or_default() {
             "file" if file.is_none() => {
@@ -299,8 +298,7 @@ impl AssetsApi {
         auth.0.require(Permission::UploadMedia)?;
         let mut form = form.0.map_err(|e| {
             ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
+                Code::UnsupportedMediaType,
                 format!("send the file as multipart/form-data: {e}"),
             )
         })?;
@@ -473,8 +471,7 @@ impl AssetsApi {
                     .map(|u| format!("{}/{}", u.content_type, u.id))
                     .collect();
                 return Err(ApiError::new(
-                    StatusCode::CONFLICT,
-                    "asset_in_use",
+                    Code::AssetInUse,
                     format!("entries use this asset: {}", named.join(", ")),
                 )
                 .with_errors(

@@ -1,5 +1,6 @@
 //! `/auth`: sign in and out, who am I, my password, my sessions.
 
+use crate::api::codes::Code;
 use poem::Request;
 use poem::web::Data;
 use poem_openapi::param::Path;
@@ -113,8 +114,7 @@ impl AuthApi {
             password::verify(body.current_password.clone(), user.password_hash.clone()).await?;
         if !ok {
             return Err(ApiError::new(
-                poem::http::StatusCode::UNPROCESSABLE_ENTITY,
-                "validation_failed",
+                Code::ValidationFailed,
                 "current_password: the current password is wrong",
             )
             .with_errors(vec![crate::model::FieldError::new(

@@ -1,5 +1,6 @@
 //! `/entries/{type}`: write, publish, unpublish and delete entries.
 
+use crate::api::codes::Code;
 use std::sync::Arc;
 
 use poem::Request;
@@ -95,16 +96,16 @@ pub(super) fn expected_version(
             let tag = h.trim();
             let tag = tag.strip_prefix("W/").unwrap_or(tag).trim_matches('"');
             Some(tag.parse::<i64>().map_err(|_| {
-                ApiError::bad_request(
-                    "invalid_header",
+                ApiError::new(
+                    Code::InvalidHeader,
                     "If-Match takes an entry's ETag, like \"3\"",
                 )
             })?)
         }
     };
     match (version, from_header) {
-        (Some(a), Some(b)) if a != b => Err(ApiError::bad_request(
-            "invalid_header",
+        (Some(a), Some(b)) if a != b => Err(ApiError::new(
+            Code::InvalidHeader,
             "?version and If-Match disagree",
         )),
         (v, h) => Ok(v.or(h)),

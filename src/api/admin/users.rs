@@ -1,5 +1,6 @@
 //! `/users`: accounts and their roles, for admins.
 
+use crate::api::codes::Code;
 use poem::web::Data;
 use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
@@ -183,8 +184,7 @@ impl UsersApi {
         auth.0.require(Permission::ManageUsers)?;
         if auth.0.actor.id.as_deref() == Some(id.0.as_str()) {
             return Err(ApiError::new(
-                poem::http::StatusCode::CONFLICT,
-                "conflict",
+                Code::OwnAccount,
                 "you cannot delete your own account",
             ));
         }

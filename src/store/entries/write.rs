@@ -11,6 +11,7 @@ use crate::model::content_type::ContentType;
 use crate::model::entry::{Entry, Status};
 use crate::model::field::FieldType;
 use crate::model::validate::{Mode, Valid, validate_entry};
+use crate::store::Conflict;
 use crate::store::assets::ids_in;
 use crate::store::audit::{Actor, audit};
 use crate::store::sql::{Arg, Dialect, Sql, bind_args};
@@ -316,7 +317,9 @@ pub async fn create(
                 .fetch_optional(&mut *tx)
                 .await?;
             if taken.is_some() {
-                return Err(StoreError::Conflict(format!(
+                return Err(StoreError::Conflict(
+                    Conflict::SingletonExists,
+                    format!(
                     "{} is a singleton and already has its entry in {locale}",
                     ct.api_id()
                 )));
