@@ -66,6 +66,9 @@ pub fn routes(state: AppState) -> BoxEndpoint<'static> {
     let max_body = state.config.max_body_bytes;
     let public_api = Route::new()
         .at("/search", get(public::search))
+        .at("/openapi.json", get(public::docs::openapi))
+        .at("/types.ts", get(public::docs::types_ts))
+        .at("/docs", get(public::docs::page))
         .at("/:content_type", get(public::list))
         .at("/:content_type/:id", get(public::get))
         .catch_all_error(problem_response)

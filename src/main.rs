@@ -40,6 +40,23 @@ enum Command {
     Openapi,
     /// Print the error catalogue (every problem code) as Markdown.
     Errors,
+    /// The content types in the database.
+    Types {
+        #[command(subcommand)]
+        command: TypesCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TypesCommand {
+    /// Print the public API's contract for the types in force: TypeScript
+    /// declarations (`--ts`) or the OpenAPI document (`--openapi`).
+    Export {
+        #[arg(long, conflicts_with = "openapi", required_unless_present = "openapi")]
+        ts: bool,
+        #[arg(long)]
+        openapi: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -178,6 +195,24 @@ async fn main() -> anyhow::Result<()> {
             }
         },
         Command::Reindex => reindex(&config).await?,
+        Command::Types {
+            command: TypesCommand::Export { ts, .. },
+        } => {
+            let db = quire::store::Db::connect(&config).await?;
+            db.migrate().await?;
+            let types: Vec<_> = quire::store::content_types::list(&db)
+                .await?
+                .into_iter()
+                .map(|t| std::sync::Arc::new(t.content_type))
+                .collect();
+            use quire::api::public::contract;
+            if ts {
+                print!("{}", contract::typescript(&types));
+            } else {
+                let doc = contract::openapi(&types, env!("CARGO_PKG_VERSION"));
+                println!("{}", serde_json::to_string_pretty(&doc)?);
+            }
+        }
         Command::Openapi | Command::Errors => {}
     }
     Ok(())

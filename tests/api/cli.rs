@@ -420,3 +420,42 @@ async fn json_logs_carry_the_request_id() {
     }
     assert!(traced > 0, "lines logged while answering carry the id");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn types_export_prints_the_public_contract() {
+    let app = crate::helpers::TestApp::spawn(crate::helpers::Backend::Sqlite).await;
+    let export = |format: &str| {
+        quire()
+            .args([
+                "types",
+                "export",
+                format,
+                "--database-url",
+                &app.config.database_url,
+            ])
+            .arg("--data-dir")
+            .arg(&app.config.data_dir)
+            .output()
+            .unwrap()
+    };
+    let out = export("--ts");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ts = String::from_utf8_lossy(&out.stdout);
+    assert!(ts.contains("export interface Articles"), "{ts}");
+    // The same declarations the running server serves.
+    let served = app.public("/api/types.ts").await.text().await.unwrap();
+    assert_eq!(ts, served);
+
+    let out = export("--openapi");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(doc["paths"]["/articles"].is_object());
+}

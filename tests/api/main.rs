@@ -7,6 +7,7 @@ mod admin_ui;
 mod auth;
 mod cli;
 mod content_types;
+mod contract;
 mod entries;
 mod error_codes;
 mod media;

@@ -7,6 +7,8 @@
 //! generation and then served from memory with a strong ETag.
 
 pub(crate) mod access;
+pub mod contract;
+pub mod docs;
 mod respond;
 
 use poem::http::header;

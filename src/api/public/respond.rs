@@ -12,7 +12,11 @@ use crate::api::state::Cached;
 
 /// Serializes a body once and derives its strong ETag from the bytes.
 pub fn render(value: &Value) -> Cached {
-    let body = Bytes::from(serde_json::to_vec(value).unwrap_or_default());
+    tagged(Bytes::from(serde_json::to_vec(value).unwrap_or_default()))
+}
+
+/// A body with its strong ETag, derived from the bytes.
+pub fn tagged(body: Bytes) -> Cached {
     let digest = Sha256::digest(&body);
     let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
     Cached {
@@ -36,6 +40,11 @@ fn not_modified(req: &Request, etag: &str) -> bool {
 }
 
 pub fn cached_response(req: &Request, cached: &Cached) -> Response {
+    typed_response(req, cached, "application/json")
+}
+
+/// A tagged body of any media type, or a 304 when the client has it.
+pub fn typed_response(req: &Request, cached: &Cached, content_type: &'static str) -> Response {
     let etag = HeaderValue::from_str(&cached.etag).unwrap_or(HeaderValue::from_static("\"\""));
     if not_modified(req, &cached.etag) {
         return Response::builder()
@@ -44,10 +53,7 @@ pub fn cached_response(req: &Request, cached: &Cached) -> Response {
             .finish();
     }
     Response::builder()
-        .header(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        )
+        .header(header::CONTENT_TYPE, HeaderValue::from_static(content_type))
         .header(header::ETAG, etag)
         .body(cached.body.clone())
 }
