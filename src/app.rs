@@ -60,9 +60,19 @@ async fn problem_response(err: poem::Error) -> poem::Response {
 /// All routes of the three surfaces.
 pub fn routes(state: AppState) -> BoxEndpoint<'static> {
     let admin_api = admin::service();
-    let spec_json = admin_api.spec();
-    let spec = admin_api.spec_endpoint();
-    let docs = admin_api.swagger_ui();
+    let spec_json = admin::spec_json();
+    let spec = {
+        let body = spec_json.clone();
+        poem::endpoint::make_sync(move |_| {
+            poem::Response::builder()
+                .content_type("application/json; charset=utf-8")
+                .body(body.clone())
+        })
+    };
+    let docs = {
+        let page = public::docs::swagger_page(&spec_json);
+        poem::endpoint::make_sync(move |_| poem::web::Html(page.clone()))
+    };
     let max_body = state.config.max_body_bytes;
     let public_api = Route::new()
         .at("/search", get(public::search))
@@ -91,7 +101,7 @@ pub fn routes(state: AppState) -> BoxEndpoint<'static> {
         .at("/admin/", get(admin_ui::app))
         .at("/admin/*path", get(admin_ui::app))
         .at("/admin/api/openapi.json", spec.with(admin_headers()))
-        .nest(
+        .at(
             "/admin/api/docs",
             docs.with(SetHeader::new().overriding(header::X_FRAME_OPTIONS, "DENY")),
         )

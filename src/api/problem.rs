@@ -3,9 +3,7 @@
 
 use poem::http::StatusCode;
 use poem::{IntoResponse, Response};
-use poem_openapi::registry::{MetaMediaType, MetaResponse, MetaResponses, Registry};
-use poem_openapi::types::Type;
-use poem_openapi::{ApiResponse, Object};
+use poem_openapi::Object;
 use serde::Serialize;
 
 use super::codes::Code;
@@ -38,9 +36,9 @@ pub struct Problem {
     /// A stable, machine-readable code.
     pub code: String,
     /// Per-field errors, for validation problems.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    #[oai(skip_serializing_if_is_empty)]
-    pub errors: Vec<ProblemField>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[oai(skip_serializing_if_is_none)]
+    pub errors: Option<Vec<ProblemField>>,
     /// The entry's current version, on a version conflict.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[oai(skip_serializing_if_is_none)]
@@ -146,16 +144,17 @@ impl ApiError {
             status: self.status.as_u16(),
             detail: self.detail.clone(),
             code: self.code.as_str().to_string(),
-            errors: self
-                .errors
-                .iter()
-                .take(MAX_LISTED_ERRORS)
-                .map(|e| ProblemField {
-                    field: e.field.clone(),
-                    rule: e.rule.clone(),
-                    message: e.message.clone(),
-                })
-                .collect(),
+            errors: (!self.errors.is_empty()).then(|| {
+                self.errors
+                    .iter()
+                    .take(MAX_LISTED_ERRORS)
+                    .map(|e| ProblemField {
+                        field: e.field.clone(),
+                        rule: e.rule.clone(),
+                        message: e.message.clone(),
+                    })
+                    .collect()
+            }),
             current_version: self.current_version,
             error_count: (self.errors.len() > MAX_LISTED_ERRORS).then_some(self.errors.len()),
         }
@@ -208,55 +207,6 @@ impl poem::error::ResponseError for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         self.response()
-    }
-}
-
-/// The statuses an admin route may answer with a problem document.
-const STATUSES: &[(u16, &str)] = &[
-    (
-        400,
-        "The request is malformed: bad JSON, query or parameter.",
-    ),
-    (401, "No valid bearer token."),
-    (403, "The token's user may not do this."),
-    (404, "No such resource."),
-    (
-        409,
-        "A conflict: stale version, a unique value taken, or a change that would lose data.",
-    ),
-    (413, "The request body is too large."),
-    (
-        422,
-        "The document breaks its content type's rules; `errors` lists each field.",
-    ),
-    (
-        429,
-        "Too many failed sign-ins; `Retry-After` says when to try again.",
-    ),
-    (500, "An unexpected server error."),
-];
-
-impl ApiResponse for ApiError {
-    fn meta() -> MetaResponses {
-        MetaResponses {
-            responses: STATUSES
-                .iter()
-                .map(|(status, description)| MetaResponse {
-                    description,
-                    status: Some(*status),
-                    status_range: None,
-                    content: vec![MetaMediaType {
-                        content_type: CONTENT_TYPE,
-                        schema: Problem::schema_ref(),
-                    }],
-                    headers: vec![],
-                })
-                .collect(),
-        }
-    }
-
-    fn register(registry: &mut Registry) {
-        Problem::register(registry);
     }
 }
 

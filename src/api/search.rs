@@ -12,7 +12,7 @@ use super::state::AppState;
 use crate::auth::Principal;
 use crate::model::FieldError;
 use crate::model::content_type::ContentType;
-use crate::model::query::{DEFAULT_LIMIT, ListQuery, Surface};
+use crate::model::query::{ListQuery, Surface};
 use crate::search::documents::plan;
 use crate::search::highlight::{Matcher, highlight};
 use crate::search::{Copy, query};
@@ -83,7 +83,13 @@ pub async fn run(
         return Err(bad("filter", "needs_type", "filters need `type=`"));
     }
     let Some(first) = types.first() else {
-        let meta = json!({"total": 0, "limit": DEFAULT_LIMIT, "offset": 0, "took_ms": 0});
+        // Nothing to search, but the parameters are still checked, so a bad
+        // one is refused whatever content the site has.
+        let no_fields =
+            ContentType::from_json(json!({"api_id": "none", "name": "none", "fields": []}))
+                .map_err(ApiError::validation)?;
+        let lq = ListQuery::parse(&no_fields, &rest, surface).map_err(ApiError::invalid_query)?;
+        let meta = json!({"total": 0, "limit": lq.limit, "offset": lq.offset, "took_ms": 0});
         return Ok(json!({"data": [], "meta": meta}));
     };
     if types.len() > 1 && rest.iter().any(|(k, _)| k == "fields") {

@@ -7,7 +7,7 @@ use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use super::AuthError;
 
 pub const MIN_LENGTH: usize = 12;
-const MAX_LENGTH: usize = 1024;
+pub const MAX_LENGTH: usize = 1024;
 
 /// A valid argon2id hash of a random password nobody knows, verified against
 /// when an email is unknown so that both paths take the same time.

@@ -38,7 +38,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["LoginResponse"];
                     };
                 };
-                /** @description The request is malformed: bad JSON, query or parameter. */
+                /** @description The request is malformed: a bad or unknown parameter, body key or JSON. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -47,35 +47,8 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description No valid bearer token. */
+                /** @description No valid bearer token (or, at sign-in, wrong credentials). */
                 401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The token's user may not do this. */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No such resource. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description A conflict: stale version, a unique value taken, or a change that would lose data. */
-                409: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -92,7 +65,16 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The document breaks its content type's rules; `errors` lists each field. */
+                /** @description The body is not of a media type this operation takes. */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The document breaks its rules; `errors` lists each field. */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -103,15 +85,6 @@ export interface paths {
                 };
                 /** @description Too many failed sign-ins; `Retry-After` says when to try again. */
                 429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description An unexpected server error. */
-                500: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -153,7 +126,7 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description The request is malformed: bad JSON, query or parameter. */
+                /** @description The request is malformed: a bad or unknown parameter, body key or JSON. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -162,7 +135,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description No valid bearer token. */
+                /** @description No valid bearer token (or, at sign-in, wrong credentials). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -171,26 +144,8 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The token's user may not do this. */
+                /** @description The token's user or scope may not do this. */
                 403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No such resource. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description A conflict: stale version, a unique value taken, or a change that would lose data. */
-                409: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -200,33 +155,6 @@ export interface paths {
                 };
                 /** @description The request body is too large. */
                 413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The document breaks its content type's rules; `errors` lists each field. */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Too many failed sign-ins; `Retry-After` says when to try again. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description An unexpected server error. */
-                500: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -267,7 +195,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["UserOut"];
                     };
                 };
-                /** @description The request is malformed: bad JSON, query or parameter. */
+                /** @description The request is malformed: a bad or unknown parameter, body key or JSON. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -276,7 +204,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description No valid bearer token. */
+                /** @description No valid bearer token (or, at sign-in, wrong credentials). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -285,26 +213,8 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The token's user may not do this. */
+                /** @description The token's user or scope may not do this. */
                 403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No such resource. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description A conflict: stale version, a unique value taken, or a change that would lose data. */
-                409: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -314,33 +224,6 @@ export interface paths {
                 };
                 /** @description The request body is too large. */
                 413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The document breaks its content type's rules; `errors` lists each field. */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Too many failed sign-ins; `Retry-After` says when to try again. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description An unexpected server error. */
-                500: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -388,7 +271,7 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description The request is malformed: bad JSON, query or parameter. */
+                /** @description The request is malformed: a bad or unknown parameter, body key or JSON. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -397,7 +280,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description No valid bearer token. */
+                /** @description No valid bearer token (or, at sign-in, wrong credentials). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -406,26 +289,8 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The token's user may not do this. */
+                /** @description The token's user or scope may not do this. */
                 403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No such resource. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description A conflict: stale version, a unique value taken, or a change that would lose data. */
-                409: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -442,26 +307,17 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The document breaks its content type's rules; `errors` lists each field. */
+                /** @description The body is not of a media type this operation takes. */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The document breaks its rules; `errors` lists each field. */
                 422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Too many failed sign-ins; `Retry-After` says when to try again. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description An unexpected server error. */
-                500: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -502,7 +358,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["SessionList"];
                     };
                 };
-                /** @description The request is malformed: bad JSON, query or parameter. */
+                /** @description The request is malformed: a bad or unknown parameter, body key or JSON. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -511,7 +367,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description No valid bearer token. */
+                /** @description No valid bearer token (or, at sign-in, wrong credentials). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -520,26 +376,8 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The token's user may not do this. */
+                /** @description The token's user or scope may not do this. */
                 403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No such resource. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description A conflict: stale version, a unique value taken, or a change that would lose data. */
-                409: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -549,33 +387,6 @@ export interface paths {
                 };
                 /** @description The request body is too large. */
                 413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The document breaks its content type's rules; `errors` lists each field. */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Too many failed sign-ins; `Retry-After` says when to try again. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description An unexpected server error. */
-                500: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -622,7 +433,7 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description The request is malformed: bad JSON, query or parameter. */
+                /** @description The request is malformed: a bad or unknown parameter, body key or JSON. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -631,7 +442,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description No valid bearer token. */
+                /** @description No valid bearer token (or, at sign-in, wrong credentials). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -640,7 +451,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The token's user may not do this. */
+                /** @description The token's user or scope may not do this. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -658,44 +469,8 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A conflict: stale version, a unique value taken, or a change that would lose data. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
                 /** @description The request body is too large. */
                 413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The document breaks its content type's rules; `errors` lists each field. */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Too many failed sign-ins; `Retry-After` says when to try again. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description An unexpected server error. */
-                500: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -735,7 +510,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ContentTypeList"];
                     };
                 };
-                /** @description The request is malformed: bad JSON, query or parameter. */
+                /** @description The request is malformed: a bad or unknown parameter, body key or JSON. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -744,7 +519,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description No valid bearer token. */
+                /** @description No valid bearer token (or, at sign-in, wrong credentials). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -753,26 +528,8 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The token's user may not do this. */
+                /** @description The token's user or scope may not do this. */
                 403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No such resource. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description A conflict: stale version, a unique value taken, or a change that would lose data. */
-                409: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -782,33 +539,6 @@ export interface paths {
                 };
                 /** @description The request body is too large. */
                 413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The document breaks its content type's rules; `errors` lists each field. */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Too many failed sign-ins; `Retry-After` says when to try again. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description An unexpected server error. */
-                500: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -842,7 +572,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ContentTypeOut"];
                     };
                 };
-                /** @description The request is malformed: bad JSON, query or parameter. */
+                /** @description The request is malformed: a bad or unknown parameter, body key or JSON. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -851,7 +581,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description No valid bearer token. */
+                /** @description No valid bearer token (or, at sign-in, wrong credentials). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -860,7 +590,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The token's user may not do this. */
+                /** @description The token's user or scope may not do this. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -869,16 +599,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description No such resource. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description A conflict: stale version, a unique value taken, or a change that would lose data. */
+                /** @description A conflict: a stale version, a value taken, or a rule the change would break; `code` says which. */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -896,26 +617,17 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The document breaks its content type's rules; `errors` lists each field. */
+                /** @description The body is not of a media type this operation takes. */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The document breaks its rules; `errors` lists each field. */
                 422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Too many failed sign-ins; `Retry-After` says when to try again. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description An unexpected server error. */
-                500: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -958,7 +670,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ContentTypeOut"];
                     };
                 };
-                /** @description The request is malformed: bad JSON, query or parameter. */
+                /** @description The request is malformed: a bad or unknown parameter, body key or JSON. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -967,7 +679,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description No valid bearer token. */
+                /** @description No valid bearer token (or, at sign-in, wrong credentials). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -976,7 +688,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The token's user may not do this. */
+                /** @description The token's user or scope may not do this. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -994,44 +706,8 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A conflict: stale version, a unique value taken, or a change that would lose data. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
                 /** @description The request body is too large. */
                 413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The document breaks its content type's rules; `errors` lists each field. */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Too many failed sign-ins; `Retry-After` says when to try again. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description An unexpected server error. */
-                500: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1071,7 +747,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ContentTypeOut"];
                     };
                 };
-                /** @description The request is malformed: bad JSON, query or parameter. */
+                /** @description The request is malformed: a bad or unknown parameter, body key or JSON. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -1080,7 +756,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description No valid bearer token. */
+                /** @description No valid bearer token (or, at sign-in, wrong credentials). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -1089,7 +765,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The token's user may not do this. */
+                /** @description The token's user or scope may not do this. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -1107,7 +783,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A conflict: stale version, a unique value taken, or a change that would lose data. */
+                /** @description A conflict: a stale version, a value taken, or a rule the change would break; `code` says which. */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -1125,26 +801,17 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The document breaks its content type's rules; `errors` lists each field. */
+                /** @description The body is not of a media type this operation takes. */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The document breaks its rules; `errors` lists each field. */
                 422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Too many failed sign-ins; `Retry-After` says when to try again. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description An unexpected server error. */
-                500: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1180,7 +847,7 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description The request is malformed: bad JSON, query or parameter. */
+                /** @description The request is malformed: a bad or unknown parameter, body key or JSON. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -1189,7 +856,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description No valid bearer token. */
+                /** @description No valid bearer token (or, at sign-in, wrong credentials). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -1198,7 +865,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The token's user may not do this. */
+                /** @description The token's user or scope may not do this. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -1216,7 +883,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A conflict: stale version, a unique value taken, or a change that would lose data. */
+                /** @description A conflict: a stale version, a value taken, or a rule the change would break; `code` says which. */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -1227,33 +894,6 @@ export interface paths {
                 };
                 /** @description The request body is too large. */
                 413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The document breaks its content type's rules; `errors` lists each field. */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Too many failed sign-ins; `Retry-After` says when to try again. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description An unexpected server error. */
-                500: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1307,7 +947,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["EntryList"];
                     };
                 };
-                /** @description The request is malformed: bad JSON, query or parameter. */
+                /** @description The request is malformed: a bad or unknown parameter, body key or JSON. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -1316,7 +956,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description No valid bearer token. */
+                /** @description No valid bearer token (or, at sign-in, wrong credentials). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -1325,7 +965,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The token's user may not do this. */
+                /** @description The token's user or scope may not do this. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -1343,44 +983,8 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A conflict: stale version, a unique value taken, or a change that would lose data. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
                 /** @description The request body is too large. */
                 413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The document breaks its content type's rules; `errors` lists each field. */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Too many failed sign-ins; `Retry-After` says when to try again. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description An unexpected server error. */
-                500: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1418,7 +1022,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["EntryOut"];
                     };
                 };
-                /** @description The request is malformed: bad JSON, query or parameter. */
+                /** @description The request is malformed: a bad or unknown parameter, body key or JSON. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -1427,7 +1031,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description No valid bearer token. */
+                /** @description No valid bearer token (or, at sign-in, wrong credentials). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -1436,7 +1040,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The token's user may not do this. */
+                /** @description The token's user or scope may not do this. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -1454,7 +1058,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A conflict: stale version, a unique value taken, or a change that would lose data. */
+                /** @description A conflict: a stale version, a value taken, or a rule the change would break; `code` says which. */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -1472,26 +1076,17 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The document breaks its content type's rules; `errors` lists each field. */
+                /** @description The body is not of a media type this operation takes. */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The document breaks its rules; `errors` lists each field. */
                 422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Too many failed sign-ins; `Retry-After` says when to try again. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description An unexpected server error. */
-                500: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1537,7 +1132,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["EntryOut"];
                     };
                 };
-                /** @description The request is malformed: bad JSON, query or parameter. */
+                /** @description The request is malformed: a bad or unknown parameter, body key or JSON. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -1546,7 +1141,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description No valid bearer token. */
+                /** @description No valid bearer token (or, at sign-in, wrong credentials). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -1555,7 +1150,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The token's user may not do this. */
+                /** @description The token's user or scope may not do this. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -1573,44 +1168,8 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A conflict: stale version, a unique value taken, or a change that would lose data. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
                 /** @description The request body is too large. */
                 413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The document breaks its content type's rules; `errors` lists each field. */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Too many failed sign-ins; `Retry-After` says when to try again. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description An unexpected server error. */
-                500: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1649,7 +1208,7 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description The request is malformed: bad JSON, query or parameter. */
+                /** @description The request is malformed: a bad or unknown parameter, body key or JSON. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -1658,7 +1217,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description No valid bearer token. */
+                /** @description No valid bearer token (or, at sign-in, wrong credentials). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -1667,7 +1226,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The token's user may not do this. */
+                /** @description The token's user or scope may not do this. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -1685,7 +1244,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A conflict: stale version, a unique value taken, or a change that would lose data. */
+                /** @description A conflict: a stale version, a value taken, or a rule the change would break; `code` says which. */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -1696,33 +1255,6 @@ export interface paths {
                 };
                 /** @description The request body is too large. */
                 413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The document breaks its content type's rules; `errors` lists each field. */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Too many failed sign-ins; `Retry-After` says when to try again. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description An unexpected server error. */
-                500: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1764,7 +1296,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["EntryOut"];
                     };
                 };
-                /** @description The request is malformed: bad JSON, query or parameter. */
+                /** @description The request is malformed: a bad or unknown parameter, body key or JSON. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -1773,7 +1305,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description No valid bearer token. */
+                /** @description No valid bearer token (or, at sign-in, wrong credentials). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -1782,7 +1314,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The token's user may not do this. */
+                /** @description The token's user or scope may not do this. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -1800,7 +1332,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A conflict: stale version, a unique value taken, or a change that would lose data. */
+                /** @description A conflict: a stale version, a value taken, or a rule the change would break; `code` says which. */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -1818,26 +1350,17 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The document breaks its content type's rules; `errors` lists each field. */
+                /** @description The body is not of a media type this operation takes. */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The document breaks its rules; `errors` lists each field. */
                 422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Too many failed sign-ins; `Retry-After` says when to try again. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description An unexpected server error. */
-                500: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1885,7 +1408,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["EntryOut"];
                     };
                 };
-                /** @description The request is malformed: bad JSON, query or parameter. */
+                /** @description The request is malformed: a bad or unknown parameter, body key or JSON. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -1894,7 +1417,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description No valid bearer token. */
+                /** @description No valid bearer token (or, at sign-in, wrong credentials). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -1903,7 +1426,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The token's user may not do this. */
+                /** @description The token's user or scope may not do this. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -1921,7 +1444,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A conflict: stale version, a unique value taken, or a change that would lose data. */
+                /** @description A conflict: a stale version, a value taken, or a rule the change would break; `code` says which. */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -1939,26 +1462,8 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The document breaks its content type's rules; `errors` lists each field. */
+                /** @description The document breaks its rules; `errors` lists each field. */
                 422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Too many failed sign-ins; `Retry-After` says when to try again. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description An unexpected server error. */
-                500: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2010,7 +1515,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["EntryOut"];
                     };
                 };
-                /** @description The request is malformed: bad JSON, query or parameter. */
+                /** @description The request is malformed: a bad or unknown parameter, body key or JSON. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -2019,7 +1524,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description No valid bearer token. */
+                /** @description No valid bearer token (or, at sign-in, wrong credentials). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -2028,7 +1533,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The token's user may not do this. */
+                /** @description The token's user or scope may not do this. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2046,7 +1551,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A conflict: stale version, a unique value taken, or a change that would lose data. */
+                /** @description A conflict: a stale version, a value taken, or a rule the change would break; `code` says which. */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -2057,33 +1562,6 @@ export interface paths {
                 };
                 /** @description The request body is too large. */
                 413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The document breaks its content type's rules; `errors` lists each field. */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Too many failed sign-ins; `Retry-After` says when to try again. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description An unexpected server error. */
-                500: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2127,7 +1605,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["RevisionList"];
                     };
                 };
-                /** @description The request is malformed: bad JSON, query or parameter. */
+                /** @description The request is malformed: a bad or unknown parameter, body key or JSON. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -2136,7 +1614,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description No valid bearer token. */
+                /** @description No valid bearer token (or, at sign-in, wrong credentials). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -2145,7 +1623,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The token's user may not do this. */
+                /** @description The token's user or scope may not do this. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2163,44 +1641,8 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A conflict: stale version, a unique value taken, or a change that would lose data. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
                 /** @description The request body is too large. */
                 413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The document breaks its content type's rules; `errors` lists each field. */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Too many failed sign-ins; `Retry-After` says when to try again. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description An unexpected server error. */
-                500: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2243,7 +1685,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["UserList"];
                     };
                 };
-                /** @description The request is malformed: bad JSON, query or parameter. */
+                /** @description The request is malformed: a bad or unknown parameter, body key or JSON. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -2252,7 +1694,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description No valid bearer token. */
+                /** @description No valid bearer token (or, at sign-in, wrong credentials). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -2261,26 +1703,8 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The token's user may not do this. */
+                /** @description The token's user or scope may not do this. */
                 403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No such resource. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description A conflict: stale version, a unique value taken, or a change that would lose data. */
-                409: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2290,33 +1714,6 @@ export interface paths {
                 };
                 /** @description The request body is too large. */
                 413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The document breaks its content type's rules; `errors` lists each field. */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Too many failed sign-ins; `Retry-After` says when to try again. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description An unexpected server error. */
-                500: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2350,7 +1747,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["UserOut"];
                     };
                 };
-                /** @description The request is malformed: bad JSON, query or parameter. */
+                /** @description The request is malformed: a bad or unknown parameter, body key or JSON. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -2359,7 +1756,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description No valid bearer token. */
+                /** @description No valid bearer token (or, at sign-in, wrong credentials). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -2368,7 +1765,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The token's user may not do this. */
+                /** @description The token's user or scope may not do this. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2377,16 +1774,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description No such resource. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description A conflict: stale version, a unique value taken, or a change that would lose data. */
+                /** @description A conflict: a stale version, a value taken, or a rule the change would break; `code` says which. */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -2404,26 +1792,17 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The document breaks its content type's rules; `errors` lists each field. */
+                /** @description The body is not of a media type this operation takes. */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The document breaks its rules; `errors` lists each field. */
                 422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Too many failed sign-ins; `Retry-After` says when to try again. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description An unexpected server error. */
-                500: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2466,7 +1845,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["UserOut"];
                     };
                 };
-                /** @description The request is malformed: bad JSON, query or parameter. */
+                /** @description The request is malformed: a bad or unknown parameter, body key or JSON. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -2475,7 +1854,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description No valid bearer token. */
+                /** @description No valid bearer token (or, at sign-in, wrong credentials). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -2484,7 +1863,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The token's user may not do this. */
+                /** @description The token's user or scope may not do this. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2502,44 +1881,8 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A conflict: stale version, a unique value taken, or a change that would lose data. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
                 /** @description The request body is too large. */
                 413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The document breaks its content type's rules; `errors` lists each field. */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Too many failed sign-ins; `Retry-After` says when to try again. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description An unexpected server error. */
-                500: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2570,7 +1913,7 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description The request is malformed: bad JSON, query or parameter. */
+                /** @description The request is malformed: a bad or unknown parameter, body key or JSON. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -2579,7 +1922,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description No valid bearer token. */
+                /** @description No valid bearer token (or, at sign-in, wrong credentials). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -2588,7 +1931,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The token's user may not do this. */
+                /** @description The token's user or scope may not do this. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2606,7 +1949,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A conflict: stale version, a unique value taken, or a change that would lose data. */
+                /** @description A conflict: a stale version, a value taken, or a rule the change would break; `code` says which. */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -2617,33 +1960,6 @@ export interface paths {
                 };
                 /** @description The request body is too large. */
                 413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The document breaks its content type's rules; `errors` lists each field. */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Too many failed sign-ins; `Retry-After` says when to try again. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description An unexpected server error. */
-                500: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2683,7 +1999,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["UserOut"];
                     };
                 };
-                /** @description The request is malformed: bad JSON, query or parameter. */
+                /** @description The request is malformed: a bad or unknown parameter, body key or JSON. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -2692,7 +2008,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description No valid bearer token. */
+                /** @description No valid bearer token (or, at sign-in, wrong credentials). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -2701,7 +2017,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The token's user may not do this. */
+                /** @description The token's user or scope may not do this. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2719,7 +2035,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A conflict: stale version, a unique value taken, or a change that would lose data. */
+                /** @description A conflict: a stale version, a value taken, or a rule the change would break; `code` says which. */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -2737,26 +2053,17 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The document breaks its content type's rules; `errors` lists each field. */
+                /** @description The body is not of a media type this operation takes. */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The document breaks its rules; `errors` lists each field. */
                 422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Too many failed sign-ins; `Retry-After` says when to try again. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description An unexpected server error. */
-                500: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2793,7 +2100,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["TokenList"];
                     };
                 };
-                /** @description The request is malformed: bad JSON, query or parameter. */
+                /** @description The request is malformed: a bad or unknown parameter, body key or JSON. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -2802,7 +2109,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description No valid bearer token. */
+                /** @description No valid bearer token (or, at sign-in, wrong credentials). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -2811,26 +2118,8 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The token's user may not do this. */
+                /** @description The token's user or scope may not do this. */
                 403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No such resource. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description A conflict: stale version, a unique value taken, or a change that would lose data. */
-                409: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2840,33 +2129,6 @@ export interface paths {
                 };
                 /** @description The request body is too large. */
                 413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The document breaks its content type's rules; `errors` lists each field. */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Too many failed sign-ins; `Retry-After` says when to try again. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description An unexpected server error. */
-                500: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2900,7 +2162,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["TokenCreated"];
                     };
                 };
-                /** @description The request is malformed: bad JSON, query or parameter. */
+                /** @description The request is malformed: a bad or unknown parameter, body key or JSON. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -2909,7 +2171,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description No valid bearer token. */
+                /** @description No valid bearer token (or, at sign-in, wrong credentials). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -2918,26 +2180,8 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The token's user may not do this. */
+                /** @description The token's user or scope may not do this. */
                 403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No such resource. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description A conflict: stale version, a unique value taken, or a change that would lose data. */
-                409: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2954,26 +2198,17 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The document breaks its content type's rules; `errors` lists each field. */
+                /** @description The body is not of a media type this operation takes. */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The document breaks its rules; `errors` lists each field. */
                 422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Too many failed sign-ins; `Retry-After` says when to try again. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description An unexpected server error. */
-                500: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3018,7 +2253,7 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description The request is malformed: bad JSON, query or parameter. */
+                /** @description The request is malformed: a bad or unknown parameter, body key or JSON. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -3027,7 +2262,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description No valid bearer token. */
+                /** @description No valid bearer token (or, at sign-in, wrong credentials). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -3036,7 +2271,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The token's user may not do this. */
+                /** @description The token's user or scope may not do this. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3054,44 +2289,8 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A conflict: stale version, a unique value taken, or a change that would lose data. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
                 /** @description The request body is too large. */
                 413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The document breaks its content type's rules; `errors` lists each field. */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Too many failed sign-ins; `Retry-After` says when to try again. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description An unexpected server error. */
-                500: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3142,7 +2341,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["AuditList"];
                     };
                 };
-                /** @description The request is malformed: bad JSON, query or parameter. */
+                /** @description The request is malformed: a bad or unknown parameter, body key or JSON. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -3151,7 +2350,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description No valid bearer token. */
+                /** @description No valid bearer token (or, at sign-in, wrong credentials). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -3160,26 +2359,8 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The token's user may not do this. */
+                /** @description The token's user or scope may not do this. */
                 403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No such resource. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description A conflict: stale version, a unique value taken, or a change that would lose data. */
-                409: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3189,33 +2370,6 @@ export interface paths {
                 };
                 /** @description The request body is too large. */
                 413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The document breaks its content type's rules; `errors` lists each field. */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Too many failed sign-ins; `Retry-After` says when to try again. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description An unexpected server error. */
-                500: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3272,7 +2426,7 @@ export interface paths {
                         "application/json; charset=utf-8": unknown;
                     };
                 };
-                /** @description The request is malformed: bad JSON, query or parameter. */
+                /** @description The request is malformed: a bad or unknown parameter, body key or JSON. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -3281,7 +2435,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description No valid bearer token. */
+                /** @description No valid bearer token (or, at sign-in, wrong credentials). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -3290,26 +2444,8 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The token's user may not do this. */
+                /** @description The token's user or scope may not do this. */
                 403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No such resource. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description A conflict: stale version, a unique value taken, or a change that would lose data. */
-                409: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3319,33 +2455,6 @@ export interface paths {
                 };
                 /** @description The request body is too large. */
                 413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The document breaks its content type's rules; `errors` lists each field. */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Too many failed sign-ins; `Retry-After` says when to try again. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description An unexpected server error. */
-                500: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3399,7 +2508,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["AssetList"];
                     };
                 };
-                /** @description The request is malformed: bad JSON, query or parameter. */
+                /** @description The request is malformed: a bad or unknown parameter, body key or JSON. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -3408,7 +2517,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description No valid bearer token. */
+                /** @description No valid bearer token (or, at sign-in, wrong credentials). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -3417,26 +2526,8 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The token's user may not do this. */
+                /** @description The token's user or scope may not do this. */
                 403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No such resource. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description A conflict: stale version, a unique value taken, or a change that would lose data. */
-                409: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3446,33 +2537,6 @@ export interface paths {
                 };
                 /** @description The request body is too large. */
                 413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The document breaks its content type's rules; `errors` lists each field. */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Too many failed sign-ins; `Retry-After` says when to try again. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description An unexpected server error. */
-                500: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3517,7 +2581,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["AssetOut"];
                     };
                 };
-                /** @description The request is malformed: bad JSON, query or parameter. */
+                /** @description The request is malformed: a bad or unknown parameter, body key or JSON. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -3526,7 +2590,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description No valid bearer token. */
+                /** @description No valid bearer token (or, at sign-in, wrong credentials). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -3535,26 +2599,8 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The token's user may not do this. */
+                /** @description The token's user or scope may not do this. */
                 403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No such resource. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description A conflict: stale version, a unique value taken, or a change that would lose data. */
-                409: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3571,26 +2617,17 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The document breaks its content type's rules; `errors` lists each field. */
+                /** @description The body is not of a media type this operation takes. */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The document breaks its rules; `errors` lists each field. */
                 422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Too many failed sign-ins; `Retry-After` says when to try again. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description An unexpected server error. */
-                500: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3635,7 +2672,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["AssetOut"];
                     };
                 };
-                /** @description The request is malformed: bad JSON, query or parameter. */
+                /** @description The request is malformed: a bad or unknown parameter, body key or JSON. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -3644,7 +2681,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description No valid bearer token. */
+                /** @description No valid bearer token (or, at sign-in, wrong credentials). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -3653,7 +2690,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The token's user may not do this. */
+                /** @description The token's user or scope may not do this. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3671,44 +2708,8 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A conflict: stale version, a unique value taken, or a change that would lose data. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
                 /** @description The request body is too large. */
                 413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The document breaks its content type's rules; `errors` lists each field. */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Too many failed sign-ins; `Retry-After` says when to try again. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description An unexpected server error. */
-                500: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3746,7 +2747,7 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description The request is malformed: bad JSON, query or parameter. */
+                /** @description The request is malformed: a bad or unknown parameter, body key or JSON. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -3755,7 +2756,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description No valid bearer token. */
+                /** @description No valid bearer token (or, at sign-in, wrong credentials). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -3764,7 +2765,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The token's user may not do this. */
+                /** @description The token's user or scope may not do this. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3782,7 +2783,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A conflict: stale version, a unique value taken, or a change that would lose data. */
+                /** @description A conflict: a stale version, a value taken, or a rule the change would break; `code` says which. */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -3793,33 +2794,6 @@ export interface paths {
                 };
                 /** @description The request body is too large. */
                 413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The document breaks its content type's rules; `errors` lists each field. */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Too many failed sign-ins; `Retry-After` says when to try again. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description An unexpected server error. */
-                500: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3864,7 +2838,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["AssetOut"];
                     };
                 };
-                /** @description The request is malformed: bad JSON, query or parameter. */
+                /** @description The request is malformed: a bad or unknown parameter, body key or JSON. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -3873,7 +2847,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description No valid bearer token. */
+                /** @description No valid bearer token (or, at sign-in, wrong credentials). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -3882,7 +2856,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The token's user may not do this. */
+                /** @description The token's user or scope may not do this. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3900,7 +2874,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A conflict: stale version, a unique value taken, or a change that would lose data. */
+                /** @description A conflict: a stale version, a value taken, or a rule the change would break; `code` says which. */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -3918,26 +2892,17 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The document breaks its content type's rules; `errors` lists each field. */
+                /** @description The body is not of a media type this operation takes. */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The document breaks its rules; `errors` lists each field. */
                 422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Too many failed sign-ins; `Retry-After` says when to try again. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description An unexpected server error. */
-                500: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3971,26 +2936,26 @@ export interface components {
             size: number;
             sha256: string;
             /** Format: int32 */
-            width?: number;
+            width?: number | null;
             /** Format: int32 */
-            height?: number;
-            alt?: string;
-            title?: string;
+            height?: number | null;
+            alt?: string | null;
+            title?: string | null;
             /** @description Where the public API serves it (a path on this server). */
             url: string;
             /** Format: int64 */
             version: number;
             created_at: string;
             updated_at: string;
-            created_by?: string;
+            created_by?: string | null;
         };
         /**
          * AssetPatch
          * @description Changes to an asset's descriptive text; `null` clears one.
          */
         AssetPatch: {
-            alt?: string;
-            title?: string;
+            alt?: string | null;
+            title?: string | null;
         };
         /** AuditList */
         AuditList: {
@@ -4002,10 +2967,10 @@ export interface components {
             /** Format: int64 */
             id: number;
             at: string;
-            actor_id?: string;
+            actor_id?: string | null;
             /** @description The user's email, `token:<name>`, or `system`. */
             actor: string;
-            client_ip?: string;
+            client_ip?: string | null;
             /** @description e.g. `entry.publish`, `content_type.update`, `user.create`. */
             action: string;
             resource_type: string;
@@ -4038,7 +3003,7 @@ export interface components {
             /** @description The entry's fields. */
             data: unknown;
             /** @description Defaults to the server's default locale. */
-            locale?: string;
+            locale?: string | null;
         };
         /** EntryList */
         EntryList: {
@@ -4063,9 +3028,9 @@ export interface components {
             published?: unknown;
             created_at: string;
             updated_at: string;
-            published_at?: string;
-            created_by?: string;
-            updated_by?: string;
+            published_at?: string | null;
+            created_by?: string | null;
+            updated_by?: string | null;
         };
         /** EntryPatch */
         EntryPatch: {
@@ -4118,17 +3083,17 @@ export interface components {
             /** @description A stable, machine-readable code. */
             code: string;
             /** @description Per-field errors, for validation problems. */
-            errors: components["schemas"]["ProblemField"][];
+            errors?: components["schemas"]["ProblemField"][] | null;
             /**
              * Format: int64
              * @description The entry's current version, on a version conflict.
              */
-            current_version?: number;
+            current_version?: number | null;
             /**
              * Format: uint64
              * @description How many field errors there were, when more than `errors` lists (50).
              */
-            error_count?: number;
+            error_count?: number | null;
         };
         /**
          * ProblemField
@@ -4155,7 +3120,7 @@ export interface components {
             action: string;
             /** @description The working copy as it was saved. */
             data: unknown;
-            author_id?: string;
+            author_id?: string | null;
             created_at: string;
         };
         /** SessionList */
@@ -4167,8 +3132,8 @@ export interface components {
             id: string;
             created_at: string;
             expires_at: string;
-            last_used_at?: string;
-            client_ip?: string;
+            last_used_at?: string | null;
+            client_ip?: string | null;
             /** @description The session this request was made with. */
             current: boolean;
         };
@@ -4178,10 +3143,14 @@ export interface components {
             /**
              * @description `read` (public API when closed), `preview` (public API with working
              *     copies, `?preview=true`) or `write` (admin API as an editor).
+             * @enum {string}
              */
-            scope: string;
-            /** @description RFC 3339; omit for a token that does not expire. */
-            expires_at?: string;
+            scope: "read" | "preview" | "write";
+            /**
+             * Format: date-time
+             * @description RFC 3339; omit for a token that does not expire.
+             */
+            expires_at?: string | null;
         };
         /** TokenCreated */
         TokenCreated: {
@@ -4190,10 +3159,10 @@ export interface components {
             id: string;
             name: string;
             scope: string;
-            created_by?: string;
+            created_by?: string | null;
             created_at: string;
-            expires_at?: string;
-            last_used_at?: string;
+            expires_at?: string | null;
+            last_used_at?: string | null;
         };
         /** TokenList */
         TokenList: {
@@ -4204,21 +3173,24 @@ export interface components {
             id: string;
             name: string;
             scope: string;
-            created_by?: string;
+            created_by?: string | null;
             created_at: string;
-            expires_at?: string;
-            last_used_at?: string;
+            expires_at?: string | null;
+            last_used_at?: string | null;
         };
         /** UserCreate */
         UserCreate: {
             email: string;
             /** @description At least 12 characters, not a common password. */
             password: string;
-            display_name?: string;
-            /** @description `admin`, `editor`, `author` or `viewer`. */
-            role: string;
+            display_name?: string | null;
+            /**
+             * @description `admin`, `editor`, `author` or `viewer`.
+             * @enum {string}
+             */
+            role: "admin" | "editor" | "author" | "viewer";
             /** @description Limit the user to these content types (omit for all). */
-            types?: string[];
+            types?: string[] | null;
         };
         /** UserList */
         UserList: {
@@ -4233,25 +3205,26 @@ export interface components {
             role: string;
             disabled: boolean;
             /** @description The content types this user may work on; null for all. */
-            types?: string[];
+            types?: string[] | null;
             created_at: string;
             updated_at: string;
         };
         /** UserPatch */
         UserPatch: {
-            display_name?: string;
-            role?: string;
+            display_name?: string | null;
+            /** @enum {string|null} */
+            role?: "admin" | "editor" | "author" | "viewer" | null;
             /** @description Disabling revokes the user's sessions at once. */
-            disabled?: boolean;
+            disabled?: boolean | null;
             /** @description A new password; revokes the user's sessions. */
-            password?: string;
+            password?: string | null;
             /**
              * @description Limit to these content types; an empty list is refused, use
              *     `all_types` to lift the limit.
              */
-            types?: string[];
+            types?: string[] | null;
             /** @description Lift any limit to some content types. */
-            all_types?: boolean;
+            all_types?: boolean | null;
         };
     };
     responses: never;

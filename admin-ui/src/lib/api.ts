@@ -227,7 +227,8 @@ export const patchUser = (id: string, body: UserPatch) => call('patch', '/users/
 export const deleteUser = (id: string) => call('delete', '/users/{id}', { path: { id } });
 
 export const listTokens = async () => (await call('get', '/tokens')).data;
-export const createToken = (body: { name: string; scope: string; expires_at?: string }) =>
+export type Scope = 'read' | 'preview' | 'write';
+export const createToken = (body: { name: string; scope: Scope; expires_at?: string }) =>
   call('post', '/tokens', { body });
 export const revokeToken = (id: string) => call('delete', '/tokens/{id}', { path: { id } });
 

@@ -1,5 +1,6 @@
 //! `/assets`: the media library. Uploads stream into the object store.
 
+use super::statuses::*;
 use crate::api::codes::Code;
 use object_store::ObjectStoreExt;
 use object_store::path::Path as Key;
@@ -294,7 +295,7 @@ impl AssetsApi {
         state: Data<&AppState>,
         auth: AdminAuth,
         form: UploadForm,
-    ) -> Result<AssetCreated, ApiError> {
+    ) -> Result<AssetCreated, Problems<{ SIGNED_IN | S415 | S422 }>> {
         auth.0.require(Permission::UploadMedia)?;
         let mut form = form.0.map_err(|e| {
             ApiError::new(
@@ -316,15 +317,15 @@ impl AssetsApi {
             Ok(parts) => parts,
             Err(e) => {
                 discard().await;
-                return Err(e);
+                return Err(Problems::from(e));
             }
         };
         let Some((filename, stored)) = file else {
-            return Err(form_error(
+            return Err(Problems::from(form_error(
                 "file",
                 "required",
                 "the form has no `file` part",
-            ));
+            )));
         };
         let mime_type = sniff::mime_type(&stored.head).to_string();
         let (width, height) = match sniff::dimensions(&stored.head, &mime_type) {
@@ -367,13 +368,14 @@ impl AssetsApi {
         state: Data<&AppState>,
         auth: AdminAuth,
         /// 1 to 100 (default 25).
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
         limit: Query<Option<i64>>,
-        offset: Query<Option<i64>>,
+        #[oai(validator(minimum(value = "0")))] offset: Query<Option<i64>>,
         /// A MIME type, or a family like `image/*`.
         mime_type: Query<Option<String>>,
         /// Part of the file name, any case.
         search: Query<Option<String>>,
-    ) -> Result<Json<AssetList>, ApiError> {
+    ) -> Result<Json<AssetList>, Problems<{ SIGNED_IN }>> {
         auth.0.require(Permission::ReadContent)?;
         let (limit, offset) = super::page(limit.0, offset.0)?;
         let q = AssetQuery {
@@ -400,7 +402,7 @@ impl AssetsApi {
         state: Data<&AppState>,
         auth: AdminAuth,
         id: Path<String>,
-    ) -> Result<AssetResponse, ApiError> {
+    ) -> Result<AssetResponse, Problems<{ ONE }>> {
         auth.0.require(Permission::ReadContent)?;
         let asset = existing(&state, &id).await?;
         Ok(ok(&asset))
@@ -417,7 +419,7 @@ impl AssetsApi {
         version: Query<Option<i64>>,
         #[oai(name = "If-Match")] if_match: Header<Option<String>>,
         body: Json<AssetPatch>,
-    ) -> Result<AssetResponse, ApiError> {
+    ) -> Result<AssetResponse, Problems<{ ONE | S409 | BODY }>> {
         auth.0.require(Permission::UploadMedia)?;
         let expected = expected_version(version.0, if_match.0)?;
         let current = existing(&state, &id).await?;
@@ -440,7 +442,7 @@ impl AssetsApi {
         let alt = change("alt", body.alt);
         let title = change("title", body.title);
         if !errors.is_empty() {
-            return Err(ApiError::validation(errors));
+            return Err(Problems::from(ApiError::validation(errors)));
         }
         let asset =
             store::assets::update(&state.db, &id, expected, alt, title, &auth.0.actor).await?;
@@ -458,7 +460,7 @@ impl AssetsApi {
         id: Path<String>,
         version: Query<Option<i64>>,
         #[oai(name = "If-Match")] if_match: Header<Option<String>>,
-    ) -> Result<AssetDeleted, ApiError> {
+    ) -> Result<AssetDeleted, Problems<{ ONE | S409 }>> {
         auth.0.require(Permission::UploadMedia)?;
         let expected = expected_version(version.0, if_match.0)?;
         let current = existing(&state, &id).await?;
@@ -470,15 +472,17 @@ impl AssetsApi {
                     .iter()
                     .map(|u| format!("{}/{}", u.content_type, u.id))
                     .collect();
-                return Err(ApiError::new(
-                    Code::AssetInUse,
-                    format!("entries use this asset: {}", named.join(", ")),
-                )
-                .with_errors(
-                    named
-                        .into_iter()
-                        .map(|n| FieldError::new("entries", "in_use", n))
-                        .collect(),
+                return Err(Problems::from(
+                    ApiError::new(
+                        Code::AssetInUse,
+                        format!("entries use this asset: {}", named.join(", ")),
+                    )
+                    .with_errors(
+                        named
+                            .into_iter()
+                            .map(|n| FieldError::new("entries", "in_use", n))
+                            .collect(),
+                    ),
                 ));
             }
         };

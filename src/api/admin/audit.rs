@@ -1,5 +1,6 @@
 //! `/audit`: the log of admin writes, for admins.
 
+use super::statuses::*;
 use poem::web::Data;
 use poem_openapi::OpenApi;
 use poem_openapi::param::Query;
@@ -7,7 +8,6 @@ use poem_openapi::payload::Json;
 
 use super::objects::{AuditList, AuditOut, ListMeta};
 use super::{AdminAuth, Tag};
-use crate::api::problem::ApiError;
 use crate::api::state::AppState;
 use crate::model::access::Permission;
 use crate::store::audit::AuditQuery;
@@ -25,8 +25,9 @@ impl AuditApi {
         state: Data<&AppState>,
         auth: AdminAuth,
         /// 1 to 100 (default 25).
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
         limit: Query<Option<i64>>,
-        offset: Query<Option<i64>>,
+        #[oai(validator(minimum(value = "0")))] offset: Query<Option<i64>>,
         /// A user id.
         actor_id: Query<Option<String>>,
         /// e.g. `entry.publish`.
@@ -34,7 +35,7 @@ impl AuditApi {
         /// `entry`, `content_type`, `user` or `token`.
         resource_type: Query<Option<String>>,
         resource_id: Query<Option<String>>,
-    ) -> Result<Json<AuditList>, ApiError> {
+    ) -> Result<Json<AuditList>, Problems<{ SIGNED_IN }>> {
         auth.0.require(Permission::ReadAudit)?;
         let (limit, offset) = super::page(limit.0, offset.0)?;
         let q = AuditQuery {

@@ -1,5 +1,6 @@
 //! `/auth`: sign in and out, who am I, my password, my sessions.
 
+use super::statuses::*;
 use crate::api::codes::Code;
 use poem::Request;
 use poem::web::Data;
@@ -45,7 +46,7 @@ impl AuthApi {
         state: Data<&AppState>,
         req: &Request,
         body: Json<LoginRequest>,
-    ) -> Result<Json<LoginResponse>, ApiError> {
+    ) -> Result<Json<LoginResponse>, Problems<{ S400 | S401 | S413 | S415 | S422 | S429 }>> {
         let ip = client_ip(req);
         let email = normalize_email(&body.email);
         state
@@ -65,7 +66,7 @@ impl AuthApi {
                 state.login_limiter.succeeded(&email);
                 let user = match &principal.credential {
                     Credential::Session { user, .. } => UserOut::from(user),
-                    Credential::Token { .. } => return Err(ApiError::internal()),
+                    Credential::Token { .. } => return Err(Problems::from(ApiError::internal())),
                 };
                 let expires_at = principal
                     .session()
@@ -87,7 +88,11 @@ impl AuthApi {
 
     /// Revoke the session token this request carries.
     #[oai(path = "/logout", method = "post")]
-    async fn logout(&self, state: Data<&AppState>, auth: AdminAuth) -> Result<Done, ApiError> {
+    async fn logout(
+        &self,
+        state: Data<&AppState>,
+        auth: AdminAuth,
+    ) -> Result<Done, Problems<{ SIGNED_IN }>> {
         let session = auth.0.session().ok_or_else(|| {
             ApiError::forbidden("an API token is revoked with DELETE /tokens/{id}")
         })?;
@@ -97,7 +102,7 @@ impl AuthApi {
 
     /// The signed-in user.
     #[oai(path = "/me", method = "get")]
-    async fn me(&self, auth: AdminAuth) -> Result<Json<UserOut>, ApiError> {
+    async fn me(&self, auth: AdminAuth) -> Result<Json<UserOut>, Problems<{ SIGNED_IN }>> {
         Ok(Json(UserOut::from(session_user(&auth)?)))
     }
 
@@ -108,20 +113,22 @@ impl AuthApi {
         state: Data<&AppState>,
         auth: AdminAuth,
         body: Json<PasswordChange>,
-    ) -> Result<Done, ApiError> {
+    ) -> Result<Done, Problems<{ SIGNED_IN | BODY }>> {
         let user = session_user(&auth)?;
         let ok =
             password::verify(body.current_password.clone(), user.password_hash.clone()).await?;
         if !ok {
-            return Err(ApiError::new(
-                Code::ValidationFailed,
-                "current_password: the current password is wrong",
-            )
-            .with_errors(vec![crate::model::FieldError::new(
-                "current_password",
-                "match",
-                "the current password is wrong",
-            )]));
+            return Err(Problems::from(
+                ApiError::new(
+                    Code::ValidationFailed,
+                    "current_password: the current password is wrong",
+                )
+                .with_errors(vec![crate::model::FieldError::new(
+                    "current_password",
+                    "match",
+                    "the current password is wrong",
+                )]),
+            ));
         }
         password::check_strength(&body.new_password, &user.email).map_err(|m| {
             ApiError::validation(vec![crate::model::FieldError::new(
@@ -146,7 +153,7 @@ impl AuthApi {
         &self,
         state: Data<&AppState>,
         auth: AdminAuth,
-    ) -> Result<Json<SessionList>, ApiError> {
+    ) -> Result<Json<SessionList>, Problems<{ SIGNED_IN }>> {
         let user = session_user(&auth)?;
         let current = auth.0.session().map(|s| s.id.clone());
         let sessions = store::users::sessions_of(&state.db, &user.id).await?;
@@ -172,7 +179,7 @@ impl AuthApi {
         state: Data<&AppState>,
         auth: AdminAuth,
         id: Path<String>,
-    ) -> Result<Done, ApiError> {
+    ) -> Result<Done, Problems<{ ONE }>> {
         let user = session_user(&auth)?;
         store::users::delete_session_of(&state.db, &user.id, &id).await?;
         Ok(Done::Done)

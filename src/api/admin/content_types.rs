@@ -1,5 +1,6 @@
 //! `/content-types`: define, change and remove content types.
 
+use super::statuses::*;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
@@ -42,7 +43,7 @@ impl ContentTypesApi {
         &self,
         state: Data<&AppState>,
         auth: AdminAuth,
-    ) -> Result<Json<ContentTypeList>, ApiError> {
+    ) -> Result<Json<ContentTypeList>, Problems<{ SIGNED_IN }>> {
         auth.0.require(Permission::ReadContent)?;
         let types = store::content_types::list(&state.db).await?;
         Ok(Json(ContentTypeList {
@@ -61,7 +62,7 @@ impl ContentTypesApi {
         state: Data<&AppState>,
         auth: AdminAuth,
         body: Json<Value>,
-    ) -> Result<Created, ApiError> {
+    ) -> Result<Created, Problems<{ SIGNED_IN | S409 | BODY }>> {
         auth.0.require(Permission::ManageContentTypes)?;
         let ct = parse(body.0)?;
         let stored = store::content_types::create(&state.db, &ct, &auth.0.actor).await?;
@@ -77,7 +78,7 @@ impl ContentTypesApi {
         state: Data<&AppState>,
         auth: AdminAuth,
         api_id: Path<String>,
-    ) -> Result<Json<ContentTypeOut>, ApiError> {
+    ) -> Result<Json<ContentTypeOut>, Problems<{ ONE }>> {
         auth.0.require(Permission::ReadContent)?;
         auth.0.require_type(&api_id)?;
         let stored = store::content_types::get(&state.db, &api_id).await?;
@@ -95,7 +96,7 @@ impl ContentTypesApi {
         /// Remove the values of removed or retyped fields from every entry.
         allow_data_loss: Query<Option<bool>>,
         body: Json<Value>,
-    ) -> Result<Json<ContentTypeOut>, ApiError> {
+    ) -> Result<Json<ContentTypeOut>, Problems<{ ONE | S409 | BODY }>> {
         auth.0.require(Permission::ManageContentTypes)?;
         let mut body = body.0;
         if let Value::Object(map) = &mut body {
@@ -103,11 +104,13 @@ impl ContentTypesApi {
                 .entry("api_id")
                 .or_insert_with(|| Value::String(api_id.0.clone()));
             if named.as_str() != Some(api_id.0.as_str()) {
-                return Err(ApiError::validation(vec![crate::model::FieldError::new(
-                    "api_id",
-                    "immutable",
-                    "api_id must match the path; a type cannot be renamed",
-                )]));
+                return Err(Problems::from(ApiError::validation(vec![
+                    crate::model::FieldError::new(
+                        "api_id",
+                        "immutable",
+                        "api_id must match the path; a type cannot be renamed",
+                    ),
+                ])));
             }
         }
         let ct = parse(body)?;
@@ -128,7 +131,7 @@ impl ContentTypesApi {
         api_id: Path<String>,
         /// Also delete every entry of the type.
         delete_entries: Query<Option<bool>>,
-    ) -> Result<Deleted, ApiError> {
+    ) -> Result<Deleted, Problems<{ ONE | S409 }>> {
         auth.0.require(Permission::ManageContentTypes)?;
         let with_entries = delete_entries.0.unwrap_or(false);
         store::content_types::delete(&state.db, &api_id, with_entries, &auth.0.actor).await?;

@@ -1,5 +1,6 @@
 //! `/entries/{type}`: write, publish, unpublish and delete entries.
 
+use super::statuses::*;
 use crate::api::codes::Code;
 use std::sync::Arc;
 
@@ -127,15 +128,18 @@ impl EntriesApi {
         auth: AdminAuth,
         content_type: Path<String>,
         /// Page size, 1 to 100 (default 25).
-        #[oai(name = "limit")]
+        #[oai(
+            name = "limit",
+            validator(minimum(value = "1"), maximum(value = "100"))
+        )]
         _limit: Query<Option<i64>>,
         /// Entries to skip.
-        #[oai(name = "offset")]
+        #[oai(name = "offset", validator(minimum(value = "0")))]
         _offset: Query<Option<i64>>,
         /// Comma-separated keys, `-` for descending (default `-updated_at`).
         #[oai(name = "sort")]
         _sort: Query<Option<String>>,
-    ) -> Result<Json<EntryList>, ApiError> {
+    ) -> Result<Json<EntryList>, Problems<{ ONE }>> {
         let ct = allowed_type(&state, &auth, &content_type, Permission::ReadContent)?;
         let pairs = crate::api::query_pairs(req);
         let q = ListQuery::parse(&ct, &pairs, Surface::Admin).map_err(ApiError::invalid_query)?;
@@ -167,18 +171,18 @@ impl EntriesApi {
         auth: AdminAuth,
         content_type: Path<String>,
         body: Json<EntryCreate>,
-    ) -> Result<EntryCreated, ApiError> {
+    ) -> Result<EntryCreated, Problems<{ ONE | S409 | BODY }>> {
         let ct = allowed_type(&state, &auth, &content_type, Permission::CreateEntry)?;
         let body = body.0;
         let locale = body
             .locale
             .unwrap_or_else(|| state.config.default_locale.clone());
         if !locale::is_valid(&locale) {
-            return Err(ApiError::validation(vec![FieldError::new(
+            return Err(Problems::from(ApiError::validation(vec![FieldError::new(
                 "locale",
                 "locale",
                 format!("`{locale}` is not a locale like en or pt-BR"),
-            )]));
+            )])));
         }
         let data = as_object(body.data)?;
         let valid = validate_entry(&ct, &data, Mode::Create).map_err(ApiError::validation)?;
@@ -199,7 +203,7 @@ impl EntriesApi {
         auth: AdminAuth,
         content_type: Path<String>,
         id: Path<String>,
-    ) -> Result<EntryResponse, ApiError> {
+    ) -> Result<EntryResponse, Problems<{ ONE }>> {
         let ct = allowed_type(&state, &auth, &content_type, Permission::ReadContent)?;
         let entry = store::entries::get(&state.db, ct.api_id(), &id).await?;
         Ok(ok(&ct, &entry))
@@ -215,7 +219,7 @@ impl EntriesApi {
         content_type: Path<String>,
         id: Path<String>,
         body: Json<EntryPatch>,
-    ) -> Result<EntryResponse, ApiError> {
+    ) -> Result<EntryResponse, Problems<{ ONE | S409 | BODY }>> {
         let ct = allowed_type(&state, &auth, &content_type, Permission::ReadContent)?;
         let current = store::entries::get(&state.db, ct.api_id(), &id).await?;
         auth.0.require_edit(current.created_by.as_deref())?;
@@ -238,7 +242,7 @@ impl EntriesApi {
         id: Path<String>,
         version: Query<Option<i64>>,
         #[oai(name = "If-Match")] if_match: Header<Option<String>>,
-    ) -> Result<EntryDeleted, ApiError> {
+    ) -> Result<EntryDeleted, Problems<{ ONE | S409 }>> {
         let ct = allowed_type(&state, &auth, &content_type, Permission::ReadContent)?;
         let current = store::entries::get(&state.db, ct.api_id(), &id).await?;
         auth.0.require_edit(current.created_by.as_deref())?;
@@ -258,7 +262,7 @@ impl EntriesApi {
         id: Path<String>,
         version: Query<Option<i64>>,
         #[oai(name = "If-Match")] if_match: Header<Option<String>>,
-    ) -> Result<EntryResponse, ApiError> {
+    ) -> Result<EntryResponse, Problems<{ ONE | S409 | S422 }>> {
         let ct = allowed_type(&state, &auth, &content_type, Permission::Publish)?;
         let expected = expected_version(version.0, if_match.0)?;
         let entry = store::entries::publish(&state.db, &ct, &id, expected, &auth.0.actor).await?;
@@ -276,7 +280,7 @@ impl EntriesApi {
         id: Path<String>,
         version: Query<Option<i64>>,
         #[oai(name = "If-Match")] if_match: Header<Option<String>>,
-    ) -> Result<EntryResponse, ApiError> {
+    ) -> Result<EntryResponse, Problems<{ ONE | S409 }>> {
         let ct = allowed_type(&state, &auth, &content_type, Permission::Publish)?;
         let expected = expected_version(version.0, if_match.0)?;
         let entry = store::entries::unpublish(&state.db, &ct, &id, expected, &auth.0.actor).await?;
@@ -292,7 +296,7 @@ impl EntriesApi {
         auth: AdminAuth,
         content_type: Path<String>,
         id: Path<String>,
-    ) -> Result<Json<RevisionList>, ApiError> {
+    ) -> Result<Json<RevisionList>, Problems<{ ONE }>> {
         let ct = allowed_type(&state, &auth, &content_type, Permission::ReadContent)?;
         let revisions = store::entries::revisions(&state.db, ct.api_id(), &id).await?;
         Ok(Json(RevisionList {

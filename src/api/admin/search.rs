@@ -1,5 +1,6 @@
 //! `/search`: full-text search over working copies.
 
+use super::statuses::*;
 use poem::Request;
 use poem::web::Data;
 use poem_openapi::OpenApi;
@@ -8,7 +9,6 @@ use poem_openapi::payload::Json;
 use serde_json::Value;
 
 use super::{AdminAuth, Tag};
-use crate::api::problem::ApiError;
 use crate::api::state::AppState;
 use crate::model::access::Permission;
 use crate::model::query::Surface;
@@ -30,16 +30,23 @@ impl SearchApi {
         req: &Request,
         auth: AdminAuth,
         /// The query.
-        #[oai(name = "q")]
+        #[oai(name = "q", validator(min_length = 1, max_length = 500))]
         _q: Query<String>,
         /// Limit to one content type.
         #[oai(name = "type")]
         _content_type: Query<Option<String>>,
         /// 1 to 100 (default 25).
-        #[oai(name = "limit")]
+        #[oai(
+            name = "limit",
+            validator(minimum(value = "1"), maximum(value = "100"))
+        )]
         _limit: Query<Option<i64>>,
-        #[oai(name = "offset")] _offset: Query<Option<i64>>,
-    ) -> Result<Json<Value>, ApiError> {
+        #[oai(
+            name = "offset",
+            validator(minimum(value = "0"), maximum(value = "900"))
+        )]
+        _offset: Query<Option<i64>>,
+    ) -> Result<Json<Value>, Problems<{ SIGNED_IN }>> {
         auth.0.require(Permission::ReadContent)?;
         let pairs = crate::api::query_pairs(req);
         let result = crate::api::search::run(&state, pairs, Surface::Admin, Some(&auth.0)).await?;

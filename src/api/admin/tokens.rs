@@ -1,5 +1,6 @@
 //! `/tokens`: API tokens for machines, for admins. Shown once, stored hashed.
 
+use super::statuses::*;
 use poem::web::Data;
 use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
@@ -38,7 +39,7 @@ impl TokensApi {
         &self,
         state: Data<&AppState>,
         auth: AdminAuth,
-    ) -> Result<Json<TokenList>, ApiError> {
+    ) -> Result<Json<TokenList>, Problems<{ SIGNED_IN }>> {
         auth.0.require(Permission::ManageTokens)?;
         let tokens = store::tokens::list(&state.db).await?;
         Ok(Json(TokenList {
@@ -53,7 +54,7 @@ impl TokensApi {
         state: Data<&AppState>,
         auth: AdminAuth,
         body: Json<TokenCreate>,
-    ) -> Result<Created, ApiError> {
+    ) -> Result<Created, Problems<{ SIGNED_IN | BODY }>> {
         auth.0.require(Permission::ManageTokens)?;
         let body = body.0;
         let mut errors = Vec::new();
@@ -90,7 +91,7 @@ impl TokensApi {
             }
         };
         let Some(scope) = scope.filter(|_| errors.is_empty()) else {
-            return Err(ApiError::validation(errors));
+            return Err(Problems::from(ApiError::validation(errors)));
         };
         let secret = token::generate(token::API_PREFIX);
         let stored = store::tokens::create(
@@ -115,7 +116,7 @@ impl TokensApi {
         state: Data<&AppState>,
         auth: AdminAuth,
         id: Path<String>,
-    ) -> Result<Revoked, ApiError> {
+    ) -> Result<Revoked, Problems<{ ONE }>> {
         auth.0.require(Permission::ManageTokens)?;
         store::tokens::delete(&state.db, &id, &auth.0.actor).await?;
         state.content_changed();

@@ -1,5 +1,6 @@
 //! `/users`: accounts and their roles, for admins.
 
+use super::statuses::*;
 use crate::api::codes::Code;
 use poem::web::Data;
 use poem_openapi::param::Path;
@@ -73,7 +74,7 @@ impl UsersApi {
         &self,
         state: Data<&AppState>,
         auth: AdminAuth,
-    ) -> Result<Json<UserList>, ApiError> {
+    ) -> Result<Json<UserList>, Problems<{ SIGNED_IN }>> {
         auth.0.require(Permission::ManageUsers)?;
         let users = store::users::list(&state.db).await?;
         Ok(Json(UserList {
@@ -88,7 +89,7 @@ impl UsersApi {
         state: Data<&AppState>,
         auth: AdminAuth,
         body: Json<UserCreate>,
-    ) -> Result<UserCreated, ApiError> {
+    ) -> Result<UserCreated, Problems<{ SIGNED_IN | S409 | BODY }>> {
         auth.0.require(Permission::ManageUsers)?;
         let body = body.0;
         let role = role(&body.role)?;
@@ -113,7 +114,7 @@ impl UsersApi {
         state: Data<&AppState>,
         auth: AdminAuth,
         id: Path<String>,
-    ) -> Result<Json<UserOut>, ApiError> {
+    ) -> Result<Json<UserOut>, Problems<{ ONE }>> {
         auth.0.require(Permission::ManageUsers)?;
         Ok(Json(UserOut::from(
             &store::users::get(&state.db, &id).await?,
@@ -130,18 +131,18 @@ impl UsersApi {
         auth: AdminAuth,
         id: Path<String>,
         body: Json<UserPatch>,
-    ) -> Result<Json<UserOut>, ApiError> {
+    ) -> Result<Json<UserOut>, Problems<{ ONE | S409 | BODY }>> {
         auth.0.require(Permission::ManageUsers)?;
         let body = body.0;
         let user = store::users::get(&state.db, &id).await?;
         let password_hash = match body.password {
             // One's own password changes only with the current one in hand.
             Some(_) if auth.0.actor.id.as_deref() == Some(id.0.as_str()) => {
-                return Err(ApiError::validation(vec![FieldError::new(
+                return Err(Problems::from(ApiError::validation(vec![FieldError::new(
                     "password",
                     "own_password",
                     "change your own password with POST /auth/password, which asks for the current one",
-                )]));
+                )])));
             }
             Some(p) => {
                 password::check_strength(&p, &user.email).map_err(|m| {
@@ -180,13 +181,13 @@ impl UsersApi {
         state: Data<&AppState>,
         auth: AdminAuth,
         id: Path<String>,
-    ) -> Result<UserDeleted, ApiError> {
+    ) -> Result<UserDeleted, Problems<{ ONE | S409 }>> {
         auth.0.require(Permission::ManageUsers)?;
         if auth.0.actor.id.as_deref() == Some(id.0.as_str()) {
-            return Err(ApiError::new(
+            return Err(Problems::from(ApiError::new(
                 Code::OwnAccount,
                 "you cannot delete your own account",
-            ));
+            )));
         }
         store::users::delete(&state.db, &id, &auth.0.actor).await?;
         Ok(UserDeleted::Done)

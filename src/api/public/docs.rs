@@ -75,7 +75,7 @@ pub async fn page(req: &Request, state: Data<&AppState>) -> Response {
 /// poem-openapi's Swagger UI page (its bundle is inlined, so the page needs
 /// nothing from elsewhere) around a document of our own: the page is made
 /// once for an empty API and its document swapped for ours.
-fn swagger_page(document: &str) -> String {
+pub fn swagger_page(document: &str) -> String {
     static TEMPLATE: OnceLock<(String, String)> = OnceLock::new();
     let (before, after) = TEMPLATE.get_or_init(|| {
         let empty = poem_openapi::OpenApiService::new((), "empty", "0");
