@@ -559,7 +559,7 @@ export interface paths {
             };
             requestBody: {
                 content: {
-                    "application/json; charset=utf-8": unknown;
+                    "application/json; charset=utf-8": components["schemas"]["ContentTypeDefinition"];
                 };
             };
             responses: {
@@ -735,7 +735,7 @@ export interface paths {
             };
             requestBody: {
                 content: {
-                    "application/json; charset=utf-8": unknown;
+                    "application/json; charset=utf-8": components["schemas"]["ContentTypeDefinition"];
                 };
             };
             responses: {
@@ -2398,8 +2398,6 @@ export interface paths {
          * Search working copies (drafts included): words must all match, typos
          *     are tolerated, `"phrases"` match exactly, `-word` excludes, and the
          *     last word matches as a prefix. Takes `filter[field][op]` with `type`.
-         *     Answers `{"data": [{"id", "type", "score", "highlights", "status",
-         *     …fields}], "meta": {"total", "limit", "offset", "took_ms"}}`.
          */
         get: {
             parameters: {
@@ -2423,7 +2421,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json; charset=utf-8": unknown;
+                        "application/json; charset=utf-8": components["schemas"]["SearchResult"];
                     };
                 };
                 /** @description The request is malformed: a bad or unknown parameter, body key or JSON. */
@@ -2978,6 +2976,24 @@ export interface components {
             /** @description Versions before and after, and what else the action touched. */
             detail?: unknown;
         };
+        /**
+         * ContentTypeDefinition
+         * @description A content type as written: through the API or in `content-types/`.
+         */
+        ContentTypeDefinition: {
+            /**
+             * @description Lower snake case; not one of Quire's own route names. Required to
+             *     create a type; on `PUT` it defaults to the path's.
+             */
+            api_id?: string | null;
+            name: string;
+            /** @description `collection` (default) or `singleton`. */
+            kind?: (components["schemas"]["KindName"] & unknown) | null;
+            description?: string | null;
+            /** @description Language of its text for search stemming (`en` when unset). */
+            language?: string | null;
+            fields: components["schemas"]["FieldDefinition"][];
+        };
         /** ContentTypeList */
         ContentTypeList: {
             data: components["schemas"]["ContentTypeOut"][];
@@ -2989,7 +3005,7 @@ export interface components {
             /** @description `collection` or `singleton`. */
             kind: string;
             /** @description The whole definition, as accepted by POST and PUT. */
-            definition: unknown;
+            definition: components["schemas"]["ContentTypeDefinition"] & unknown;
             /**
              * Format: int64
              * @description Goes up by one with every change of the definition.
@@ -3042,6 +3058,62 @@ export interface components {
              */
             version: number;
         };
+        /**
+         * FieldDefinition
+         * @description One field of a content type and its rules.
+         */
+        FieldDefinition: {
+            /** @description Lower snake case; not a system field's name. */
+            name: string;
+            type: components["schemas"]["FieldTypeName"];
+            /** @description Free text for the admin UI. */
+            label?: string | null;
+            required?: boolean | null;
+            unique?: boolean | null;
+            /** @description A value of the field's type, given to entries that leave it out. */
+            default?: unknown;
+            /**
+             * Format: double
+             * @description Smallest number (integer, number).
+             */
+            min?: number | null;
+            /**
+             * Format: double
+             * @description Largest number (integer, number).
+             */
+            max?: number | null;
+            /**
+             * Format: uint32
+             * @description Fewest characters (string, text, richtext, slug).
+             */
+            min_length?: number | null;
+            /**
+             * Format: uint32
+             * @description Most characters (string, text, richtext, slug).
+             */
+            max_length?: number | null;
+            /** @description A regular expression every value must match (string, text, slug). */
+            pattern?: string | null;
+            /** @description The allowed values (enum). */
+            values?: string[] | null;
+            /** @description The field a slug is made from. */
+            from?: string | null;
+            /** @description Indexed for full-text search (string, text, richtext). */
+            searchable?: boolean | null;
+            /**
+             * Format: double
+             * @description How much a match here weighs (default 1).
+             */
+            boost?: number | null;
+            /** @description A list of assets rather than one (media). */
+            multiple?: boolean | null;
+            /** @description MIME types a media field takes, such as `image/*`. */
+            accept?: string[] | null;
+        };
+        /** @enum {string} */
+        FieldTypeName: "string" | "text" | "richtext" | "integer" | "number" | "boolean" | "date" | "datetime" | "enum" | "json" | "slug" | "media";
+        /** @enum {string} */
+        KindName: "collection" | "singleton";
         /** ListMeta */
         ListMeta: {
             /** Format: int64 */
@@ -3122,6 +3194,44 @@ export interface components {
             data: unknown;
             author_id?: string | null;
             created_at: string;
+        };
+        /**
+         * SearchHit
+         * @description One search hit: the entry's fields (its working copy) beside these.
+         */
+        SearchHit: {
+            id: string;
+            /** @description The content type's api id. */
+            type: string;
+            /** Format: double */
+            score: number;
+            /** @description Searchable fields with the matched words in `<mark>`. */
+            highlights: {
+                [key: string]: string;
+            };
+            /** @description `draft`, `published` or `changed`. */
+            status: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** SearchMeta */
+        SearchMeta: {
+            /** Format: int64 */
+            total: number;
+            /** Format: int64 */
+            limit: number;
+            /** Format: int64 */
+            offset: number;
+            /** Format: int64 */
+            took_ms: number;
+        };
+        /**
+         * SearchResult
+         * @description `GET /search`: the best matches first.
+         */
+        SearchResult: {
+            data: components["schemas"]["SearchHit"][];
+            meta: components["schemas"]["SearchMeta"];
         };
         /** SessionList */
         SessionList: {

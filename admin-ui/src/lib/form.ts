@@ -1,7 +1,6 @@
 // The entry form generator: pure functions from a content type's fields to
 // widgets, and conversions between API values and what the inputs hold.
 // No DOM, no Svelte: unit tested in form.test.ts.
-import type { ContentTypeOut } from './api';
 
 export type FieldType =
   | 'string'
@@ -78,8 +77,11 @@ export type InputValue = string | boolean | string[];
 
 export type Converted = { ok: true; value: unknown } | { ok: false; error: string };
 
-/** A content type's fields, wherever the API puts them (`definition.fields`). */
-export function fieldsOf(ct: Pick<ContentTypeOut, 'definition'> & { fields?: unknown }): FieldDef[] {
+/**
+ * A content type's fields, wherever the API puts them (`definition.fields`).
+ * Loose on purpose: drafts from the type builder pass through here too.
+ */
+export function fieldsOf(ct: { definition?: unknown; fields?: unknown }): FieldDef[] {
   const def = ct.definition as { fields?: unknown } | null | undefined;
   const fields = (def && Array.isArray(def.fields) ? def.fields : ct.fields) ?? [];
   return Array.isArray(fields)
@@ -134,7 +136,7 @@ export function fieldToWidget(f: FieldDef): Widget {
 }
 
 /** One widget per field of the content type, in the definition's order. */
-export function fieldsToWidgets(ct: Pick<ContentTypeOut, 'definition'> & { fields?: unknown }): Widget[] {
+export function fieldsToWidgets(ct: { definition?: unknown; fields?: unknown }): Widget[] {
   return fieldsOf(ct).map(fieldToWidget);
 }
 
@@ -282,7 +284,7 @@ export function fieldNameOf(path: string, names: string[]): string | null {
 const STRINGISH = new Set(['string', 'slug', 'text', 'enum']);
 
 /** The list view's columns: the first three string-ish fields. */
-export function listColumns(ct: Pick<ContentTypeOut, 'definition'> & { fields?: unknown }): Widget[] {
+export function listColumns(ct: { definition?: unknown; fields?: unknown }): Widget[] {
   return fieldsToWidgets(ct)
     .filter((w) => STRINGISH.has(w.fieldType))
     .slice(0, 3);

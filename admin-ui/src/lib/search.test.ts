@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import type { SearchHit } from './api';
 import { highlightSegments, hitData, hitTitle, unescapeHtml } from './search';
+
+/** A hit as the API sends it, with these keys. */
+const hit = (h: Record<string, unknown>): SearchHit => ({ score: 1, highlights: {}, status: 'draft', ...h }) as SearchHit;
 
 describe('highlightSegments', () => {
   it('splits on <mark> and unescapes the text between', () => {
@@ -33,13 +37,13 @@ describe('unescapeHtml', () => {
 
 describe('hits', () => {
   it('reads flat fields or a data object', () => {
-    expect(hitData({ id: '1', type: 't', score: 2, highlights: {}, title: 'A' })).toEqual({ title: 'A' });
-    expect(hitData({ id: '1', type: 't', data: { title: 'B' } })).toEqual({ title: 'B' });
+    expect(hitData(hit({ id: '1', type: 't', score: 2, highlights: {}, title: 'A' }))).toEqual({ title: 'A' });
+    expect(hitData(hit({ id: '1', type: 't', data: { title: 'B' } }))).toEqual({ title: 'B' });
   });
   it('finds a title', () => {
-    expect(hitTitle({ id: '1', type: 't', headline: 'H', title: null }, ['headline'])).toBe('H');
-    expect(hitTitle({ id: '1', type: 't', title: 'T' })).toBe('T');
-    expect(hitTitle({ id: '1', type: 't', highlights: { body: 'a <mark>b</mark>' } })).toBe('a b');
-    expect(hitTitle({ id: 'abc', type: 't' })).toBe('abc');
+    expect(hitTitle(hit({ id: '1', type: 't', headline: 'H', title: null }), ['headline'])).toBe('H');
+    expect(hitTitle(hit({ id: '1', type: 't', title: 'T' }))).toBe('T');
+    expect(hitTitle(hit({ id: '1', type: 't', highlights: { body: 'a <mark>b</mark>' } }))).toBe('a b');
+    expect(hitTitle(hit({ id: 'abc', type: 't' }))).toBe('abc');
   });
 });

@@ -1,5 +1,6 @@
 //! `/assets`: the media library. Uploads stream into the object store.
 
+use super::schemas::Text;
 use super::statuses::*;
 use crate::api::codes::Code;
 use object_store::ObjectStoreExt;
@@ -85,8 +86,8 @@ pub struct AssetList {
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct AssetPatch {
-    pub alt: MaybeUndefined<String>,
-    pub title: MaybeUndefined<String>,
+    pub alt: MaybeUndefined<Text>,
+    pub title: MaybeUndefined<Text>,
 }
 
 #[derive(ApiResponse)]
@@ -439,8 +440,8 @@ impl AssetsApi {
             MaybeUndefined::Value(s) => Some(Some(s).filter(|s| !s.is_empty())),
         };
         let body = body.0;
-        let alt = change("alt", body.alt);
-        let title = change("title", body.title);
+        let alt = change("alt", body.alt.map_value(Text::into_inner));
+        let title = change("title", body.title.map_value(Text::into_inner));
         if !errors.is_empty() {
             return Err(Problems::from(ApiError::validation(errors)));
         }

@@ -115,8 +115,11 @@ impl AuthApi {
         body: Json<PasswordChange>,
     ) -> Result<Done, Problems<{ SIGNED_IN | BODY }>> {
         let user = session_user(&auth)?;
-        let ok =
-            password::verify(body.current_password.clone(), user.password_hash.clone()).await?;
+        let ok = password::verify(
+            body.current_password.to_string(),
+            user.password_hash.clone(),
+        )
+        .await?;
         if !ok {
             return Err(Problems::from(
                 ApiError::new(
@@ -137,7 +140,7 @@ impl AuthApi {
                 m,
             )])
         })?;
-        let hash = password::hash(body.new_password.clone()).await?;
+        let hash = password::hash(body.new_password.to_string()).await?;
         let change = UserChange {
             password_hash: Some(hash),
             keep_session: auth.0.session().map(|s| s.token_hash.clone()),

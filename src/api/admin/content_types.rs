@@ -8,6 +8,7 @@ use poem_openapi::{ApiResponse, OpenApi};
 use serde_json::Value;
 
 use super::objects::{ContentTypeList, ContentTypeOut};
+use super::schemas::{ContentTypeDefinition, Documented};
 use super::{AdminAuth, Tag};
 use crate::api::problem::ApiError;
 use crate::api::state::AppState;
@@ -61,10 +62,10 @@ impl ContentTypesApi {
         &self,
         state: Data<&AppState>,
         auth: AdminAuth,
-        body: Json<Value>,
+        body: Json<Documented<ContentTypeDefinition>>,
     ) -> Result<Created, Problems<{ SIGNED_IN | S409 | BODY }>> {
         auth.0.require(Permission::ManageContentTypes)?;
-        let ct = parse(body.0)?;
+        let ct = parse(body.0.0)?;
         let stored = store::content_types::create(&state.db, &ct, &auth.0.actor).await?;
         state.types.put(ct);
         state.content_changed();
@@ -95,10 +96,10 @@ impl ContentTypesApi {
         api_id: Path<String>,
         /// Remove the values of removed or retyped fields from every entry.
         allow_data_loss: Query<Option<bool>>,
-        body: Json<Value>,
+        body: Json<Documented<ContentTypeDefinition>>,
     ) -> Result<Json<ContentTypeOut>, Problems<{ ONE | S409 | BODY }>> {
         auth.0.require(Permission::ManageContentTypes)?;
-        let mut body = body.0;
+        let mut body = body.0.0;
         if let Value::Object(map) = &mut body {
             let named = map
                 .entry("api_id")

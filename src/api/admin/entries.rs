@@ -1,5 +1,6 @@
 //! `/entries/{type}`: write, publish, unpublish and delete entries.
 
+use super::schemas::Text;
 use super::statuses::*;
 use crate::api::codes::Code;
 use std::sync::Arc;
@@ -176,6 +177,7 @@ impl EntriesApi {
         let body = body.0;
         let locale = body
             .locale
+            .map(Text::into_inner)
             .unwrap_or_else(|| state.config.default_locale.clone());
         if !locale::is_valid(&locale) {
             return Err(Problems::from(ApiError::validation(vec![FieldError::new(

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod content_types;
 pub mod entries;
 mod objects;
+pub mod schemas;
 pub mod search;
 mod spec;
 pub mod statuses;

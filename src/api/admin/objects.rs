@@ -3,6 +3,7 @@
 use poem_openapi::Object;
 use serde_json::Value;
 
+use super::schemas::{ContentTypeDefinition, Documented, Text};
 use crate::clock;
 use crate::model::content_type::ContentType;
 use crate::model::entry::{Entry, ordered_data};
@@ -12,8 +13,8 @@ use crate::store::users::User;
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct LoginRequest {
-    pub email: String,
-    pub password: String,
+    pub email: Text,
+    pub password: Text,
 }
 
 #[derive(Debug, Object)]
@@ -53,28 +54,28 @@ pub struct UserList {
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct UserCreate {
-    pub email: String,
+    pub email: Text,
     /// At least 12 characters, not a common password.
-    pub password: String,
-    pub display_name: Option<String>,
+    pub password: Text,
+    pub display_name: Option<Text>,
     /// `admin`, `editor`, `author` or `viewer`.
-    pub role: String,
+    pub role: Text,
     /// Limit the user to these content types (omit for all).
-    pub types: Option<Vec<String>>,
+    pub types: Option<Vec<Text>>,
 }
 
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct UserPatch {
-    pub display_name: Option<String>,
-    pub role: Option<String>,
+    pub display_name: Option<Text>,
+    pub role: Option<Text>,
     /// Disabling revokes the user's sessions at once.
     pub disabled: Option<bool>,
     /// A new password; revokes the user's sessions.
-    pub password: Option<String>,
+    pub password: Option<Text>,
     /// Limit to these content types; an empty list is refused, use
     /// `all_types` to lift the limit.
-    pub types: Option<Vec<String>>,
+    pub types: Option<Vec<Text>>,
     /// Lift any limit to some content types.
     pub all_types: Option<bool>,
 }
@@ -82,8 +83,8 @@ pub struct UserPatch {
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct PasswordChange {
-    pub current_password: String,
-    pub new_password: String,
+    pub current_password: Text,
+    pub new_password: Text,
 }
 
 #[derive(Debug, Object)]
@@ -105,12 +106,12 @@ pub struct SessionList {
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct TokenCreate {
-    pub name: String,
+    pub name: Text,
     /// `read` (public API when closed), `preview` (public API with working
     /// copies, `?preview=true`) or `write` (admin API as an editor).
-    pub scope: String,
+    pub scope: Text,
     /// RFC 3339; omit for a token that does not expire.
-    pub expires_at: Option<String>,
+    pub expires_at: Option<Text>,
 }
 
 #[derive(Debug, Object)]
@@ -189,7 +190,7 @@ pub struct ContentTypeOut {
     /// `collection` or `singleton`.
     pub kind: String,
     /// The whole definition, as accepted by POST and PUT.
-    pub definition: Value,
+    pub definition: Documented<ContentTypeDefinition>,
     /// Goes up by one with every change of the definition.
     pub schema_version: i64,
     pub created_at: String,
@@ -203,7 +204,7 @@ impl From<&StoredType> for ContentTypeOut {
             api_id: def.api_id.clone(),
             name: def.name.clone(),
             kind: def.kind.as_str().to_string(),
-            definition: serde_json::to_value(def).unwrap_or(Value::Null),
+            definition: Documented::new(serde_json::to_value(def).unwrap_or(Value::Null)),
             schema_version: t.schema_version,
             created_at: clock::format(t.created_at),
             updated_at: clock::format(t.updated_at),
@@ -222,7 +223,7 @@ pub struct EntryCreate {
     /// The entry's fields.
     pub data: Value,
     /// Defaults to the server's default locale.
-    pub locale: Option<String>,
+    pub locale: Option<Text>,
 }
 
 #[derive(Debug, Object)]

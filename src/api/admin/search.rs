@@ -6,8 +6,8 @@ use poem::web::Data;
 use poem_openapi::OpenApi;
 use poem_openapi::param::Query;
 use poem_openapi::payload::Json;
-use serde_json::Value;
 
+use super::schemas::{Documented, SearchResult};
 use super::{AdminAuth, Tag};
 use crate::api::state::AppState;
 use crate::model::access::Permission;
@@ -20,8 +20,6 @@ impl SearchApi {
     /// Search working copies (drafts included): words must all match, typos
     /// are tolerated, `"phrases"` match exactly, `-word` excludes, and the
     /// last word matches as a prefix. Takes `filter[field][op]` with `type`.
-    /// Answers `{"data": [{"id", "type", "score", "highlights", "status",
-    /// …fields}], "meta": {"total", "limit", "offset", "took_ms"}}`.
     #[oai(path = "/search", method = "get")]
     #[allow(clippy::too_many_arguments)]
     async fn search(
@@ -46,10 +44,10 @@ impl SearchApi {
             validator(minimum(value = "0"), maximum(value = "900"))
         )]
         _offset: Query<Option<i64>>,
-    ) -> Result<Json<Value>, Problems<{ SIGNED_IN }>> {
+    ) -> Result<Json<Documented<SearchResult>>, Problems<{ SIGNED_IN }>> {
         auth.0.require(Permission::ReadContent)?;
         let pairs = crate::api::query_pairs(req);
         let result = crate::api::search::run(&state, pairs, Surface::Admin, Some(&auth.0)).await?;
-        Ok(Json(result))
+        Ok(Json(Documented::new(result)))
     }
 }

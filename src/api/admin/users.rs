@@ -1,5 +1,6 @@
 //! `/users`: accounts and their roles, for admins.
 
+use super::schemas::Text;
 use super::statuses::*;
 use crate::api::codes::Code;
 use poem::web::Data;
@@ -93,7 +94,7 @@ impl UsersApi {
         auth.0.require(Permission::ManageUsers)?;
         let body = body.0;
         let role = role(&body.role)?;
-        let types = types(&state, body.types)?;
+        let types = types(&state, body.types.map(Text::all))?;
         let user = crate::auth::create_user(
             &state.db,
             &body.email,
@@ -148,17 +149,17 @@ impl UsersApi {
                 password::check_strength(&p, &user.email).map_err(|m| {
                     ApiError::validation(vec![FieldError::new("password", "strength", m)])
                 })?;
-                Some(password::hash(p).await?)
+                Some(password::hash(p.into_inner()).await?)
             }
             None => None,
         };
         let types = match (body.all_types, body.types) {
             (Some(true), _) => Some(None),
-            (_, Some(t)) => Some(types(&state, Some(t))?),
+            (_, Some(t)) => Some(types(&state, Some(Text::all(t)))?),
             _ => None,
         };
         let change = UserChange {
-            display_name: body.display_name,
+            display_name: body.display_name.map(Text::into_inner),
             role: body
                 .role
                 .as_deref()
