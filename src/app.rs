@@ -193,7 +193,11 @@ async fn start_with_signal(
     let search = Arc::new(search);
     let media = crate::media::backend::open(&config.media_url)?;
     let state = AppState::new(db.clone(), config.clone(), search.clone(), media).await?;
-    let acceptor = TcpListener::bind(config.bind).into_acceptor().await?;
+    let acceptor = crate::connections::Bounded::new(
+        TcpListener::bind(config.bind).into_acceptor().await?,
+        config.max_connections,
+        Duration::from_secs(config.idle_timeout_secs),
+    );
     let addr = acceptor
         .local_addr()
         .first()

@@ -84,6 +84,14 @@ pub struct Settings {
     /// off by default, never on the main port.
     #[arg(long, global = true, env = "QUIRE_METRICS_BIND")]
     pub metrics_bind: Option<String>,
+    /// Seconds a client connection may stay silent (no request, half a
+    /// header, idle keep-alive) before it is closed (default 30).
+    #[arg(long, global = true, env = "QUIRE_IDLE_TIMEOUT_SECS")]
+    pub idle_timeout_secs: Option<u64>,
+    /// Most client connections open at once; more wait to be accepted
+    /// (default 4096).
+    #[arg(long, global = true, env = "QUIRE_MAX_CONNECTIONS")]
+    pub max_connections: Option<usize>,
 }
 
 impl Settings {
@@ -110,6 +118,8 @@ impl Settings {
             log: self.log.or(other.log),
             log_format: self.log_format.or(other.log_format),
             metrics_bind: self.metrics_bind.or(other.metrics_bind),
+            idle_timeout_secs: self.idle_timeout_secs.or(other.idle_timeout_secs),
+            max_connections: self.max_connections.or(other.max_connections),
         }
     }
 
@@ -177,6 +187,8 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Where `/metrics` is served, if anywhere.
     pub metrics_bind: Option<SocketAddr>,
+    pub idle_timeout_secs: u64,
+    pub max_connections: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -338,6 +350,14 @@ impl Config {
             })?),
             None => None,
         };
+        let idle_timeout_secs = s.idle_timeout_secs.unwrap_or(30);
+        if idle_timeout_secs == 0 {
+            return Err(invalid("QUIRE_IDLE_TIMEOUT_SECS", "must be at least 1"));
+        }
+        let max_connections = s.max_connections.unwrap_or(4096);
+        if max_connections == 0 {
+            return Err(invalid("QUIRE_MAX_CONNECTIONS", "must be at least 1"));
+        }
         Ok(Config {
             bind,
             data_dir,
@@ -359,6 +379,8 @@ impl Config {
             log: s.log.unwrap_or_else(|| "info".into()),
             log_format,
             metrics_bind,
+            idle_timeout_secs,
+            max_connections,
         })
     }
 }

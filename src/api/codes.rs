@@ -97,6 +97,8 @@ catalogue! {
         "Too many failed sign-ins; `Retry-After` says when to try again.";
     Internal = "internal", 500, "Internal server error",
         "An unexpected failure; details are in the server's log, never in the answer.";
+    Unavailable = "unavailable", 503, "Service unavailable",
+        "The database does not answer; `Retry-After` says when to try again. Cached public reads are still served.";
 }
 
 /// The catalogue as the Markdown of `docs/errors.md`.

@@ -59,7 +59,7 @@ pub struct ApiError {
     pub detail: String,
     pub errors: Vec<FieldError>,
     pub current_version: Option<i64>,
-    /// Seconds, sent as `Retry-After` on a 429.
+    /// Seconds, sent as `Retry-After` on a 429 or 503.
     pub retry_after: Option<u64>,
 }
 
@@ -124,6 +124,16 @@ impl ApiError {
     pub fn invalid_query(errors: Vec<FieldError>) -> Self {
         let detail = summarize(&errors);
         ApiError::new(Code::InvalidQuery, detail).with_errors(errors)
+    }
+
+    /// The database is out of reach for now: a 503 with `Retry-After`.
+    pub fn unavailable() -> Self {
+        let mut e = ApiError::new(
+            Code::Unavailable,
+            "the database does not answer; try again shortly",
+        );
+        e.retry_after = Some(1);
+        e
     }
 
     pub fn internal() -> Self {
@@ -244,6 +254,10 @@ impl From<StoreError> for ApiError {
                     Code::UniqueViolation,
                     "a concurrent request took a value that must be unique; reload and try again",
                 )
+            }
+            other if other.is_unavailable() => {
+                tracing::warn!(error = %other, "database unavailable");
+                ApiError::unavailable()
             }
             other => {
                 tracing::error!(error = %other, "storage failure");

@@ -137,7 +137,9 @@ impl Db {
                 let options = PgConnectOptions::from_str(&config.database_url)?;
                 let pool = PgPoolOptions::new()
                     .max_connections(16)
-                    .acquire_timeout(Duration::from_secs(10))
+                    // Fail fast when the server is gone, so requests answer
+                    // 503 at once instead of queueing behind an outage.
+                    .acquire_timeout(Duration::from_secs(2))
                     .connect_with(options)
                     .await?;
                 Ok(Db::Postgres(pool))
@@ -216,5 +218,46 @@ impl From<sqlx::Error> for StoreError {
             }
         }
         StoreError::Database(e)
+    }
+}
+
+impl StoreError {
+    /// The database cannot be reached or will not take more work right now
+    /// (a network fault, a full or closed pool, a server shutting down or
+    /// refusing connections, a file locked by another process): worth a
+    /// retry, and no fault of the request's.
+    pub fn is_unavailable(&self) -> bool {
+        let StoreError::Database(e) = self else {
+            return false;
+        };
+        match e {
+            sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed => true,
+            sqlx::Error::Database(db) => {
+                // A FATAL error ends the connection: the server refused it
+                // or is going away, whatever the code.
+                if let Some(pg) = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+                    && matches!(
+                        pg.severity(),
+                        sqlx::postgres::PgSeverity::Fatal | sqlx::postgres::PgSeverity::Panic
+                    )
+                {
+                    return true;
+                }
+                let code = db.code().unwrap_or_default();
+                // PostgreSQL: connection exceptions (08…), too many
+                // connections (53300), shutting down or starting (57P0…).
+                // SQLite: busy (5) or locked (6) past the busy timeout.
+                code.starts_with("08")
+                    || code == "53300"
+                    || code.starts_with("57P0")
+                    || code == "5"
+                    || code == "6"
+            }
+            _ => false,
+        }
     }
 }

@@ -13,6 +13,7 @@ mod error_codes;
 mod media;
 mod openapi;
 mod operations;
+mod outage;
 mod public;
 mod refusals;
 mod s3_server;

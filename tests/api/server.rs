@@ -144,3 +144,43 @@ async fn a_bad_setting_is_refused_with_its_name() {
     .unwrap_err();
     assert!(err.to_string().contains("QUIRE_DATABASE_URL"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn silent_connections_are_closed_and_bounded_in_number() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::spawn_with(Backend::Sqlite, |s| {
+        s.idle_timeout_secs = Some(1);
+        s.max_connections = Some(2);
+    })
+    .await;
+    // The two connections allowed: one says nothing, one half a header.
+    let mut silent = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    let mut half = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    half.write_all(b"GET /healthz HTTP/1.1\r\nHost: quire\r\n")
+        .await
+        .unwrap();
+
+    // A third client waits for a slot, and gets one when the idle ones are
+    // closed: it is answered, not refused, and nothing hangs.
+    let res = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(20))
+        .build()
+        .unwrap()
+        .get(app.url("/healthz"))
+        .send()
+        .await
+        .expect("answered once a slot is free");
+    assert_eq!(res.status(), StatusCode::OK);
+
+    let mut buf = [0u8; 64];
+    for conn in [&mut silent, &mut half] {
+        let read = tokio::time::timeout(std::time::Duration::from_secs(10), conn.read(&mut buf))
+            .await
+            .expect("closed by the server, not left open");
+        assert_eq!(
+            read.unwrap_or(0),
+            0,
+            "the server closed it without a response"
+        );
+    }
+}

@@ -256,8 +256,15 @@ async fn receive(
                 file = Some((name, stored));
             }
             "file" => return Err(form_error("file", "max_items", "send one file per upload")),
-            "alt" => alt = Some(text_part(field, "alt").await?),
-            "title" => title = Some(text_part(field, "title").await?),
+            "alt" if alt.is_none() => alt = Some(text_part(field, "alt").await?),
+            "title" if title.is_none() => title = Some(text_part(field, "title").await?),
+            name @ ("alt" | "title") => {
+                return Err(form_error(
+                    name,
+                    "max_items",
+                    format!("send one `{name}` part"),
+                ));
+            }
             other => {
                 return Err(form_error(
                     other,

@@ -46,7 +46,8 @@ impl AuthApi {
         state: Data<&AppState>,
         req: &Request,
         body: Json<LoginRequest>,
-    ) -> Result<Json<LoginResponse>, Problems<{ S400 | S401 | S413 | S415 | S422 | S429 }>> {
+    ) -> Result<Json<LoginResponse>, Problems<{ S400 | S401 | S413 | S415 | S422 | S429 | S503 }>>
+    {
         let ip = client_ip(req);
         let email = normalize_email(&body.email);
         state

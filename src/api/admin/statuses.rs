@@ -20,10 +20,12 @@ pub const S413: u16 = 1 << 5;
 pub const S415: u16 = 1 << 6;
 pub const S422: u16 = 1 << 7;
 pub const S429: u16 = 1 << 8;
+pub const S503: u16 = 1 << 9;
 
 /// What every signed-in operation may answer: an unknown or bad parameter,
-/// no valid token, a role that may not, a body over the limit.
-pub const SIGNED_IN: u16 = S400 | S401 | S403 | S413;
+/// no valid token, a role that may not, a body over the limit, a database
+/// out of reach.
+pub const SIGNED_IN: u16 = S400 | S401 | S403 | S413 | S503;
 /// ... and one that names a resource by id.
 pub const ONE: u16 = SIGNED_IN | S404;
 /// ... and one that takes a JSON body it validates.

@@ -18,7 +18,7 @@ use crate::model::query::MAX_LIMIT;
 
 /// The statuses a public route answers with a problem document, and the
 /// name of the shared response for each.
-const PROBLEMS: [(&str, &str, &str); 4] = [
+const PROBLEMS: [(&str, &str, &str); 5] = [
     (
         "400",
         "BadRequest",
@@ -38,6 +38,11 @@ const PROBLEMS: [(&str, &str, &str); 4] = [
         "404",
         "NotFound",
         "No such content type, or no published entry with this id or slug in this locale.",
+    ),
+    (
+        "503",
+        "Unavailable",
+        "The database does not answer and the response is not cached; `Retry-After` says when to try again.",
     ),
 ];
 
