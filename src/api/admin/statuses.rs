@@ -65,6 +65,11 @@ const STATUSES: &[(u16, u16, &str)] = &[
         429,
         "Too many failed sign-ins; `Retry-After` says when to try again.",
     ),
+    (
+        S503,
+        503,
+        "The database does not answer; `Retry-After` says when to try again.",
+    ),
 ];
 
 /// An [`ApiError`] as one operation documents it.
@@ -124,5 +129,23 @@ from_errors!(StoreError, AuthError, Forbidden);
 impl<const MASK: u16> From<ApiError> for Problems<MASK> {
     fn from(e: ApiError) -> Self {
         Problems(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_status_bit_has_its_entry() {
+        for bit in [S400, S401, S403, S404, S409, S413, S415, S422, S429, S503] {
+            assert!(
+                STATUSES.iter().any(|(b, _, _)| *b == bit),
+                "bit {bit} has no status"
+            );
+        }
+        let described = Problems::<{ SIGNED_IN }>::meta().responses;
+        let statuses: Vec<u16> = described.iter().filter_map(|r| r.status).collect();
+        assert_eq!(statuses, [400, 401, 403, 413, 503]);
     }
 }
