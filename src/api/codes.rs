@@ -99,6 +99,8 @@ catalogue! {
         "An unexpected failure; details are in the server's log, never in the answer.";
     Unavailable = "unavailable", 503, "Service unavailable",
         "The database does not answer; `Retry-After` says when to try again. Cached public reads are still served.";
+    Busy = "busy", 503, "Busy",
+        "Too much costly work at once (password hashing); `Retry-After` says when to try again.";
 }
 
 /// The catalogue as the Markdown of `docs/errors.md`.

@@ -289,6 +289,12 @@ impl From<AuthError> for ApiError {
             AuthError::BadCredentials => ApiError::unauthorized("wrong email or password"),
             AuthError::Invalid(detail) => ApiError::new(Code::ValidationFailed, detail),
             AuthError::Store(s) => s.into(),
+            AuthError::Busy => {
+                let mut e =
+                    ApiError::new(Code::Busy, "too many sign-ins at once; try again shortly");
+                e.retry_after = Some(1);
+                e
+            }
             AuthError::Hash(msg) => {
                 tracing::error!(error = %msg, "password hashing failed");
                 ApiError::internal()

@@ -1,6 +1,7 @@
 //! Login rate limiting, per account and per client address, in memory.
 //!
-//! Only failures count, in a sliding window. Each node limits on its own;
+//! Failures count in a sliding window; an attempt counts as one from the
+//! moment it starts until it is settled, so parallel guesses are limited too. Each node limits on its own;
 //! behind a load balancer the effective limit is per node, which still turns
 //! an online guessing attack from millions of tries into a handful.
 
@@ -36,8 +37,11 @@ impl LoginLimiter {
         ]
     }
 
-    /// `Err(wait)` when this email or address has failed too often lately.
-    pub fn check(&self, email: &str, ip: Option<&str>) -> Result<(), Duration> {
+    /// Takes one attempt for this email and address, or `Err(wait)` when
+    /// either has failed too often lately. The attempt counts as a failure
+    /// from now on, so parallel guesses cannot all pass the check before
+    /// any of them is recorded; [`LoginLimiter::settle`] says how it went.
+    pub fn attempt(&self, email: &str, ip: Option<&str>) -> Result<Attempt, Duration> {
         let now = Instant::now();
         let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
         let mut wait = Duration::ZERO;
@@ -61,28 +65,78 @@ impl LoginLimiter {
                 }
             }
         }
-        if wait.is_zero() { Ok(()) } else { Err(wait) }
-    }
-
-    pub fn failed(&self, email: &str, ip: Option<&str>) {
-        let now = Instant::now();
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        if map.len() >= MAX_KEYS {
-            map.retain(|_, times| {
-                times
-                    .back()
-                    .is_some_and(|t| now.duration_since(*t) < self.window)
-            });
+        if !wait.is_zero() {
+            return Err(wait);
         }
         for (key, _) in Self::keys(email, ip) {
+            if !map.contains_key(&key) {
+                make_room(&mut map, now, self.window);
+            }
             map.entry(key).or_default().push_back(now);
         }
+        Ok(Attempt {
+            email: email.to_string(),
+            ip: ip.map(str::to_string),
+            at: now,
+        })
     }
 
-    /// A successful login clears the account's failures (not the address's).
-    pub fn succeeded(&self, email: &str) {
+    /// How an attempt went. A wrong password stays counted. A success
+    /// clears the account's failures and does not count against the
+    /// address. Anything else (the database was out of reach) is not held
+    /// against anyone.
+    pub fn settle(&self, attempt: Attempt, outcome: Outcome) {
+        if outcome == Outcome::WrongCredentials {
+            return;
+        }
         let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        map.remove(&format!("account:{email}"));
+        let ip = attempt.ip.as_deref();
+        for (key, is_account) in Self::keys(&attempt.email, ip) {
+            if is_account && outcome == Outcome::Succeeded {
+                map.remove(&key);
+                continue;
+            }
+            if let Some(times) = map.get_mut(&key)
+                && let Some(i) = times.iter().rposition(|t| *t == attempt.at)
+            {
+                times.remove(i);
+            }
+        }
+    }
+}
+
+/// One login attempt, counted until settled.
+#[derive(Debug)]
+pub struct Attempt {
+    email: String,
+    ip: Option<String>,
+    at: Instant,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Succeeded,
+    WrongCredentials,
+    /// The attempt could not be judged (the database was out of reach).
+    Undecided,
+}
+
+/// Keeps the map within [`MAX_KEYS`]: first drops what has aged out of the
+/// window, then, under a spray of fresh addresses or emails where nothing
+/// ages out, one arbitrary key, so memory stays bounded whatever comes.
+fn make_room(map: &mut HashMap<String, VecDeque<Instant>>, now: Instant, window: Duration) {
+    if map.len() < MAX_KEYS {
+        return;
+    }
+    map.retain(|_, times| {
+        times
+            .back()
+            .is_some_and(|t| now.duration_since(*t) < window)
+    });
+    if map.len() >= MAX_KEYS
+        && let Some(key) = map.keys().next().cloned()
+    {
+        map.remove(&key);
     }
 }
 
@@ -94,16 +148,64 @@ mod tests {
     fn blocks_after_the_limit_and_success_resets_the_account() {
         let l = LoginLimiter::new(3, Duration::from_secs(60));
         for _ in 0..3 {
-            assert!(l.check("a@x", Some("1.1.1.1")).is_ok());
-            l.failed("a@x", Some("1.1.1.1"));
+            let a = l.attempt("a@x", Some("1.1.1.1")).expect("allowed");
+            l.settle(a, Outcome::WrongCredentials);
         }
-        let wait = l.check("a@x", Some("2.2.2.2")).unwrap_err();
+        let wait = l.attempt("a@x", Some("2.2.2.2")).unwrap_err();
         assert!(wait <= Duration::from_secs(60) && wait > Duration::from_secs(50));
         assert!(
-            l.check("b@x", Some("1.1.1.1")).is_ok(),
+            l.attempt("b@x", Some("1.1.1.1")).is_ok(),
             "the address is not yet over its limit"
         );
-        l.succeeded("a@x");
-        assert!(l.check("a@x", Some("2.2.2.2")).is_ok());
+    }
+
+    #[test]
+    fn attempts_in_flight_count_before_they_are_settled() {
+        let l = LoginLimiter::new(3, Duration::from_secs(60));
+        let pending: Vec<_> = (0..3)
+            .map(|_| l.attempt("a@x", None).expect("allowed"))
+            .collect();
+        assert!(
+            l.attempt("a@x", None).is_err(),
+            "a fourth waits for none of them"
+        );
+        for a in pending {
+            l.settle(a, Outcome::Undecided);
+        }
+        assert!(
+            l.attempt("a@x", None).is_ok(),
+            "undecided attempts are given back"
+        );
+    }
+
+    #[test]
+    fn success_clears_the_account_and_spares_the_address() {
+        let l = LoginLimiter::new(2, Duration::from_secs(60));
+        for _ in 0..20 {
+            let a = l.attempt("a@x", Some("1.1.1.1")).expect("allowed");
+            l.settle(a, Outcome::Succeeded);
+        }
+        let a = l
+            .attempt("a@x", Some("1.1.1.1"))
+            .expect("never limited by successes");
+        l.settle(a, Outcome::WrongCredentials);
+        let a = l
+            .attempt("a@x", Some("1.1.1.1"))
+            .expect("one failure is under the limit");
+        l.settle(a, Outcome::Succeeded);
+        assert!(l.attempt("a@x", Some("1.1.1.1")).is_ok());
+    }
+
+    #[test]
+    fn a_spray_of_addresses_stays_within_the_key_budget() {
+        let l = LoginLimiter::new(3, Duration::from_secs(60));
+        for i in 0..(MAX_KEYS + 500) {
+            let ip = format!("10.{}.{}.{}", i >> 16 & 255, i >> 8 & 255, i & 255);
+            if let Ok(a) = l.attempt("victim@x", Some(&ip)) {
+                l.settle(a, Outcome::WrongCredentials);
+            }
+        }
+        let map = l.failures.lock().unwrap_or_else(|p| p.into_inner());
+        assert!(map.len() <= MAX_KEYS, "{} keys", map.len());
     }
 }

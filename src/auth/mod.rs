@@ -39,6 +39,9 @@ pub enum AuthError {
     Store(#[from] StoreError),
     #[error("password hashing failed: {0}")]
     Hash(String),
+    /// Every hashing slot stayed taken for a while: come back shortly.
+    #[error("too many sign-ins at once")]
+    Busy,
 }
 
 /// Normalizes an email for lookup and uniqueness.

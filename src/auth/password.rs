@@ -4,7 +4,29 @@ use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use tokio::sync::{Semaphore, SemaphorePermit};
+
 use super::AuthError;
+
+/// Hashes computed at once: each takes ~19 MiB and a core for a moment,
+/// so a burst of sign-ins queues here instead of exhausting memory.
+static HASHING: LazyLock<Semaphore> = LazyLock::new(|| {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    Semaphore::new(cores * 2)
+});
+
+/// How long a request waits for a turn before it is told to come back.
+const HASHING_WAIT: Duration = Duration::from_secs(5);
+
+async fn turn() -> Result<SemaphorePermit<'static>, AuthError> {
+    match tokio::time::timeout(HASHING_WAIT, HASHING.acquire()).await {
+        Ok(Ok(permit)) => Ok(permit),
+        _ => Err(AuthError::Busy),
+    }
+}
 
 pub const MIN_LENGTH: usize = 12;
 pub const MAX_LENGTH: usize = 1024;
@@ -40,6 +62,7 @@ pub fn check_strength(password: &str, email: &str) -> Result<(), String> {
 
 /// Hashes with argon2id at the default (OWASP-recommended) cost, with a fresh salt.
 pub async fn hash(password: String) -> Result<String, AuthError> {
+    let _turn = turn().await?;
     tokio::task::spawn_blocking(move || {
         Argon2::default()
             .hash_password(password.as_bytes())
@@ -52,6 +75,7 @@ pub async fn hash(password: String) -> Result<String, AuthError> {
 
 /// True when `password` matches `hash`. A malformed stored hash never matches.
 pub async fn verify(password: String, hash: String) -> Result<bool, AuthError> {
+    let _turn = turn().await?;
     tokio::task::spawn_blocking(move || {
         let Ok(parsed) = PasswordHash::new(&hash) else {
             return false;

@@ -4,25 +4,13 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, USER_PASSWORD, db_tests, problem};
+use crate::helpers::{USER_PASSWORD, db_tests, problem};
 
 async fn code_of(res: reqwest::Response, status: StatusCode) -> String {
     problem(res, status).await["code"]
         .as_str()
         .unwrap_or_default()
         .to_string()
-}
-
-async fn my_id(app: &TestApp) -> String {
-    let me: Value = app
-        .admin(Method::GET, "/admin/api/auth/me")
-        .send()
-        .await
-        .expect("request")
-        .json()
-        .await
-        .expect("me");
-    me["id"].as_str().expect("id").to_string()
 }
 
 fn new_user(email: &str) -> Value {
@@ -40,7 +28,7 @@ db_tests! {
         let res = app.admin(Method::POST, "/admin/api/users").json(&new_user("twice@example.com")).send().await.unwrap();
         assert_eq!(code_of(res, StatusCode::CONFLICT).await, "email_taken");
 
-        let me = my_id(&app).await;
+        let me = app.my_id().await;
         let res = app.admin(Method::PATCH, &format!("/admin/api/users/{me}")).json(&json!({"role": "editor"})).send().await.unwrap();
         assert_eq!(code_of(res, StatusCode::CONFLICT).await, "last_admin");
         let res = app.admin(Method::DELETE, &format!("/admin/api/users/{me}")).send().await.unwrap();

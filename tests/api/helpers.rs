@@ -478,3 +478,18 @@ pub fn ids(body: &Value) -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+impl TestApp {
+    /// The signed-in admin's user id.
+    pub async fn my_id(&self) -> String {
+        let me: Value = self
+            .admin(Method::GET, "/admin/api/auth/me")
+            .send()
+            .await
+            .expect("request")
+            .json()
+            .await
+            .expect("me");
+        me["id"].as_str().expect("id").to_string()
+    }
+}

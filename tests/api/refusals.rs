@@ -63,15 +63,7 @@ db_tests! {
     }
 
     async fn ones_own_password_changes_only_with_the_current_one(app) {
-        let me: Value = app
-            .admin(Method::GET, "/admin/api/auth/me")
-            .send()
-            .await
-            .expect("request")
-            .json()
-            .await
-            .expect("me");
-        let id = me["id"].as_str().expect("id");
+        let id = app.my_id().await;
         let res = app
             .admin(Method::PATCH, &format!("/admin/api/users/{id}"))
             .json(&json!({"password": "an entirely new passphrase"}))
@@ -83,4 +75,31 @@ db_tests! {
         // The old password still signs in.
         app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parallel_wrong_guesses_are_limited_too() {
+    let app = TestApp::spawn_with(crate::helpers::Backend::Sqlite, |s| {
+        s.login_max_failures = Some(5)
+    })
+    .await;
+    let guesses = (0..50).map(|i| {
+        app.anon(Method::POST, "/admin/api/auth/login")
+            .json(&json!({"email": ADMIN_EMAIL, "password": format!("wrong guess number {i}")}))
+            .send()
+    });
+    let mut checked = 0;
+    let mut limited = 0;
+    for res in futures_util::future::join_all(guesses).await {
+        match res.expect("request").status() {
+            StatusCode::UNAUTHORIZED => checked += 1,
+            StatusCode::TOO_MANY_REQUESTS => limited += 1,
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!(
+        checked, 5,
+        "only the allowed number reach the password check"
+    );
+    assert_eq!(limited, 45);
 }

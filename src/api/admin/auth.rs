@@ -2,6 +2,7 @@
 
 use super::statuses::*;
 use crate::api::codes::Code;
+use crate::auth::limiter::Outcome;
 use poem::Request;
 use poem::web::Data;
 use poem_openapi::param::Path;
@@ -50,21 +51,26 @@ impl AuthApi {
     {
         let ip = client_ip(req);
         let email = normalize_email(&body.email);
-        state
+        let attempt = state
             .login_limiter
-            .check(&email, ip.as_deref())
+            .attempt(&email, ip.as_deref())
             .map_err(ApiError::too_many_requests)?;
-        match crate::auth::login(
+        let result = crate::auth::login(
             &state.db,
             &email,
             &body.password,
             state.config.session_ttl_secs,
             ip.clone(),
         )
-        .await
-        {
+        .await;
+        let outcome = match &result {
+            Ok(_) => Outcome::Succeeded,
+            Err(AuthError::BadCredentials) => Outcome::WrongCredentials,
+            Err(_) => Outcome::Undecided,
+        };
+        state.login_limiter.settle(attempt, outcome);
+        match result {
             Ok((token, principal)) => {
-                state.login_limiter.succeeded(&email);
                 let user = match &principal.credential {
                     Credential::Session { user, .. } => UserOut::from(user),
                     Credential::Token { .. } => return Err(Problems::from(ApiError::internal())),
@@ -78,10 +84,6 @@ impl AuthApi {
                     expires_at: clock::format(expires_at),
                     user,
                 }))
-            }
-            Err(AuthError::BadCredentials) => {
-                state.login_limiter.failed(&email, ip.as_deref());
-                Err(AuthError::BadCredentials.into())
             }
             Err(e) => Err(e.into()),
         }

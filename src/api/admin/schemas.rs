@@ -293,6 +293,23 @@ mod tests {
     }
 
     #[test]
+    fn every_documented_field_type_is_one_the_model_reads() {
+        let mut registry = Registry::new();
+        FieldTypeName::register(&mut registry);
+        let names: Vec<String> = registry.schemas["FieldTypeName"]
+            .enum_items
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect();
+        assert_eq!(names.len(), 12, "{names:?}");
+        for name in names {
+            let parsed: Result<crate::model::field::FieldType, _> =
+                serde_json::from_value(Value::String(name.clone()));
+            assert!(parsed.is_ok(), "the model reads `{name}`");
+        }
+    }
+
+    #[test]
     fn the_documented_definition_has_the_models_keys() {
         let mut registry = Registry::new();
         ContentTypeDefinition::register(&mut registry);
