@@ -157,13 +157,13 @@ pub async fn authenticate(
 ) -> Result<Option<Principal>, AuthError> {
     let token_hash = token::hash(bearer);
     if bearer.starts_with(token::API_PREFIX) {
-        let Some(t) = store::tokens::find(db, &token_hash).await? else {
+        let Some((t, owner)) = store::tokens::find(db, &token_hash).await? else {
             return Ok(None);
         };
         if stale(t.last_used_at) {
             store::tokens::touch(db, &t.id).await?;
         }
-        return Ok(Scope::parse(&t.scope).map(|scope| token_principal(t, scope, ip)));
+        return Ok(Scope::parse(&t.scope).map(|scope| token_principal(t, scope, owner, ip)));
     }
     let Some((user, session)) = store::users::session_user(db, &token_hash).await? else {
         return Ok(None);
@@ -174,8 +174,15 @@ pub async fn authenticate(
     Ok(Some(session_principal(user, session, ip)))
 }
 
-/// An API token acts as an editor (write scope) for the user who made it.
-fn token_principal(token: ApiToken, scope: Scope, ip: Option<String>) -> Principal {
+/// An API token acts for the user who made it: as an editor (write scope)
+/// or a viewer, never beyond that user's current role and type limits.
+fn token_principal(
+    token: ApiToken,
+    scope: Scope,
+    owner: store::tokens::TokenOwner,
+    ip: Option<String>,
+) -> Principal {
+    let owner_role = Role::parse(&owner.role).unwrap_or(Role::Viewer);
     Principal {
         actor: Actor {
             id: token.created_by.clone(),
@@ -183,10 +190,10 @@ fn token_principal(token: ApiToken, scope: Scope, ip: Option<String>) -> Princip
             ip,
         },
         role: match scope {
-            Scope::Write => Role::Editor,
+            Scope::Write => Role::Editor.at_most(owner_role),
             Scope::Read | Scope::Preview => Role::Viewer,
         },
-        types: None,
+        types: owner.types.map(|t| t.0),
         credential: Credential::Token { token, scope },
     }
 }

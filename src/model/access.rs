@@ -49,6 +49,22 @@ impl Role {
         Role::ALL.into_iter().find(|r| r.as_str() == s)
     }
 
+    /// The lesser of two roles: what a credential may do when it acts for
+    /// someone who may do less (`ALL` runs from most to least).
+    pub fn at_most(self, other: Role) -> Role {
+        let rank = |r: Role| {
+            Role::ALL
+                .iter()
+                .position(|x| *x == r)
+                .unwrap_or(Role::ALL.len())
+        };
+        if rank(self) >= rank(other) {
+            self
+        } else {
+            other
+        }
+    }
+
     pub fn allows(self, p: Permission) -> bool {
         use Permission::*;
         match self {
@@ -104,6 +120,14 @@ impl Scope {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn at_most_takes_the_lesser_role() {
+        assert_eq!(Role::Editor.at_most(Role::Admin), Role::Editor);
+        assert_eq!(Role::Editor.at_most(Role::Viewer), Role::Viewer);
+        assert_eq!(Role::Editor.at_most(Role::Author), Role::Author);
+        assert_eq!(Role::Viewer.at_most(Role::Admin), Role::Viewer);
+    }
 
     #[test]
     fn roles_nest() {

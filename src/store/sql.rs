@@ -152,11 +152,6 @@ impl Dialect {
         }
     }
 
-    /// Orders the change feed by commit on Postgres: taken just before a
-    /// change is recorded and held to commit, so a change with a higher
-    /// sequence never becomes visible before one with a lower sequence and a
-    /// reader following the feed never skips one. (SQLite's single writer
-    /// already commits in sequence order.)
     /// Appended to a SELECT that must lock its rows until commit.
     pub fn row_lock(self) -> &'static str {
         match self {
@@ -173,6 +168,11 @@ impl Dialect {
         }
     }
 
+    /// Orders the change feed by commit on Postgres: taken just before a
+    /// change is recorded and held to commit, so a change with a higher
+    /// sequence never becomes visible before one with a lower sequence and a
+    /// reader following the feed never skips one. (SQLite's single writer
+    /// already commits in sequence order.)
     pub fn feed_lock(self) -> Option<&'static str> {
         match self {
             Dialect::Sqlite => None,

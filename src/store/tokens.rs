@@ -1,6 +1,7 @@
 //! API tokens for machines, stored only as hashes.
 
 use serde_json::{Value, json};
+use sqlx::types::Json;
 
 use super::audit::{Actor, audit};
 use super::{Db, StoreError, StoreResult, WritePool, lock_feed, on_pool};
@@ -69,19 +70,37 @@ pub async fn list(db: &Db) -> StoreResult<Vec<ApiToken>> {
     }))
 }
 
-/// The live (unexpired) token with this hash.
-pub async fn find(db: &Db, token_hash: &str) -> StoreResult<Option<ApiToken>> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM api_tokens WHERE token_hash = $1 \
-         AND (expires_at IS NULL OR expires_at > $2)"
-    );
-    Ok(on_pool!(db, pool => {
-        sqlx::query_as(sqlx::AssertSqlSafe(sql))
+/// Who a token acts for: its creator, as they are now.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TokenOwner {
+    pub role: String,
+    pub types: Option<Json<Vec<String>>>,
+}
+
+#[derive(sqlx::FromRow)]
+struct TokenRow {
+    #[sqlx(flatten)]
+    token: ApiToken,
+    #[sqlx(flatten)]
+    owner: TokenOwner,
+}
+
+/// The live (unexpired) token with this hash and its creator, while the
+/// creator exists and is enabled: a token dies with its creator's account.
+pub async fn find(db: &Db, token_hash: &str) -> StoreResult<Option<(ApiToken, TokenOwner)>> {
+    let sql = "SELECT t.id, t.name, t.scope, t.created_by, t.created_at, t.expires_at, \
+               t.last_used_at, u.role, u.types \
+               FROM api_tokens t JOIN users u ON u.id = t.created_by \
+               WHERE t.token_hash = $1 AND (t.expires_at IS NULL OR t.expires_at > $2) \
+               AND NOT u.disabled";
+    let row: Option<TokenRow> = on_pool!(db, pool => {
+        sqlx::query_as(sql)
             .bind(token_hash)
             .bind(clock::now())
             .fetch_optional(pool)
             .await?
-    }))
+    });
+    Ok(row.map(|r| (r.token, r.owner)))
 }
 
 /// Notes that a token was used; callers do it at most once a minute.

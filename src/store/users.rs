@@ -125,6 +125,17 @@ pub struct UserChange {
 
 const LAST_ADMIN: &str = "this is the last active admin; make another admin first";
 
+/// The active admins, locked until commit. Two transactions that each
+/// demote a different admin would otherwise both count two and leave none
+/// (write skew on PostgreSQL); with the rows locked the second waits,
+/// re-reads, and sees one. SQLite's writers already run one at a time.
+fn active_admins(db: &Db) -> String {
+    format!(
+        "SELECT id FROM users WHERE role = 'admin' AND NOT disabled{}",
+        db.dialect().row_lock()
+    )
+}
+
 /// Applies a change. Disabling a user or changing their password revokes
 /// their sessions in the same transaction; the last active admin cannot be
 /// demoted or disabled.
@@ -156,12 +167,10 @@ pub async fn update(db: &Db, id: &str, change: UserChange, actor: &Actor) -> Sto
             user.password_hash = v;
         }
         if was_active_admin && (user.role != "admin" || user.disabled) {
-            let admins: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM users WHERE role = 'admin' AND NOT disabled",
-            )
-            .fetch_one(&mut *tx)
-            .await?;
-            if admins <= 1 {
+            let admins: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(active_admins(db)))
+                .fetch_all(&mut *tx)
+                .await?;
+            if admins.len() <= 1 {
                 return Err(StoreError::Conflict(Conflict::LastAdmin, LAST_ADMIN.into()));
             }
         }
@@ -209,12 +218,10 @@ pub async fn delete(db: &Db, id: &str, actor: &Actor) -> StoreResult<()> {
                 .await?;
         let (role, disabled) = role.ok_or(StoreError::NotFound)?;
         if role == "admin" && !disabled {
-            let admins: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM users WHERE role = 'admin' AND NOT disabled",
-            )
-            .fetch_one(&mut *tx)
-            .await?;
-            if admins <= 1 {
+            let admins: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(active_admins(db)))
+                .fetch_all(&mut *tx)
+                .await?;
+            if admins.len() <= 1 {
                 return Err(StoreError::Conflict(Conflict::LastAdmin, LAST_ADMIN.into()));
             }
         }

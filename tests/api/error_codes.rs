@@ -76,4 +76,36 @@ db_tests! {
         assert_eq!(body["code"], "invalid_query");
         assert_eq!(body["errors"][0]["field"], "limit");
     }
+
+    async fn concurrent_demotions_never_leave_no_admin(app) {
+        // Three admins, each stepping down at the same moment: one must remain.
+        let mut admins = vec![(app.my_id().await, app.token.clone())];
+        for email in ["b@example.com", "c@example.com"] {
+            let res = app.admin(Method::POST, "/admin/api/users")
+                .json(&json!({"email": email, "password": USER_PASSWORD, "role": "admin"}))
+                .send().await.unwrap();
+            assert_eq!(res.status(), StatusCode::CREATED);
+            let body: Value = res.json().await.unwrap();
+            let id = body["id"].as_str().unwrap_or_default().to_string();
+            admins.push((id, app.login(email, USER_PASSWORD).await));
+        }
+        let demotions = admins.iter().map(|(id, token)| {
+            app.with_token(token, Method::PATCH, &format!("/admin/api/users/{id}"))
+                .json(&json!({"role": "editor"}))
+                .send()
+        });
+        let mut refused = 0;
+        for res in futures_util::future::join_all(demotions).await {
+            let res = res.expect("request");
+            if res.status() != StatusCode::OK {
+                assert_eq!(code_of(res, StatusCode::CONFLICT).await, "last_admin");
+                refused += 1;
+            }
+        }
+        assert_eq!(refused, 1, "exactly the last one is refused");
+        let admins = app
+            .sql_strings("SELECT id FROM users WHERE role = 'admin' AND NOT disabled")
+            .await;
+        assert_eq!(admins.len(), 1, "{admins:?}");
+    }
 }

@@ -75,6 +75,39 @@ db_tests! {
         // The old password still signs in.
         app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
     }
+
+    async fn a_token_never_exceeds_its_creator(app) {
+        let ops = app.user("ops@example.com", "admin", None).await;
+        let me: Value = app.with_token(&ops, Method::GET, "/admin/api/auth/me")
+            .send().await.unwrap().json().await.unwrap();
+        let ops_id = me["id"].as_str().unwrap_or_default().to_string();
+        let res = app.with_token(&ops, Method::POST, "/admin/api/tokens")
+            .json(&json!({"name": "deploy", "scope": "write"}))
+            .send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let token: Value = res.json().await.unwrap();
+        let token = token["token"].as_str().unwrap_or_default().to_string();
+        let write = |title: &str| {
+            app.with_token(&token, Method::POST, "/admin/api/entries/articles")
+                .json(&json!({"data": {"title": title}}))
+                .send()
+        };
+        assert_eq!(write("As an editor").await.unwrap().status(), StatusCode::CREATED);
+
+        // Its creator becomes a viewer: so does the token.
+        let res = app.admin(Method::PATCH, &format!("/admin/api/users/{ops_id}"))
+            .json(&json!({"role": "viewer"})).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        problem(write("As a viewer").await.unwrap(), StatusCode::FORBIDDEN).await;
+
+        // Its creator is disabled: the token stops working at all.
+        let res = app.admin(Method::PATCH, &format!("/admin/api/users/{ops_id}"))
+            .json(&json!({"disabled": true})).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let res = app.with_token(&token, Method::GET, "/admin/api/entries/articles").send().await.unwrap();
+        problem(res, StatusCode::UNAUTHORIZED).await;
+    }
+
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
