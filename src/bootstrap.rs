@@ -58,7 +58,7 @@ pub async fn apply_content_types(db: &Db, dir: &Path) -> anyhow::Result<()> {
                 tracing::info!(content_type = ct.api_id(), "created from content-types/");
             }
             Ok(current) if current.content_type.def == ct.def => {}
-            Ok(_) => match store::content_types::update(db, &ct, false, &actor).await {
+            Ok(_) => match store::content_types::update(db, &ct, None, false, &actor).await {
                 Ok(_) => tracing::info!(content_type = ct.api_id(), "updated from content-types/"),
                 Err(StoreError::DataLoss(losses)) => bail!(
                     "refusing to apply {}/{}.json: existing entries would lose data:\n{}\n\

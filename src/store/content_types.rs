@@ -116,9 +116,12 @@ pub async fn create(db: &Db, ct: &ContentType, actor: &Actor) -> StoreResult<Sto
 /// unless `allow_data_loss`, in which case those values are removed in the
 /// same transaction. A new `unique` rule is refused when existing working
 /// copies already share a value.
+/// Replaces a type's definition. With `expected`, the change applies only
+/// to that schema version (a stale one is a version conflict).
 pub async fn update(
     db: &Db,
     next: &ContentType,
+    expected: Option<i64>,
     allow_data_loss: bool,
     actor: &Actor,
 ) -> StoreResult<StoredType> {
@@ -161,6 +164,14 @@ pub async fn update(
         let Some(version) = version else {
             return Err(StoreError::NotFound);
         };
+        if let Some(expected) = expected
+            && expected != version
+        {
+            return Err(StoreError::VersionConflict {
+                expected,
+                current: version,
+            });
+        }
         if version != current.schema_version {
             return Err(StoreError::VersionConflict {
                 expected: current.schema_version,

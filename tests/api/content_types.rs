@@ -144,4 +144,34 @@ db_tests! {
         let res = app.admin(Method::DELETE, "/admin/api/content-types/events").send().await.unwrap();
         assert_eq!(res.status(), StatusCode::NO_CONTENT);
     }
+
+    async fn a_stale_type_edit_is_a_conflict_and_writes_nothing(app) {
+        assert_eq!(app.create_type(events()).await.status(), StatusCode::CREATED);
+        let mut first = events();
+        first["name"] = json!("Event (first)");
+        let res = app.admin(Method::PUT, "/admin/api/content-types/events?version=1")
+            .json(&first).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["schema_version"], 2);
+
+        // A second admin saves what they read at version 1.
+        let mut second = events();
+        second["name"] = json!("Event (second)");
+        let res = app.admin(Method::PUT, "/admin/api/content-types/events")
+            .header("if-match", "\"1\"")
+            .json(&second).send().await.unwrap();
+        let p = problem(res, StatusCode::CONFLICT).await;
+        assert_eq!(p["code"], "version_conflict");
+        assert_eq!(p["current_version"], 2);
+        let now: Value = app.admin(Method::GET, "/admin/api/content-types/events")
+            .send().await.unwrap().json().await.unwrap();
+        assert_eq!(now["name"], "Event (first)", "nothing overwritten");
+
+        let res = app.admin(Method::PUT, "/admin/api/content-types/events")
+            .header("if-match", "\"2\"")
+            .json(&second).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "the current version applies");
+    }
+
 }

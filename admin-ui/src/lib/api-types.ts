@@ -800,15 +800,22 @@ export interface paths {
         };
         /**
          * Replace a definition. Removing or retyping a field that entries hold
-         *     is refused (409 `data_loss`) unless `allow_data_loss=true`.
+         *     is refused (409 `data_loss`) unless `allow_data_loss=true`. Send the
+         *     `schema_version` the change is based on (`?version=N` or
+         *     `If-Match: "N"`): if someone changed the type since, 409
+         *     `version_conflict` and nothing is written.
          */
         put: {
             parameters: {
                 query?: {
                     /** @description Remove the values of removed or retyped fields from every entry. */
                     allow_data_loss?: boolean;
+                    /** @description The schema version this change is based on. */
+                    version?: number;
                 };
-                header?: never;
+                header?: {
+                    "If-Match"?: string;
+                };
                 path: {
                     api_id: string;
                 };

@@ -228,11 +228,12 @@ export const getContentType = (apiId: string) => call('get', '/content-types/{ap
 type Definition = Schemas['ContentTypeDefinition'];
 export const createContentType = (definition: Record<string, unknown>) =>
   call('post', '/content-types', { body: definition as Definition });
-export const putContentType = (apiId: string, definition: Record<string, unknown>, allowDataLoss = false) =>
+/** Replaces a definition; `version` is the schema version it was based on (a stale one is a 409). */
+export const putContentType = (apiId: string, definition: Record<string, unknown>, version: number | null, allowDataLoss = false) =>
   call('put', '/content-types/{api_id}', {
     path: { api_id: apiId },
     body: definition as Definition,
-    query: allowDataLoss ? { allow_data_loss: true } : undefined,
+    query: { ...(version === null ? {} : { version }), ...(allowDataLoss ? { allow_data_loss: true } : {}) },
   });
 
 /** Full-text search over working copies (drafts included). */

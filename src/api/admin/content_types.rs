@@ -2,7 +2,7 @@
 
 use super::statuses::*;
 use poem::web::Data;
-use poem_openapi::param::{Path, Query};
+use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};
 use serde_json::Value;
@@ -87,8 +87,12 @@ impl ContentTypesApi {
     }
 
     /// Replace a definition. Removing or retyping a field that entries hold
-    /// is refused (409 `data_loss`) unless `allow_data_loss=true`.
+    /// is refused (409 `data_loss`) unless `allow_data_loss=true`. Send the
+    /// `schema_version` the change is based on (`?version=N` or
+    /// `If-Match: "N"`): if someone changed the type since, 409
+    /// `version_conflict` and nothing is written.
     #[oai(path = "/:api_id", method = "put")]
+    #[allow(clippy::too_many_arguments)]
     async fn replace(
         &self,
         state: Data<&AppState>,
@@ -96,9 +100,13 @@ impl ContentTypesApi {
         api_id: Path<String>,
         /// Remove the values of removed or retyped fields from every entry.
         allow_data_loss: Query<Option<bool>>,
+        /// The schema version this change is based on.
+        version: Query<Option<i64>>,
+        #[oai(name = "If-Match")] if_match: Header<Option<String>>,
         body: Json<Documented<ContentTypeDefinition>>,
     ) -> Result<Json<ContentTypeOut>, Problems<{ ONE | S409 | BODY }>> {
         auth.0.require(Permission::ManageContentTypes)?;
+        let expected = super::entries::expected_version(version.0, if_match.0)?;
         let mut body = body.0.0;
         if let Value::Object(map) = &mut body {
             let named = map
@@ -116,7 +124,8 @@ impl ContentTypesApi {
         }
         let ct = parse(body)?;
         let allow = allow_data_loss.0.unwrap_or(false);
-        let stored = store::content_types::update(&state.db, &ct, allow, &auth.0.actor).await?;
+        let stored =
+            store::content_types::update(&state.db, &ct, expected, allow, &auth.0.actor).await?;
         state.types.put(ct);
         state.content_changed();
         Ok(Json(ContentTypeOut::from(&stored)))

@@ -100,7 +100,7 @@ pub(super) fn expected_version(
             Some(tag.parse::<i64>().map_err(|_| {
                 ApiError::new(
                     Code::InvalidHeader,
-                    "If-Match takes an entry's ETag, like \"3\"",
+                    "If-Match takes a version as an ETag, like \"3\"",
                 )
             })?)
         }
