@@ -9,6 +9,8 @@ use super::{Conflict, Db, StoreError, StoreResult, WritePool, lock_feed, on_pool
 use crate::clock;
 use crate::model::FieldError;
 use crate::model::content_type::ContentType;
+use crate::model::field::FieldType;
+use crate::store::assets::ids_in;
 
 /// A content type as stored, with its bookkeeping.
 #[derive(Debug, Clone)]
@@ -136,6 +138,12 @@ pub async fn update(
         .filter(|l| l.rule != "kind_changed")
         .map(|l| l.field.clone())
         .collect();
+    let dropped_media = dropped.iter().any(|name| {
+        current
+            .content_type
+            .field(name)
+            .is_some_and(|f| f.field_type == FieldType::Media)
+    });
     let newly_unique: Vec<_> = next
         .unique_fields()
         .filter(|f| {
@@ -195,6 +203,33 @@ pub async fn update(
                     .bind(next.api_id())
                     .execute(&mut *tx)
                     .await?;
+            }
+        }
+        if dropped_media {
+            // The assets those fields named are no longer used by them:
+            // record again what each entry's remaining media fields use.
+            sqlx::query(
+                "DELETE FROM asset_refs WHERE entry_id IN (SELECT id FROM entries WHERE type = $1)",
+            )
+            .bind(next.api_id())
+            .execute(&mut *tx)
+            .await?;
+            let rows: Vec<(String, Option<Json<Value>>, Option<Json<Value>>)> =
+                sqlx::query_as("SELECT id, draft, published FROM entries WHERE type = $1")
+                    .bind(next.api_id())
+                    .fetch_all(&mut *tx)
+                    .await?;
+            for (entry, draft, published) in rows {
+                for asset in media_in(next, [draft, published]) {
+                    sqlx::query(
+                        "INSERT INTO asset_refs (asset_id, entry_id) \
+                         SELECT id, $2 FROM assets WHERE id = $1",
+                    )
+                    .bind(&asset)
+                    .bind(&entry)
+                    .execute(&mut *tx)
+                    .await?;
+                }
             }
         }
         let mut duplicates = Vec::new();
@@ -301,4 +336,26 @@ pub async fn delete(db: &Db, api_id: &str, with_entries: bool, actor: &Actor) ->
         tx.commit().await?;
         Ok(())
     })
+}
+
+/// The asset ids a type's media fields name in an entry's copies, once each.
+fn media_in(ct: &ContentType, copies: [Option<Json<Value>>; 2]) -> Vec<String> {
+    let names: Vec<&str> = ct
+        .fields
+        .iter()
+        .filter(|f| f.field_type == FieldType::Media)
+        .map(|f| f.name.as_str())
+        .collect();
+    let mut ids: Vec<String> = copies
+        .into_iter()
+        .flatten()
+        .filter_map(|copy| match copy.0 {
+            Value::Object(map) => Some(ids_in(names.iter().copied(), &map)),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    ids.sort();
+    ids.dedup();
+    ids
 }

@@ -401,6 +401,32 @@ media_tests! {
             assert_eq!(keys.len(), 2, "no object from a refused upload: {keys:?}");
         }
     }
+
+    async fn dropping_a_media_field_frees_the_assets_it_named(app) {
+        gallery_type(&app).await;
+        let cover = upload(&app, png(8, 8), "cover.png").await;
+        let cover_id = cover["id"].as_str().unwrap();
+        let kept = upload(&app, png(8, 8), "kept.png").await;
+        let kept_id = kept["id"].as_str().unwrap();
+        app.create_entry("galleries", json!({"title": "G", "cover": cover_id, "files": [kept_id]})).await;
+        let res = app.admin(Method::DELETE, &format!("/admin/api/assets/{cover_id}")).send().await.unwrap();
+        problem(res, StatusCode::CONFLICT).await;
+
+        let res = app
+            .admin(Method::PUT, "/admin/api/content-types/galleries?allow_data_loss=true")
+            .json(&json!({"api_id": "galleries", "name": "Galleries", "fields": [
+                {"name": "title", "type": "string", "required": true},
+                {"name": "files", "type": "media", "multiple": true}]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let res = app.admin(Method::DELETE, &format!("/admin/api/assets/{cover_id}")).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::NO_CONTENT, "no field names it any more");
+        let res = app.admin(Method::DELETE, &format!("/admin/api/assets/{kept_id}")).send().await.unwrap();
+        let p = problem(res, StatusCode::CONFLICT).await;
+        assert_eq!(p["code"], "asset_in_use", "the remaining field still uses its asset");
+    }
 }
 
 /// The size limit and a cut-off upload, on the local folder (where a
