@@ -214,7 +214,7 @@ pub async fn update(
             .bind(next.api_id())
             .execute(&mut *tx)
             .await?;
-            let rows: Vec<(String, Option<Json<Value>>, Option<Json<Value>>)> =
+            let rows: Vec<EntryCopies> =
                 sqlx::query_as("SELECT id, draft, published FROM entries WHERE type = $1")
                     .bind(next.api_id())
                     .fetch_all(&mut *tx)
@@ -337,6 +337,9 @@ pub async fn delete(db: &Db, api_id: &str, with_entries: bool, actor: &Actor) ->
         Ok(())
     })
 }
+
+/// An entry's id with its working and live copies.
+type EntryCopies = (String, Option<Json<Value>>, Option<Json<Value>>);
 
 /// The asset ids a type's media fields name in an entry's copies, once each.
 fn media_in(ct: &ContentType, copies: [Option<Json<Value>>; 2]) -> Vec<String> {
