@@ -46,6 +46,15 @@ fn document(
                     tokens: tokens.clone(),
                 },
             );
+            if copy == Copy::Live {
+                doc.add_pre_tokenized_text(
+                    fields.all_live,
+                    PreTokenizedString {
+                        text: String::new(),
+                        tokens: tokens.clone(),
+                    },
+                );
+            }
             doc.add_pre_tokenized_text(
                 fields.slots[slot],
                 PreTokenizedString {

@@ -40,7 +40,7 @@ type Walk = Arc<Vec<(String, u64)>>;
 /// Dictionary walks by segment. A segment never changes once written, so a
 /// walk stays true until the segment is merged away (its entries then age
 /// out); new segments are walked on first use.
-pub struct WalkCache(quick_cache::sync::Cache<(SegmentId, Mode, String), Walk>);
+pub struct WalkCache(quick_cache::sync::Cache<(SegmentId, Field, Mode, String), Walk>);
 
 impl Default for WalkCache {
     fn default() -> Self {
@@ -70,7 +70,7 @@ pub fn expand(
     // term → documents holding it
     let mut found: HashMap<String, u64> = HashMap::new();
     for segment in searcher.segment_readers() {
-        let key = (segment.segment_id(), mode, word.to_string());
+        let key = (segment.segment_id(), field, mode, word.to_string());
         let walk = match cache.0.get(&key) {
             Some(walk) => walk,
             None => {

@@ -44,6 +44,9 @@ pub struct Fields {
     pub copy: Field,
     pub slots: [Field; SLOTS],
     pub all: Field,
+    /// The words of live copies only, for public searches: typo correction
+    /// and completion must not be steered by, and so reveal, draft text.
+    pub all_live: Field,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -55,12 +58,13 @@ fn schema() -> (Schema, Fields) {
     let slots = std::array::from_fn(|i| b.add_text_field(&format!("s{i}"), TEXT));
     // Every searchable word once, documents only: typo and prefix expansion
     // walk this one term dictionary instead of one per slot.
-    let all = b.add_text_field(
-        "all",
+    let words = || {
         TextOptions::default().set_indexing_options(
             TextFieldIndexing::default().set_index_option(IndexRecordOption::Basic),
-        ),
-    );
+        )
+    };
+    let all = b.add_text_field("all", words());
+    let all_live = b.add_text_field("all_live", words());
     (
         b.build(),
         Fields {
@@ -70,6 +74,7 @@ fn schema() -> (Schema, Fields) {
             copy,
             slots,
             all,
+            all_live,
         },
     )
 }
@@ -248,6 +253,7 @@ impl SearchIndex {
             copy: get("copy")?,
             slots,
             all: get("all")?,
+            all_live: get("all_live")?,
         })
     }
 
@@ -393,6 +399,11 @@ impl SearchIndex {
         let mut stem = analyzer::analyzer(analyzer::language(plan.language.as_deref()));
         let mut plain = analyzer::plain();
         let slot = |i: usize| self.fields.slots[i];
+        // Expansion walks the words of the copies being searched.
+        let words = match copy {
+            Copy::Live => self.fields.all_live,
+            Copy::Draft => self.fields.all,
+        };
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![
             (
                 Occur::Must,
@@ -419,30 +430,12 @@ impl SearchIndex {
                 let mut others = Vec::new();
                 let edits = allowed_edits(raw);
                 if edits > 0 {
-                    others.extend(expand(
-                        searcher,
-                        &self.walks,
-                        self.fields.all,
-                        s,
-                        Mode::Typo(edits),
-                    )?);
+                    others.extend(expand(searcher, &self.walks, words, s, Mode::Typo(edits))?);
                 }
                 if is_prefix && t + 1 == stems.len() {
-                    others.extend(expand(
-                        searcher,
-                        &self.walks,
-                        self.fields.all,
-                        raw,
-                        Mode::Prefix,
-                    )?);
+                    others.extend(expand(searcher, &self.walks, words, raw, Mode::Prefix)?);
                     if raw != s.as_str() {
-                        others.extend(expand(
-                            searcher,
-                            &self.walks,
-                            self.fields.all,
-                            s,
-                            Mode::Prefix,
-                        )?);
+                        others.extend(expand(searcher, &self.walks, words, s, Mode::Prefix)?);
                     }
                 }
                 let mut seen = HashSet::new();

@@ -160,6 +160,17 @@ db_tests! {
         assert_eq!(res.status(), StatusCode::OK);
         app.search_until(public_search(&app, "q=hypatia"), |r| ids(r) == [id.clone()]).await;
     }
+
+    async fn public_typo_correction_is_not_steered_by_drafts(app) {
+        let live = article(&app, "Gazpacho", "A cold soup for hot days.", true).await;
+        let draft = article(&app, "Gazpachi acquisition", "Not announced yet.", false).await;
+        // The draft is searchable where drafts are...
+        app.search_until(admin_search(&app, "q=gazpachi"), |b| ids(b).contains(&draft)).await;
+        // ...while the public search corrects the typo as if it did not
+        // exist: a draft word must not make the published soup vanish.
+        let found = app.search_until(public_search(&app, "q=gazpachi"), |b| !ids(b).is_empty()).await;
+        assert_eq!(ids(&found), [live]);
+    }
 }
 
 async fn resumes_after_a_stop_before_the_index_commit(backend: Backend) {
