@@ -92,6 +92,10 @@ pub struct Settings {
     /// (default 4096).
     #[arg(long, global = true, env = "QUIRE_MAX_CONNECTIONS")]
     pub max_connections: Option<usize>,
+    /// Reverse proxies whose `X-Forwarded-For` is believed: addresses or
+    /// networks, comma-separated (`127.0.0.1,10.0.0.0/8`); none by default.
+    #[arg(long, global = true, env = "QUIRE_TRUSTED_PROXIES")]
+    pub trusted_proxies: Option<String>,
 }
 
 impl Settings {
@@ -120,6 +124,7 @@ impl Settings {
             metrics_bind: self.metrics_bind.or(other.metrics_bind),
             idle_timeout_secs: self.idle_timeout_secs.or(other.idle_timeout_secs),
             max_connections: self.max_connections.or(other.max_connections),
+            trusted_proxies: self.trusted_proxies.or(other.trusted_proxies),
         }
     }
 
@@ -189,6 +194,8 @@ pub struct Config {
     pub metrics_bind: Option<SocketAddr>,
     pub idle_timeout_secs: u64,
     pub max_connections: usize,
+    /// Peers whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -358,6 +365,13 @@ impl Config {
         if max_connections == 0 {
             return Err(invalid("QUIRE_MAX_CONNECTIONS", "must be at least 1"));
         }
+        let trusted_proxies =
+            parse_networks(s.trusted_proxies.as_deref().unwrap_or("")).map_err(|bad| {
+                invalid(
+                    "QUIRE_TRUSTED_PROXIES",
+                    format!("`{bad}` is not an address or network like 10.0.0.0/8"),
+                )
+            })?;
         Ok(Config {
             bind,
             data_dir,
@@ -381,8 +395,23 @@ impl Config {
             metrics_bind,
             idle_timeout_secs,
             max_connections,
+            trusted_proxies,
         })
     }
+}
+
+/// `10.0.0.0/8, 127.0.0.1` as networks (a bare address is a network of one);
+/// `Err` names the first item that is neither.
+fn parse_networks(list: &str) -> Result<Vec<ipnet::IpNet>, String> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|item| {
+            item.parse::<ipnet::IpNet>()
+                .or_else(|_| item.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| item.to_string())
+        })
+        .collect()
 }
 
 /// `path` made absolute against the working directory, for `file://` URLs.

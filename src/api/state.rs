@@ -12,11 +12,43 @@ use crate::config::Config;
 use crate::model::content_type::ContentType;
 use crate::store::{self, Db, StoreResult};
 
-/// The client's address as seen on the socket.
+/// The client's address: the socket's peer, or, when that peer is a
+/// trusted proxy (`QUIRE_TRUSTED_PROXIES`), the nearest address in
+/// `X-Forwarded-For` that is not one of ours. Addresses further left were
+/// written by whoever sent the request and prove nothing.
 pub fn client_ip(req: &poem::Request) -> Option<String> {
-    req.remote_addr()
-        .as_socket_addr()
-        .map(|a| a.ip().to_string())
+    let peer = req.remote_addr().as_socket_addr().map(|a| a.ip())?;
+    let trusted = req
+        .data::<AppState>()
+        .map(|s| s.config.trusted_proxies.as_slice())
+        .unwrap_or_default();
+    Some(forwarded_client(peer, req.headers(), trusted).to_string())
+}
+
+fn forwarded_client(
+    peer: std::net::IpAddr,
+    headers: &poem::http::HeaderMap,
+    trusted: &[ipnet::IpNet],
+) -> std::net::IpAddr {
+    let is_trusted = |ip: &std::net::IpAddr| trusted.iter().any(|n| n.contains(ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let hops: Vec<std::net::IpAddr> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|h| h.trim().parse().ok())
+        .collect();
+    let mut client = peer;
+    for hop in hops.into_iter().rev() {
+        client = hop;
+        if !is_trusted(&hop) {
+            break;
+        }
+    }
+    client
 }
 
 #[derive(Clone)]
@@ -231,5 +263,44 @@ impl PublicCache {
         if let Some(entries) = &self.entries {
             entries.insert((generation, key), value);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(xff: &str) -> poem::http::HeaderMap {
+        let mut h = poem::http::HeaderMap::new();
+        if let Ok(v) = poem::http::HeaderValue::from_str(xff) {
+            h.insert("x-forwarded-for", v);
+        }
+        h
+    }
+
+    fn ip(s: &str) -> std::net::IpAddr {
+        s.parse().unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]))
+    }
+
+    #[test]
+    fn only_a_trusted_peer_is_believed() {
+        let trusted: Vec<ipnet::IpNet> = vec!["10.0.0.0/8".parse().unwrap_or_default()];
+        let xff = headers("198.51.100.1, 203.0.113.7, 10.0.0.2");
+        // A stranger's header is ignored.
+        assert_eq!(
+            forwarded_client(ip("192.0.2.9"), &xff, &trusted),
+            ip("192.0.2.9")
+        );
+        // Through our proxies: the nearest address not ours; the forged
+        // one further left does not count.
+        assert_eq!(
+            forwarded_client(ip("10.0.0.1"), &xff, &trusted),
+            ip("203.0.113.7")
+        );
+        // No header: the proxy itself.
+        assert_eq!(
+            forwarded_client(ip("10.0.0.1"), &headers(""), &trusted),
+            ip("10.0.0.1")
+        );
     }
 }

@@ -136,3 +136,52 @@ async fn parallel_wrong_guesses_are_limited_too() {
     );
     assert_eq!(limited, 45);
 }
+
+/// The address the session of a sign-in sent with this X-Forwarded-For is
+/// recorded under.
+async fn session_address(app: &TestApp, forwarded_for: &str) -> String {
+    let res = app
+        .anon(Method::POST, "/admin/api/auth/login")
+        .header("x-forwarded-for", forwarded_for)
+        .json(&json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}))
+        .send()
+        .await
+        .expect("request");
+    let body: Value = res.json().await.expect("login");
+    let token = body["token"].as_str().unwrap_or_default().to_string();
+    let sessions: Value = app
+        .with_token(&token, Method::GET, "/admin/api/auth/sessions")
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("sessions");
+    sessions["data"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|s| s["current"] == true)
+        .and_then(|s| s["client_ip"].as_str())
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_a_trusted_proxy_names_the_client() {
+    let direct = TestApp::spawn(crate::helpers::Backend::Sqlite).await;
+    assert_eq!(
+        session_address(&direct, "203.0.113.7").await,
+        "127.0.0.1",
+        "a header from anyone is ignored"
+    );
+    let proxied = TestApp::spawn_with(crate::helpers::Backend::Sqlite, |s| {
+        s.trusted_proxies = Some("127.0.0.1".into())
+    })
+    .await;
+    assert_eq!(
+        session_address(&proxied, "198.51.100.1, 203.0.113.7").await,
+        "203.0.113.7",
+        "the address our proxy saw, not the one the client wrote"
+    );
+}
