@@ -40,6 +40,12 @@ enum Command {
     Openapi,
     /// Print the error catalogue (every problem code) as Markdown.
     Errors,
+    /// Write a consistent copy of the SQLite database to FILE while a server
+    /// may keep running on it (for PostgreSQL use pg_dump).
+    Backup {
+        /// Where the copy goes; must not exist yet.
+        file: PathBuf,
+    },
     /// The content types in the database.
     Types {
         #[command(subcommand)]
@@ -195,6 +201,17 @@ async fn main() -> anyhow::Result<()> {
             }
         },
         Command::Reindex => reindex(&config).await?,
+        Command::Backup { file } => {
+            anyhow::ensure!(!file.exists(), "{} exists already", file.display());
+            let db = quire::store::Db::connect(&config).await?;
+            match db.backup_sqlite(&file).await? {
+                Some(()) => println!("backed up {} to {}", config.database_url, file.display()),
+                None => anyhow::bail!(
+                    "quire backup copies SQLite databases; for PostgreSQL use \
+                     `pg_dump --format=custom --file=quire.dump <database url>`"
+                ),
+            }
+        }
         Command::Types {
             command: TypesCommand::Export { ts, .. },
         } => {

@@ -261,3 +261,22 @@ impl StoreError {
         }
     }
 }
+
+impl Db {
+    /// Writes a consistent copy of a SQLite database to `path` while it
+    /// keeps serving (`VACUUM INTO`: one read transaction, compacted, the
+    /// write-ahead log folded in). `path` must not exist yet. PostgreSQL has
+    /// `pg_dump` for this, so it answers `None`.
+    pub async fn backup_sqlite(&self, path: &std::path::Path) -> StoreResult<Option<()>> {
+        match self {
+            Db::Sqlite(pool) => {
+                sqlx::query("VACUUM INTO $1")
+                    .bind(path.to_string_lossy().into_owned())
+                    .execute(pool)
+                    .await?;
+                Ok(Some(()))
+            }
+            Db::Postgres(_) => Ok(None),
+        }
+    }
+}

@@ -459,3 +459,48 @@ async fn types_export_prints_the_public_contract() {
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(doc["paths"]["/articles"].is_object());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_of_a_running_server_restores() {
+    let app = crate::helpers::TestApp::spawn(crate::helpers::Backend::Sqlite).await;
+    let id = app.published_article("Kept by the backup").await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("backup.db");
+    // Taken while the server runs.
+    let out = quire()
+        .args(["backup"])
+        .arg(&file)
+        .args(["--database-url", &app.config.database_url])
+        .arg("--data-dir")
+        .arg(&app.config.data_dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let again = quire()
+        .args(["backup"])
+        .arg(&file)
+        .args(["--database-url", &app.config.database_url])
+        .output()
+        .unwrap();
+    assert!(
+        !again.status.success(),
+        "an existing file is never overwritten"
+    );
+
+    // A server on the copy serves the same content.
+    let mut config = app.config.clone();
+    config.bind = "127.0.0.1:0".parse().unwrap();
+    config.database_url = format!("sqlite://{}", file.display());
+    config.search_dir = None;
+    let restored = quire::app::start(config)
+        .await
+        .expect("a server on the backup");
+    let url = format!("http://{}/api/articles/{id}", restored.addr);
+    let body: serde_json::Value = reqwest::get(&url).await.unwrap().json().await.unwrap();
+    assert_eq!(body["data"]["title"], "Kept by the backup");
+    restored.shutdown().await.unwrap();
+}
