@@ -480,16 +480,20 @@ pub fn ids(body: &Value) -> Vec<String> {
 }
 
 impl TestApp {
-    /// The signed-in admin's user id.
-    pub async fn my_id(&self) -> String {
-        let me: Value = self
-            .admin(Method::GET, "/admin/api/auth/me")
+    /// The JSON body of a GET on the admin API, as the signed-in admin.
+    pub async fn admin_get(&self, path: &str) -> Value {
+        self.admin(Method::GET, path)
             .send()
             .await
             .expect("request")
             .json()
             .await
-            .expect("me");
+            .expect("JSON body")
+    }
+
+    /// The signed-in admin's user id.
+    pub async fn my_id(&self) -> String {
+        let me = self.admin_get("/admin/api/auth/me").await;
         me["id"].as_str().expect("id").to_string()
     }
 }

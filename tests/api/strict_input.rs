@@ -154,14 +154,7 @@ db_tests! {
     }
 
     async fn a_dry_run_the_api_does_not_know_changes_nothing(app) {
-        let before: Value = app
-            .admin(Method::GET, "/admin/api/content-types/articles")
-            .send()
-            .await
-            .expect("request")
-            .json()
-            .await
-            .expect("type");
+        let before = app.admin_get("/admin/api/content-types/articles").await;
         let mut changed = before.clone();
         changed["fields"] = json!([{"name": "title", "type": "string"}]);
         let res = app
@@ -175,14 +168,7 @@ db_tests! {
             .expect("request");
         let body = problem(res, StatusCode::BAD_REQUEST).await;
         assert_eq!(body["errors"][0]["field"], "dry_run");
-        let after: Value = app
-            .admin(Method::GET, "/admin/api/content-types/articles")
-            .send()
-            .await
-            .expect("request")
-            .json()
-            .await
-            .expect("type");
+        let after = app.admin_get("/admin/api/content-types/articles").await;
         assert_eq!(before["fields"], after["fields"], "nothing was applied");
     }
 }
