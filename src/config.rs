@@ -72,6 +72,18 @@ pub struct Settings {
     #[arg(long, global = true, env = "QUIRE_MEDIA_URL")]
     pub media_url: Option<String>,
     /// Largest file an upload may carry, in bytes (default 100 MiB).
+    /// Image transforms anonymous callers may ask for: presets as
+    /// `name:parameters;…` (`card:w=640&format=webp`), or `any`.
+    #[arg(long, global = true, env = "QUIRE_MEDIA_TRANSFORMS")]
+    pub media_transforms: Option<String>,
+    /// Key that signs transform URLs outside the presets (32+ characters).
+    #[arg(
+        long,
+        global = true,
+        env = "QUIRE_MEDIA_SIGNING_KEY",
+        hide_env_values = true
+    )]
+    pub media_signing_key: Option<String>,
     #[arg(long, global = true, env = "QUIRE_MAX_UPLOAD_BYTES")]
     pub max_upload_bytes: Option<u64>,
     /// Log filter, e.g. `info` (default) or `quire=debug`.
@@ -119,6 +131,8 @@ impl Settings {
             search_interval_ms: self.search_interval_ms.or(other.search_interval_ms),
             media_url: self.media_url.or(other.media_url),
             max_upload_bytes: self.max_upload_bytes.or(other.max_upload_bytes),
+            media_transforms: self.media_transforms.or(other.media_transforms),
+            media_signing_key: self.media_signing_key.or(other.media_signing_key),
             log: self.log.or(other.log),
             log_format: self.log_format.or(other.log_format),
             metrics_bind: self.metrics_bind.or(other.metrics_bind),
@@ -188,6 +202,7 @@ pub struct Config {
     pub search_interval_ms: u64,
     pub media_url: String,
     pub max_upload_bytes: u64,
+    pub media_transforms: crate::media::policy::TransformPolicy,
     pub log: String,
     pub log_format: LogFormat,
     /// Where `/metrics` is served, if anywhere.
@@ -365,6 +380,11 @@ impl Config {
         if max_connections == 0 {
             return Err(invalid("QUIRE_MAX_CONNECTIONS", "must be at least 1"));
         }
+        let media_transforms = crate::media::policy::TransformPolicy::parse(
+            s.media_transforms.as_deref(),
+            s.media_signing_key.as_deref(),
+        )
+        .map_err(|(setting, why)| invalid(setting, why))?;
         let trusted_proxies =
             parse_networks(s.trusted_proxies.as_deref().unwrap_or("")).map_err(|bad| {
                 invalid(
@@ -390,6 +410,7 @@ impl Config {
             search_interval_ms,
             media_url,
             max_upload_bytes,
+            media_transforms,
             log: s.log.unwrap_or_else(|| "info".into()),
             log_format,
             metrics_bind,

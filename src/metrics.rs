@@ -61,6 +61,7 @@ pub struct Metrics {
     latency: Family<RouteLabels, Histogram, fn() -> Histogram>,
     pub cache_hits: Counter,
     pub cache_misses: Counter,
+    pub media_transforms: Counter,
     cache_bytes: Gauge,
     search_lag_changes: Gauge,
     search_lag_seconds: Gauge<f64, AtomicU64>,
@@ -103,6 +104,12 @@ impl Metrics {
             "public_cache_misses",
             "Cacheable public reads that had to be rendered",
             cache_misses.clone(),
+        );
+        let media_transforms = Counter::default();
+        registry.register(
+            "media_transforms",
+            "Image transforms computed (each is stored and computed once)",
+            media_transforms.clone(),
         );
         let cache_bytes = Gauge::default();
         registry.register_with_unit(
@@ -149,6 +156,7 @@ impl Metrics {
             latency,
             cache_hits,
             cache_misses,
+            media_transforms,
             cache_bytes,
             search_lag_changes,
             search_lag_seconds,

@@ -63,6 +63,10 @@ catalogue! {
         "No valid bearer token, or wrong credentials at sign-in.";
     Forbidden = "forbidden", 403, "Forbidden",
         "The token's user or scope may not do this.";
+    TransformNotAllowed = "transform_not_allowed", 403, "Transform not allowed",
+        "Anonymous callers get the media presets (`?preset=`) and signed transform URLs only; `QUIRE_MEDIA_TRANSFORMS` lists the presets.";
+    TransformLimit = "transform_limit", 403, "Transform limit",
+        "The asset already has as many stored transforms as one may have.";
     NotFound = "not_found", 404, "Not found",
         "No such route, content type, entry, asset, user or token (or not published).";
     MethodNotAllowed = "method_not_allowed", 405, "Method not allowed",
@@ -87,6 +91,8 @@ catalogue! {
         "One's own account cannot be deleted.";
     AssetInUse = "asset_in_use", 409, "Asset in use",
         "Entries still use the asset; `errors` names them.";
+    SigningOff = "signing_off", 409, "Signing is off",
+        "Transform URLs cannot be signed: `QUIRE_MEDIA_SIGNING_KEY` is not set.";
     PayloadTooLarge = "payload_too_large", 413, "Payload too large",
         "The body is larger than `QUIRE_MAX_BODY_BYTES` (or the upload than `QUIRE_MAX_UPLOAD_BYTES`).";
     UnsupportedMediaType = "unsupported_media_type", 415, "Unsupported media type",
@@ -100,7 +106,7 @@ catalogue! {
     Unavailable = "unavailable", 503, "Service unavailable",
         "The database does not answer; `Retry-After` says when to try again. Cached public reads are still served.";
     Busy = "busy", 503, "Busy",
-        "Too much costly work at once (password hashing); `Retry-After` says when to try again.";
+        "Too much costly work at once (password hashing, image transforms); `Retry-After` says when to try again.";
 }
 
 /// The catalogue as the Markdown of `docs/errors.md`.

@@ -3,7 +3,7 @@
 
 use crate::api::codes::Code;
 use object_store::path::Path as Key;
-use object_store::{GetOptions, ObjectStore, ObjectStoreExt};
+use object_store::{GetOptions, ObjectStore};
 use poem::http::{StatusCode, header};
 use poem::web::{Data, Path};
 use poem::{Body, Request, Response, handler};
@@ -12,8 +12,9 @@ use super::problem::ApiError;
 use super::public::access::check_access;
 use super::query_pairs;
 use super::state::AppState;
+use crate::media::derivatives::DeriveError;
+use crate::media::policy::Refusal;
 use crate::media::sniff::is_active;
-use crate::media::transform::{MAX_SOURCE_BYTES, Transform};
 use crate::store::assets::Asset;
 
 /// Asset URLs never change meaning: a new upload gets a new id.
@@ -45,7 +46,6 @@ pub async fn serve(
 async fn respond(req: &Request, id: &str, state: &AppState) -> Result<Response, ApiError> {
     let mut pairs = query_pairs(req);
     check_access(req, state, &mut pairs).await?;
-    let transform = Transform::parse(&pairs).map_err(ApiError::invalid_query)?;
     let not_found = || ApiError::not_found(format!("no asset {id}"));
     if uuid::Uuid::try_parse(id).is_err() {
         return Err(not_found());
@@ -53,6 +53,14 @@ async fn respond(req: &Request, id: &str, state: &AppState) -> Result<Response, 
     let asset = crate::store::assets::get(&state.db, id)
         .await?
         .ok_or_else(not_found)?;
+    let transform = state
+        .config
+        .media_transforms
+        .resolve(&asset.id, &asset.mime_type, &pairs)
+        .map_err(|refusal| match refusal {
+            Refusal::Invalid(errors) => ApiError::invalid_query(errors),
+            Refusal::NotAllowed(why) => ApiError::new(Code::TransformNotAllowed, why),
+        })?;
     let served = match &transform {
         None => Served {
             key: Key::from(asset.object_key.clone()),
@@ -60,7 +68,20 @@ async fn respond(req: &Request, id: &str, state: &AppState) -> Result<Response, 
             etag: format!("\"{}\"", asset.sha256),
             size: u64::try_from(asset.size).unwrap_or(0),
         },
-        Some(t) => transformed(state.media.as_ref(), &asset, t).await?,
+        Some(t) => {
+            let made = state
+                .derivatives
+                .get_or_make(state.media.as_ref(), &asset, t)
+                .await
+                .map_err(derive_error)?;
+            let variant = made.key.filename().unwrap_or_default().to_string();
+            Served {
+                mime_type: t.output(&asset.mime_type).mime_type().to_string(),
+                etag: format!("\"{}.{variant}\"", asset.sha256),
+                key: made.key,
+                size: made.size,
+            }
+        }
     };
     if etag_matches(req, &served.etag) {
         return Ok(headers(Response::builder(), &served, &asset)
@@ -196,65 +217,22 @@ fn requested_range(req: &Request, size: u64) -> Result<Option<std::ops::Range<u6
     }
 }
 
-/// The stored result of a transform, made now if it is not there yet.
-async fn transformed(
-    store: &dyn ObjectStore,
-    asset: &Asset,
-    t: &Transform,
-) -> Result<Served, ApiError> {
-    let raster = asset.mime_type.starts_with("image/") && asset.mime_type != "image/svg+xml";
-    if !raster {
-        return Err(ApiError::new(
-            Code::NotAnImage,
+fn derive_error(e: DeriveError) -> ApiError {
+    match e {
+        DeriveError::NotImage(why) => ApiError::new(Code::NotAnImage, why),
+        DeriveError::TooLarge(why) => ApiError::new(Code::TooLargeToTransform, why),
+        DeriveError::Limit => ApiError::new(
+            Code::TransformLimit,
             format!(
-                "only raster images can be transformed; this asset is {}",
-                asset.mime_type
+                "this asset has {} stored transforms, as many as one may have",
+                crate::media::derivatives::MAX_PER_ASSET
             ),
-        ));
-    }
-    let key_text = t.key(&asset.id, &asset.mime_type);
-    let key = Key::from(key_text.clone());
-    let variant = key_text.rsplit('/').next().unwrap_or_default().to_string();
-    let mime_type = t.output(&asset.mime_type).mime_type().to_string();
-    let etag = format!("\"{}.{variant}\"", asset.sha256);
-    match store.head(&key).await {
-        Ok(meta) => {
-            return Ok(Served {
-                key,
-                mime_type,
-                etag,
-                size: meta.size,
-            });
+        ),
+        DeriveError::Busy => {
+            let mut e = ApiError::new(Code::Busy, "too many transforms at once; try again shortly");
+            e.retry_after = Some(1);
+            e
         }
-        Err(object_store::Error::NotFound { .. }) => {}
-        Err(e) => return Err(storage_error(e)),
+        DeriveError::Storage(e) => storage_error(e),
     }
-    if u64::try_from(asset.size).unwrap_or(u64::MAX) > MAX_SOURCE_BYTES {
-        return Err(ApiError::new(
-            Code::TooLargeToTransform,
-            format!(
-                "images above {MAX_SOURCE_BYTES} bytes are served as they are, not transformed"
-            ),
-        ));
-    }
-    let source = store
-        .get(&Key::from(asset.object_key.clone()))
-        .await
-        .map_err(storage_error)?
-        .bytes()
-        .await
-        .map_err(storage_error)?;
-    let (t2, mime) = (t.clone(), asset.mime_type.clone());
-    let out = tokio::task::spawn_blocking(move || t2.apply(&source, &mime))
-        .await
-        .map_err(|_| ApiError::internal())?
-        .map_err(|why| ApiError::new(Code::NotAnImage, why))?;
-    let size = out.len() as u64;
-    store.put(&key, out.into()).await.map_err(storage_error)?;
-    Ok(Served {
-        key,
-        mime_type,
-        etag,
-        size,
-    })
 }

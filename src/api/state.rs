@@ -61,6 +61,8 @@ pub struct AppState {
     pub search: Arc<crate::search::SearchIndex>,
     /// Where uploaded media lives.
     pub media: Arc<dyn object_store::ObjectStore>,
+    /// Stored image transforms, computed once each and a few at a time.
+    pub derivatives: Arc<crate::media::derivatives::Derivatives>,
     pub metrics: Arc<crate::metrics::Metrics>,
 }
 
@@ -85,6 +87,10 @@ impl AppState {
             config.login_max_failures,
             std::time::Duration::from_secs(15 * 60),
         ));
+        let derivatives = Arc::new(crate::media::derivatives::Derivatives::new(
+            std::thread::available_parallelism().map_or(2, |n| n.get()),
+            metrics.media_transforms.clone(),
+        ));
         Ok(AppState {
             db,
             config: Arc::new(config),
@@ -93,6 +99,7 @@ impl AppState {
             login_limiter,
             search,
             media,
+            derivatives,
             metrics,
         })
     }

@@ -4,7 +4,9 @@
 //! from a client's file name, so no upload can reach outside its key.
 
 pub mod backend;
+pub mod derivatives;
 pub mod embed;
+pub mod policy;
 pub mod sniff;
 pub mod transform;
 pub mod upload;

@@ -19,6 +19,18 @@ pub const MAX_SIDE: u32 = 4096;
 pub const MAX_SOURCE_BYTES: u64 = 64 * 1024 * 1024;
 /// Largest original a transform will decode, in pixels per side.
 const MAX_SOURCE_SIDE: u32 = 16_384;
+/// Memory one decode may take: 48 megapixels as RGBA, 64 as RGB. With
+/// transforms run a few at a time (one per core), this bounds their memory.
+pub const MAX_DECODE_BYTES: u64 = 192 * 1024 * 1024;
+
+/// Why a transform could not be made.
+#[derive(Debug, PartialEq, Eq)]
+pub enum TransformError {
+    /// The bytes are not an image the decoder reads.
+    NotImage(String),
+    /// Decoding it would take more memory than a transform may.
+    TooLarge(String),
+}
 const DEFAULT_QUALITY: u8 = 80;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -180,8 +192,24 @@ impl Transform {
         )
     }
 
+    /// The parameters in one fixed spelling, which signatures cover.
+    pub fn canonical(&self) -> String {
+        let side = |s: Option<u32>| s.map_or_else(|| "auto".to_string(), |n| n.to_string());
+        let fit = match self.fit {
+            Fit::Cover => "cover",
+            Fit::Contain => "contain",
+        };
+        let format = self.format.map_or("auto", Format::name);
+        format!(
+            "w={}&h={}&fit={fit}&format={format}&q={}",
+            side(self.width),
+            side(self.height),
+            self.quality
+        )
+    }
+
     /// Decodes `source`, resizes it and encodes the result.
-    pub fn apply(&self, source: &[u8], mime: &str) -> Result<Vec<u8>, String> {
+    pub fn apply(&self, source: &[u8], mime: &str) -> Result<Vec<u8>, TransformError> {
         let image = decode(source)?;
         let (w, h) = (image.width(), image.height());
         // Never enlarge: a box bigger than the picture is the picture.
@@ -196,21 +224,34 @@ impl Transform {
             (_, None, Some(_)) => image.resize(u32::MAX, box_h, FilterType::Lanczos3),
             (Fit::Contain, Some(_), Some(_)) => image.resize(box_w, box_h, FilterType::Lanczos3),
         };
-        encode(&resized, self.output(mime), self.quality)
+        encode(&resized, self.output(mime), self.quality).map_err(TransformError::NotImage)
     }
 }
 
-fn decode(source: &[u8]) -> Result<DynamicImage, String> {
-    let not_image = |e: &dyn std::fmt::Display| format!("the file cannot be read as an image: {e}");
+fn decode(source: &[u8]) -> Result<DynamicImage, TransformError> {
+    let not_image = |e: &image::ImageError| match e {
+        image::ImageError::Limits(_) => TransformError::TooLarge(format!(
+            "decoding this image would take more than {MAX_DECODE_BYTES} bytes; it is served as it is"
+        )),
+        _ => TransformError::NotImage(format!("the file cannot be read as an image: {e}")),
+    };
     let mut reader = ImageReader::new(Cursor::new(source))
         .with_guessed_format()
-        .map_err(|e| not_image(&e))?;
+        .map_err(|e| TransformError::NotImage(format!("the file cannot be read: {e}")))?;
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SOURCE_SIDE);
     limits.max_image_height = Some(MAX_SOURCE_SIDE);
-    limits.max_alloc = Some(512 * 1024 * 1024);
+    limits.max_alloc = Some(MAX_DECODE_BYTES);
     reader.limits(limits);
     let mut decoder = reader.into_decoder().map_err(|e| not_image(&e))?;
+    // The limits above bound the decoder's own buffers; the picture it
+    // decodes into is sized here, before anything is allocated.
+    if decoder.total_bytes() > MAX_DECODE_BYTES {
+        let (w, h) = decoder.dimensions();
+        return Err(TransformError::TooLarge(format!(
+            "a {w}×{h} image takes more than {MAX_DECODE_BYTES} bytes to decode; it is served as it is, not transformed"
+        )));
+    }
     let orientation = decoder.orientation().map_err(|e| not_image(&e))?;
     let mut image = DynamicImage::from_decoder(decoder).map_err(|e| not_image(&e))?;
     image.apply_orientation(orientation);
@@ -281,5 +322,53 @@ mod tests {
         let out = decode(&t.apply(&png, "image/png").unwrap()).unwrap();
         assert_eq!((out.width(), out.height()), (10, 5));
         assert!(t.apply(b"not an image", "image/png").is_err());
+    }
+
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = !0u32;
+        for b in bytes {
+            crc ^= u32::from(*b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+
+    /// A PNG whose header claims `side`×`side` RGBA pixels (a few bytes on
+    /// disk, a gigabyte once decoded).
+    fn claimed_png(side: u32) -> Vec<u8> {
+        let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+        let mut chunk = |kind: &[u8], data: &[u8]| {
+            out.extend((data.len() as u32).to_be_bytes());
+            let mut body = kind.to_vec();
+            body.extend(data);
+            out.extend(&body);
+            out.extend(crc32(&body).to_be_bytes());
+        };
+        let mut ihdr = side.to_be_bytes().to_vec();
+        ihdr.extend(side.to_be_bytes());
+        ihdr.extend([8, 6, 0, 0, 0]);
+        chunk(b"IHDR", &ihdr);
+        chunk(b"IDAT", &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]);
+        chunk(b"IEND", &[]);
+        out
+    }
+
+    #[test]
+    fn decoding_is_refused_before_it_outgrows_its_budget() {
+        let t = Transform::parse(&pairs("w=10")).unwrap().unwrap();
+        let refused = t.apply(&claimed_png(16_384), "image/png").unwrap_err();
+        assert!(
+            matches!(refused, TransformError::TooLarge(_)),
+            "{refused:?}"
+        );
+        // Under the budget the same header gets as far as its (missing) pixels.
+        let small = t.apply(&claimed_png(64), "image/png").unwrap_err();
+        assert!(matches!(small, TransformError::NotImage(_)), "{small:?}");
     }
 }

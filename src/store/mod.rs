@@ -7,6 +7,7 @@ pub mod audit;
 pub mod changes;
 pub mod content_types;
 pub mod entries;
+pub mod logins;
 pub mod sql;
 pub mod tokens;
 pub mod users;

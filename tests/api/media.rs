@@ -37,6 +37,15 @@ fn s3_url() -> String {
     )
 }
 
+/// The transforms anonymous callers may ask for in these tests.
+const PRESETS: &str = "small:w=20&h=20&format=jpeg&q=70;narrow:w=20&fit=contain&format=webp";
+
+/// Transforms this server has computed, from its metrics.
+async fn transforms_computed(app: &TestApp) -> f64 {
+    let text = crate::operations::scrape(app).await;
+    crate::operations::sample(&text, "quire_media_transforms_total").unwrap_or(0.0)
+}
+
 pub async fn spawn(db: Backend, media: Media, max_upload: Option<u64>) -> TestApp {
     TestApp::spawn_with(db, |s| {
         s.media_url = match media {
@@ -45,6 +54,9 @@ pub async fn spawn(db: Backend, media: Media, max_upload: Option<u64>) -> TestAp
             Media::S3 => Some(s3_url()),
         };
         s.max_upload_bytes = max_upload;
+        s.metrics_bind = Some("127.0.0.1:0".into());
+        s.media_transforms = Some(PRESETS.into());
+        s.media_signing_key = Some("test signing key of 32 characters".into());
     })
     .await
 }
@@ -282,9 +294,91 @@ media_tests! {
             assert!(rules.iter().any(|(f, _)| f == field), "{field} named in {rules:?}");
         }
         let pdf = upload(&app, PDF.to_vec(), "doc.pdf").await;
-        let res = get(&app, &format!("{}?w=10", pdf["url"].as_str().unwrap())).await;
+        let res = get(&app, &format!("{}?preset=small", pdf["url"].as_str().unwrap())).await;
         let p = problem(res, StatusCode::BAD_REQUEST).await;
         assert!(p["detail"].as_str().unwrap().contains("application/pdf"), "{p}");
+    }
+
+    async fn strangers_get_presets_and_signed_urls_only(app) {
+        let asset = upload(&app, png(40, 40), "p.png").await;
+        let id = asset["id"].as_str().unwrap().to_string();
+        let url = asset["url"].as_str().unwrap().to_string();
+        // 1,000 distinct transforms, none of them a preset: none is made.
+        for i in 0..1000u32 {
+            let (w, h) = (1 + i % 40, 1 + i / 40);
+            let res = get(&app, &format!("{url}?w={w}&h={h}&fit=contain")).await;
+            if i % 250 == 0 {
+                let p = problem(res, StatusCode::FORBIDDEN).await;
+                assert_eq!(p["code"], "transform_not_allowed");
+                assert!(p["detail"].as_str().unwrap().contains("small, narrow"), "{p}");
+            } else {
+                assert_eq!(res.status(), StatusCode::FORBIDDEN, "w={w}&h={h}");
+            }
+        }
+        assert_eq!(transforms_computed(&app).await, 0.0);
+
+        // A preset by name, or spelled out in another order: one derivative.
+        let by_name = get(&app, &format!("{url}?preset=small")).await;
+        assert_eq!(by_name.status(), StatusCode::OK);
+        let spelled = get(&app, &format!("{url}?q=70&format=jpeg&w=20&h=20")).await;
+        assert_eq!(spelled.headers()[header::ETAG], by_name.headers()[header::ETAG]);
+        let p = problem(get(&app, &format!("{url}?preset=poster")).await, StatusCode::BAD_REQUEST).await;
+        assert_eq!(field_rules(&p), [("preset".to_string(), "values".to_string())]);
+        let p = problem(get(&app, &format!("{url}?preset=small&w=5")).await, StatusCode::BAD_REQUEST).await;
+        assert_eq!(field_rules(&p), [("w".to_string(), "exclusive".to_string())]);
+
+        // Anything else, signed through the admin API.
+        let res = app
+            .admin(Method::POST, &format!("/admin/api/assets/{id}/transform-url"))
+            .json(&json!({"w": 33, "format": "png"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let signed: Value = res.json().await.unwrap();
+        let signed = signed["url"].as_str().unwrap().to_string();
+        assert!(signed.starts_with(&url) && signed.contains("sig="), "{signed}");
+        let res = get(&app, &signed).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let out = image::load_from_memory(&res.bytes().await.unwrap()).unwrap();
+        assert_eq!(out.width(), 33);
+        let forged = signed.replace("w=33", "w=34");
+        let p = problem(get(&app, &forged).await, StatusCode::FORBIDDEN).await;
+        assert_eq!(p["code"], "transform_not_allowed");
+        let res = app
+            .admin(Method::POST, &format!("/admin/api/assets/{id}/transform-url"))
+            .json(&json!({"w": 0, "fit": "stretch"}))
+            .send()
+            .await
+            .unwrap();
+        let p = problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
+        let rules = field_rules(&p);
+        assert!(rules.iter().any(|(f, _)| f == "w") && rules.iter().any(|(f, _)| f == "fit"), "{rules:?}");
+
+        assert_eq!(transforms_computed(&app).await, 2.0);
+        if let Some(keys) = objects(&app).await {
+            let derived = keys.iter().filter(|k| k.starts_with(&format!("derived/{id}/"))).count();
+            assert_eq!(derived, 2, "{keys:?}");
+        }
+    }
+
+    async fn a_new_derivative_is_computed_once_however_many_ask(app) {
+        let asset = upload(&app, png(400, 300), "c.png").await;
+        let url = app.url(&format!("{}?preset=narrow", asset["url"].as_str().unwrap()));
+        let asks = (0..50).map(|_| {
+            let (client, url) = (app.client.clone(), url.clone());
+            async move {
+                let res = client.get(url).send().await.expect("request");
+                (res.status(), res.bytes().await.expect("body"))
+            }
+        });
+        let answers = futures_util::future::join_all(asks).await;
+        let first = answers[0].1.clone();
+        for (status, bytes) in &answers {
+            assert_eq!(*status, StatusCode::OK);
+            assert_eq!(bytes, &first, "every caller gets the one stored result");
+        }
+        assert_eq!(transforms_computed(&app).await, 1.0, "computed once");
     }
 
     async fn media_fields_check_assets_and_render_them(app) {

@@ -9,7 +9,7 @@ async fn with_metrics(backend: Backend) -> TestApp {
     TestApp::spawn_with(backend, |s| s.metrics_bind = Some("127.0.0.1:0".into())).await
 }
 
-async fn scrape(app: &TestApp) -> String {
+pub async fn scrape(app: &TestApp) -> String {
     let addr = app.metrics_addr.expect("metrics listener");
     let res = app
         .client
@@ -27,7 +27,7 @@ async fn scrape(app: &TestApp) -> String {
 }
 
 /// The value of one sample line, `name{labels} value`.
-fn sample(text: &str, series: &str) -> Option<f64> {
+pub fn sample(text: &str, series: &str) -> Option<f64> {
     text.lines()
         .find_map(|l| l.strip_prefix(series)?.trim().parse().ok())
 }

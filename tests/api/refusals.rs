@@ -137,6 +137,48 @@ async fn parallel_wrong_guesses_are_limited_too() {
     assert_eq!(limited, 45);
 }
 
+/// Wrong guesses spread over two nodes on one database: the limit is one.
+async fn login_limit_holds_across_nodes(backend: crate::helpers::Backend) {
+    let app = TestApp::spawn_with(backend, |s| s.login_max_failures = Some(4)).await;
+    let mut config = app.config.clone();
+    config.bind = "127.0.0.1:0".parse().expect("address");
+    let elsewhere = tempfile::tempdir().expect("temp dir");
+    config.search_dir = Some(elsewhere.path().join("search"));
+    let other = quire::app::start(config).await.expect("second node starts");
+    let nodes = [app.addr, other.addr];
+    let guesses = (0..40).map(|i| {
+        app.client
+            .post(format!("http://{}/admin/api/auth/login", nodes[i % 2]))
+            .json(&json!({"email": ADMIN_EMAIL, "password": format!("wrong guess number {i}")}))
+            .send()
+    });
+    let mut checked = 0;
+    let mut limited = 0;
+    for res in futures_util::future::join_all(guesses).await {
+        match res.expect("request").status() {
+            StatusCode::UNAUTHORIZED => checked += 1,
+            StatusCode::TOO_MANY_REQUESTS => limited += 1,
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!(
+        checked, 4,
+        "the two nodes together let the limit through, once"
+    );
+    assert_eq!(limited, 36);
+    other.shutdown().await.expect("second node stops");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_limit_holds_across_nodes_sqlite() {
+    login_limit_holds_across_nodes(crate::helpers::Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_limit_holds_across_nodes_postgres() {
+    login_limit_holds_across_nodes(crate::helpers::Backend::Postgres).await;
+}
+
 /// The address the session of a sign-in sent with this X-Forwarded-For is
 /// recorded under.
 async fn session_address(app: &TestApp, forwarded_for: &str) -> String {

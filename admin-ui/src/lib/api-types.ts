@@ -3225,6 +3225,132 @@ export interface paths {
         };
         trace?: never;
     };
+    "/assets/{id}/transform-url": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A signed URL for a transform outside the presets
+         *     (`QUIRE_MEDIA_TRANSFORMS`), which anonymous callers may then fetch.
+         *     Needs `QUIRE_MEDIA_SIGNING_KEY`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["TransformRequest"];
+                };
+            };
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["SignedTransform"];
+                    };
+                };
+                /** @description The request is malformed: a bad or unknown parameter, body key or JSON. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No valid bearer token (or, at sign-in, wrong credentials). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token's user or scope may not do this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A conflict: a stale version, a value taken, or a rule the change would break; `code` says which. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The request body is too large. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The body is not of a media type this operation takes. */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The document breaks its rules; `errors` lists each field. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The database does not answer; `Retry-After` says when to try again. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3560,6 +3686,14 @@ export interface components {
             /** @description The session this request was made with. */
             current: boolean;
         };
+        /** SignedTransform */
+        SignedTransform: {
+            /**
+             * @description The transform's public URL (a path on this server), signed: anyone
+             *     may fetch it, and it can't be changed into another.
+             */
+            url: string;
+        };
         /** TokenCreate */
         TokenCreate: {
             name: string;
@@ -3600,6 +3734,31 @@ export interface components {
             created_at: string;
             expires_at?: string | null;
             last_used_at?: string | null;
+        };
+        /**
+         * TransformRequest
+         * @description An image transform to sign; the same parameters as the media URL's.
+         */
+        TransformRequest: {
+            /**
+             * Format: uint32
+             * @description Width in pixels, 1 to 4096.
+             */
+            w?: number | null;
+            /**
+             * Format: uint32
+             * @description Height in pixels, 1 to 4096.
+             */
+            h?: number | null;
+            /** @description `cover` (default) or `contain`. */
+            fit?: string | null;
+            /** @description `webp`, `jpeg` or `png`; the original's own by default. */
+            format?: string | null;
+            /**
+             * Format: uint32
+             * @description JPEG quality, 1 to 100 (default 80).
+             */
+            q?: number | null;
         };
         /** UserCreate */
         UserCreate: {

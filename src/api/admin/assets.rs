@@ -22,6 +22,7 @@ use super::{AdminAuth, Tag};
 use crate::api::problem::ApiError;
 use crate::api::state::AppState;
 use crate::auth::Principal;
+use crate::media::transform::Transform;
 use crate::media::upload::{self, UploadError};
 use crate::media::{self, sniff};
 use crate::model::FieldError;
@@ -88,6 +89,35 @@ pub struct AssetList {
 pub struct AssetPatch {
     pub alt: MaybeUndefined<Text>,
     pub title: MaybeUndefined<Text>,
+}
+
+/// An image transform to sign; the same parameters as the media URL's.
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct TransformRequest {
+    /// Width in pixels, 1 to 4096.
+    pub w: Option<u32>,
+    /// Height in pixels, 1 to 4096.
+    pub h: Option<u32>,
+    /// `cover` (default) or `contain`.
+    pub fit: Option<Text>,
+    /// `webp`, `jpeg` or `png`; the original's own by default.
+    pub format: Option<Text>,
+    /// JPEG quality, 1 to 100 (default 80).
+    pub q: Option<u32>,
+}
+
+#[derive(Debug, Object)]
+pub struct SignedTransform {
+    /// The transform's public URL (a path on this server), signed: anyone
+    /// may fetch it, and it can't be changed into another.
+    pub url: String,
+}
+
+#[derive(ApiResponse)]
+pub enum TransformSigned {
+    #[oai(status = 200)]
+    Ok(Json<SignedTransform>),
 }
 
 #[derive(ApiResponse)]
@@ -456,6 +486,58 @@ impl AssetsApi {
             store::assets::update(&state.db, &id, expected, alt, title, &auth.0.actor).await?;
         state.content_changed();
         Ok(ok(&asset))
+    }
+
+    /// A signed URL for a transform outside the presets
+    /// (`QUIRE_MEDIA_TRANSFORMS`), which anonymous callers may then fetch.
+    /// Needs `QUIRE_MEDIA_SIGNING_KEY`.
+    #[oai(path = "/:id/transform-url", method = "post")]
+    async fn sign_transform(
+        &self,
+        state: Data<&AppState>,
+        auth: AdminAuth,
+        id: Path<String>,
+        body: Json<TransformRequest>,
+    ) -> Result<TransformSigned, Problems<{ ONE | S409 | BODY }>> {
+        auth.0.require(Permission::UploadMedia)?;
+        let asset = existing(&state, &id).await?;
+        let b = body.0;
+        let mut pairs = Vec::new();
+        let mut add = |k: &str, v: Option<String>| {
+            if let Some(v) = v {
+                pairs.push((k.to_string(), v));
+            }
+        };
+        add("w", b.w.map(|n| n.to_string()));
+        add("h", b.h.map(|n| n.to_string()));
+        add("fit", b.fit.map(Text::into_inner));
+        add("format", b.format.map(Text::into_inner));
+        add("q", b.q.map(|n| n.to_string()));
+        let transform = match Transform::parse(&pairs) {
+            Ok(Some(t)) => t,
+            Ok(None) => {
+                return Err(Problems::from(ApiError::validation(vec![FieldError::new(
+                    "w",
+                    "required",
+                    "name at least one of w, h, fit, format, q",
+                )])));
+            }
+            Err(errors) => return Err(Problems::from(ApiError::validation(errors))),
+        };
+        let policy = &state.config.media_transforms;
+        let sig = policy.sign(&asset.id, &transform).ok_or_else(|| {
+            ApiError::new(
+                Code::SigningOff,
+                "QUIRE_MEDIA_SIGNING_KEY is not set, so transform URLs cannot be signed",
+            )
+        })?;
+        let query: String = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(&pairs)
+            .append_pair("sig", &sig)
+            .finish();
+        Ok(TransformSigned::Ok(Json(SignedTransform {
+            url: format!("{}?{query}", media::url(&asset.id, &asset.filename)),
+        })))
     }
 
     /// Delete an asset and its bytes. Refused with 409, naming them, while

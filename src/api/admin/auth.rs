@@ -53,7 +53,8 @@ impl AuthApi {
         let email = normalize_email(&body.email);
         let attempt = state
             .login_limiter
-            .attempt(&email, ip.as_deref())
+            .attempt(&state.db, &email, ip.as_deref())
+            .await?
             .map_err(ApiError::too_many_requests)?;
         let result = crate::auth::login(
             &state.db,
@@ -68,7 +69,10 @@ impl AuthApi {
             Err(AuthError::BadCredentials) => Outcome::WrongCredentials,
             Err(_) => Outcome::Undecided,
         };
-        state.login_limiter.settle(attempt, outcome);
+        state
+            .login_limiter
+            .settle(&state.db, attempt, outcome)
+            .await;
         match result {
             Ok((token, principal)) => {
                 let user = match &principal.credential {
