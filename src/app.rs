@@ -182,6 +182,11 @@ pub async fn serve(config: Config) -> anyhow::Result<Running> {
     start_with_signal(config, shutdown_signal()).await
 }
 
+/// How long in-flight requests get to finish once a stop is asked for.
+const DRAIN_WAIT: Duration = Duration::from_secs(10);
+/// How long the search index gets to take in the last changes at a stop.
+const SEARCH_FLUSH_WAIT: Duration = Duration::from_secs(5);
+
 async fn start_with_signal(
     config: Config,
     signal: impl std::future::Future<Output = ()> + Send + 'static,
@@ -207,7 +212,7 @@ async fn start_with_signal(
     let follower = tokio::spawn(follow_changes(state.clone()));
     let indexer = tokio::spawn(crate::search::indexer::follow(
         db.clone(),
-        search,
+        search.clone(),
         Duration::from_millis(config.search_interval_ms),
     ));
     let metrics = match config.metrics_bind {
@@ -235,10 +240,25 @@ async fn start_with_signal(
             }
         };
         let result = Server::new_with_acceptor(acceptor)
-            .run_with_graceful_shutdown(app, until, Some(Duration::from_secs(10)))
+            .run_with_graceful_shutdown(app, until, Some(DRAIN_WAIT))
             .await;
         follower.abort();
         indexer.abort();
+        // What was written last reaches the index now, not at the next start.
+        let flushed = tokio::time::timeout(
+            SEARCH_FLUSH_WAIT,
+            crate::search::indexer::catch_up(&db, &search),
+        )
+        .await;
+        match flushed {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "search: last changes not indexed; the next start applies them")
+            }
+            Err(_) => tracing::warn!(
+                "search: indexing at shutdown took too long; the next start finishes it"
+            ),
+        }
         if let Some((_, server)) = metrics {
             server.abort();
         }

@@ -95,12 +95,16 @@ catalogue! {
         "Transform URLs cannot be signed: `QUIRE_MEDIA_SIGNING_KEY` is not set.";
     PayloadTooLarge = "payload_too_large", 413, "Payload too large",
         "The body is larger than `QUIRE_MAX_BODY_BYTES` (or the upload than `QUIRE_MAX_UPLOAD_BYTES`).";
+    UriTooLong = "uri_too_long", 414, "URI too long",
+        "The request's URI is longer than 64 KiB.";
     UnsupportedMediaType = "unsupported_media_type", 415, "Unsupported media type",
         "The body's media type is not one the operation takes (JSON, or multipart for uploads).";
     ValidationFailed = "validation_failed", 422, "Validation failed",
         "The document breaks its rules; `errors` lists each field, rule and message.";
     TooManyRequests = "too_many_requests", 429, "Too many requests",
         "Too many failed sign-ins; `Retry-After` says when to try again.";
+    HeadersTooLarge = "headers_too_large", 431, "Headers too large",
+        "The request has more than 100 headers, or its head is larger than the server reads.";
     Internal = "internal", 500, "Internal server error",
         "An unexpected failure; details are in the server's log, never in the answer.";
     Unavailable = "unavailable", 503, "Service unavailable",

@@ -504,3 +504,127 @@ async fn a_backup_of_a_running_server_restores() {
     assert_eq!(body["data"]["title"], "Kept by the backup");
     restored.shutdown().await.unwrap();
 }
+
+/// Sends a JSON POST over a raw connection a third at a time, `pause`
+/// apart, so the request is still arriving for a while; returns the status.
+async fn slow_post(addr: &str, path: &str, token: &str, body: &str, pause: Duration) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut conn = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    conn.write_all(head.as_bytes()).await.unwrap();
+    let third = body.len() / 3;
+    for part in [&body[..third], &body[third..2 * third], &body[2 * third..]] {
+        conn.write_all(part.as_bytes()).await.unwrap();
+        tokio::time::sleep(pause).await;
+    }
+    let mut answer = String::new();
+    conn.read_to_string(&mut answer).await.unwrap();
+    answer
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_under_load_drains_flushes_search_and_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let types = crate::helpers::repo_path("content-types");
+    let password = "first admin passphrase";
+    let env = [
+        ("QUIRE_ADMIN_EMAIL", "root@example.com"),
+        ("QUIRE_ADMIN_PASSWORD", password),
+        ("QUIRE_CONTENT_TYPES", types.to_str().unwrap()),
+        // The indexer's first pass runs at start; the next one in an hour,
+        // so only the flush at the stop can index what is written below.
+        ("QUIRE_SEARCH_INTERVAL_MS", "3600000"),
+    ];
+    let (child, addr, _) = serve(dir.path(), "info", &env);
+    let client = reqwest::Client::new();
+    let token = login(&client, &addr, "root@example.com", password).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let created = post_json(
+        &client,
+        &format!("http://{addr}/admin/api/entries/articles"),
+        Some(&token),
+        json!({"data": {"title": "Written just before the stop"}}),
+    )
+    .await;
+    assert!(created["id"].is_string(), "{created}");
+
+    // Readers keep reading; one writer's request is still arriving.
+    let stop_at = Arc::new(Mutex::new(None::<Instant>));
+    let readers: Vec<_> = (0..4)
+        .map(|_| {
+            let (client, url) = (client.clone(), format!("http://{addr}/api/articles"));
+            tokio::spawn(async move {
+                let mut answered = 0;
+                while let Ok(res) = client.get(&url).send().await {
+                    assert!(res.status().is_success(), "{}", res.status());
+                    answered += 1;
+                }
+                answered
+            })
+        })
+        .collect();
+    let body = json!({"data": {"title": "Arrived during the stop", "body": "x".repeat(3000)}});
+    let writer = {
+        let (addr, token) = (addr.clone(), token.clone());
+        tokio::spawn(async move {
+            slow_post(
+                &addr,
+                "/admin/api/entries/articles",
+                &token,
+                &body.to_string(),
+                Duration::from_millis(400),
+            )
+            .await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    *stop_at.lock().unwrap() = Some(Instant::now());
+    let pid = child.id();
+    let waiter = std::thread::spawn(move || stop(child));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let refused = tokio::net::TcpStream::connect(&addr).await.is_err();
+
+    assert_eq!(
+        writer.await.unwrap(),
+        201,
+        "the request in flight at SIGTERM completes"
+    );
+    waiter.join().expect("exits 0 within the drain time");
+    let took = stop_at
+        .lock()
+        .unwrap()
+        .map(|t| t.elapsed())
+        .unwrap_or_default();
+    assert!(
+        took < Duration::from_secs(15),
+        "stopped in {took:?} (pid {pid})"
+    );
+    assert!(refused, "no new connection is taken once the stop began");
+    for r in readers {
+        assert!(r.await.unwrap() > 0, "readers were answered until the stop");
+    }
+
+    // Both entries are in the index the stopped server left behind.
+    let data = dir.path().join("data");
+    let index = quire::search::SearchIndex::open(Some(&data.join("search"))).unwrap();
+    let settings = quire::config::Settings {
+        data_dir: Some(data),
+        ..Default::default()
+    };
+    let config = quire::config::Config::resolve(settings).unwrap();
+    let db = quire::store::Db::connect(&config).await.unwrap();
+    let head = quire::store::changes::last_seq(&db).await.unwrap();
+    assert_eq!(
+        index.applied_seq().unwrap(),
+        head,
+        "the index holds every change"
+    );
+}

@@ -227,3 +227,61 @@ async fn only_a_trusted_proxy_names_the_client() {
         "the address our proxy saw, not the one the client wrote"
     );
 }
+
+/// Sends raw bytes and reads the answer until the server closes.
+async fn raw_exchange(app: &TestApp, request: &[u8]) -> (String, Value) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut conn = tokio::net::TcpStream::connect(app.addr)
+        .await
+        .expect("connect");
+    conn.write_all(request).await.expect("send");
+    let mut answer = Vec::new();
+    conn.read_to_end(&mut answer).await.expect("read");
+    let answer = String::from_utf8_lossy(&answer).to_string();
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+    let body = serde_json::from_str(body).unwrap_or(Value::Null);
+    (head.to_string(), body)
+}
+
+/// What the HTTP server refuses before any handler runs is a problem
+/// document too, not an empty body.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_layer_refusals_are_problem_documents() {
+    let app = TestApp::spawn(crate::helpers::Backend::Sqlite).await;
+    let long = format!(
+        "GET /api/articles?q={} HTTP/1.1\r\nHost: x\r\n\r\n",
+        "a".repeat(70_000)
+    );
+    let (head, body) = raw_exchange(&app, long.as_bytes()).await;
+    assert!(head.starts_with("HTTP/1.1 414 "), "{head}");
+    assert!(
+        head.contains("content-type: application/problem+json"),
+        "{head}"
+    );
+    assert_eq!(
+        (body["status"].as_u64(), body["code"].as_str()),
+        (Some(414), Some("uri_too_long"))
+    );
+
+    let mut req = app.anon(Method::GET, "/api/articles");
+    for i in 0..150 {
+        req = req.header(format!("x-filler-{i}"), "x");
+    }
+    let p = problem(
+        req.send().await.unwrap(),
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+    )
+    .await;
+    assert_eq!(p["code"], "headers_too_large");
+
+    let (head, body) = raw_exchange(
+        &app,
+        b"GET /api/articles HTTP/1.1\r\nHost: x\r\nbad header line\r\n\r\n",
+    )
+    .await;
+    assert!(head.starts_with("HTTP/1.1 400 "), "{head}");
+    assert_eq!(body["code"], "bad_request", "{head}");
+
+    // The server answers normally afterwards.
+    assert_eq!(app.public("/api/articles").await.status(), StatusCode::OK);
+}
