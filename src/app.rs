@@ -291,6 +291,10 @@ pub async fn prepare(config: &Config) -> anyhow::Result<Db> {
     Ok(db)
 }
 
+/// Media objects without a record are removed once they are this old: an
+/// upload still writing its record is never that slow.
+pub const ORPHAN_MIN_AGE: Duration = Duration::from_secs(3600);
+
 async fn follow_changes(state: AppState) {
     let mut tick = tokio::time::interval(FOLLOW_INTERVAL);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -305,6 +309,16 @@ async fn follow_changes(state: AppState) {
             if let Err(e) = crate::store::users::purge_expired_sessions(&state.db).await {
                 tracing::warn!(error = %e, "cannot purge expired sessions");
             }
+            // Listing a bucket can take a while; the feed must not wait on it.
+            let (media, db) = (state.media.clone(), state.db.clone());
+            let folder = crate::media::backend::folder_of(&state.config.media_url);
+            tokio::spawn(async move {
+                let swept =
+                    crate::media::sweep::orphans(media.as_ref(), &db, ORPHAN_MIN_AGE, folder).await;
+                if let Err(e) = swept {
+                    tracing::warn!(error = %e, "cannot sweep orphaned media");
+                }
+            });
         }
         purge_countdown -= 1;
     }

@@ -46,6 +46,11 @@ enum Command {
         /// Where the copy goes; must not exist yet.
         file: PathBuf,
     },
+    /// Media storage upkeep.
+    Media {
+        #[command(subcommand)]
+        command: MediaCommand,
+    },
     /// The content types in the database.
     Types {
         #[command(subcommand)]
@@ -62,6 +67,18 @@ enum TypesCommand {
         ts: bool,
         #[arg(long)]
         openapi: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum MediaCommand {
+    /// Delete stored objects no asset names (left by a crash between an
+    /// upload's bytes and its record). A running server does this hourly.
+    Sweep {
+        /// Only objects at least this old: younger ones may belong to an
+        /// upload still in progress.
+        #[arg(long, default_value_t = 3600)]
+        min_age_secs: u64,
     },
 }
 
@@ -211,6 +228,18 @@ async fn main() -> anyhow::Result<()> {
                      `pg_dump --format=custom --file=quire.dump <database url>`"
                 ),
             }
+        }
+        Command::Media {
+            command: MediaCommand::Sweep { min_age_secs },
+        } => {
+            let db = quire::store::Db::connect(&config).await?;
+            db.migrate().await?;
+            let media = quire::media::backend::open(&config.media_url)?;
+            let min_age = std::time::Duration::from_secs(min_age_secs);
+            let folder = quire::media::backend::folder_of(&config.media_url);
+            let deleted =
+                quire::media::sweep::orphans(media.as_ref(), &db, min_age, folder).await?;
+            println!("removed {deleted} media objects no asset names");
         }
         Command::Types {
             command: TypesCommand::Export { ts, .. },

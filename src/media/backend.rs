@@ -23,6 +23,14 @@ pub enum Backend {
     Memory,
 }
 
+/// The folder a `file://` media URL names; `None` for other stores.
+pub fn folder_of(url: &str) -> Option<std::path::PathBuf> {
+    match parse_url(url) {
+        Ok(Backend::Folder(dir)) => Some(dir),
+        _ => None,
+    }
+}
+
 /// Reads a media URL, or says what is wrong with it.
 pub fn parse_url(url: &str) -> Result<Backend, String> {
     if let Some(path) = url.strip_prefix("file://") {

@@ -8,6 +8,7 @@ pub mod derivatives;
 pub mod embed;
 pub mod policy;
 pub mod sniff;
+pub mod sweep;
 pub mod transform;
 pub mod upload;
 

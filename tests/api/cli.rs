@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use serde_json::json;
 
-fn quire() -> Command {
+pub(crate) fn quire() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_quire"));
     // Nothing from the developer's shell leaks into these runs.
     for (k, _) in std::env::vars() {
@@ -96,11 +96,15 @@ fn help_lists_every_setting_with_its_variable_and_version_prints() {
     assert!(version.contains(env!("CARGO_PKG_VERSION")), "{version}");
 }
 
-type Log = Arc<Mutex<Vec<String>>>;
+pub(crate) type Log = Arc<Mutex<Vec<String>>>;
 
 /// Starts `quire serve` configured by a `quire.toml` (and `env`), waits for
 /// its address in the log, and returns the child, that address, and the log.
-fn serve(dir: &std::path::Path, log: &str, env: &[(&str, &str)]) -> (Child, String, Log) {
+pub(crate) fn serve(
+    dir: &std::path::Path,
+    log: &str,
+    env: &[(&str, &str)],
+) -> (Child, String, Log) {
     let file = dir.join("quire.toml");
     std::fs::write(
         &file,
@@ -163,7 +167,7 @@ fn listening_addr(line: &str) -> String {
 }
 
 /// Sends SIGTERM and waits for a clean exit.
-fn stop(mut child: Child) {
+pub(crate) fn stop(mut child: Child) {
     let killed = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -198,7 +202,12 @@ async fn post_json(
 }
 
 /// Signs in and returns the session token.
-async fn login(client: &reqwest::Client, addr: &str, email: &str, password: &str) -> String {
+pub(crate) async fn login(
+    client: &reqwest::Client,
+    addr: &str,
+    email: &str,
+    password: &str,
+) -> String {
     let url = format!("http://{addr}/admin/api/auth/login");
     let body = post_json(
         client,

@@ -18,7 +18,7 @@ pub enum Backend {
 }
 
 /// A PostgreSQL database made for one test and dropped after it.
-struct PgDatabase {
+pub struct PgDatabase {
     admin_url: String,
     name: String,
 }
@@ -77,6 +77,12 @@ fn postgres_unreachable(url: &str, error: &sqlx::Error) -> ! {
     loop {
         std::thread::park();
     }
+}
+
+/// A fresh, empty PostgreSQL database (dropped with the guard) and its URL.
+pub async fn fresh_postgres() -> (String, PgDatabase) {
+    let pg = create_pg_database().await;
+    (with_database(&pg.admin_url, &pg.name), pg)
 }
 
 async fn create_pg_database() -> PgDatabase {
@@ -379,6 +385,8 @@ macro_rules! on_db {
         }
     };
 }
+
+pub(crate) use on_db;
 
 impl TestApp {
     pub async fn sql_strings(&self, sql: &'static str) -> Vec<String> {

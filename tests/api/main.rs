@@ -8,6 +8,7 @@ mod auth;
 mod cli;
 mod content_types;
 mod contract;
+mod crash;
 mod entries;
 mod error_codes;
 mod media;
