@@ -249,14 +249,14 @@ impl StoreError {
                     return true;
                 }
                 let code = db.code().unwrap_or_default();
+                if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+                    // Busy (5) or locked (6) past the busy timeout, in any
+                    // of their extended forms (the low byte is the kind).
+                    return code.parse::<i32>().is_ok_and(|c| matches!(c & 0xff, 5 | 6));
+                }
                 // PostgreSQL: connection exceptions (08…), too many
                 // connections (53300), shutting down or starting (57P0…).
-                // SQLite: busy (5) or locked (6) past the busy timeout.
-                code.starts_with("08")
-                    || code == "53300"
-                    || code.starts_with("57P0")
-                    || code == "5"
-                    || code == "6"
+                code.starts_with("08") || code == "53300" || code.starts_with("57P0")
             }
             _ => false,
         }

@@ -98,3 +98,48 @@ async fn a_postgres_outage_is_a_503_and_service_resumes() {
     }
     assert_eq!(status, StatusCode::OK, "service resumes by itself");
 }
+
+/// Another process holds SQLite's write lock: writes wait out the busy
+/// timeout, then answer 503 with `Retry-After`; reads go on; once the lock
+/// is let go, writes succeed and the file is sound.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_locked_sqlite_file_is_a_503_then_writes_resume() {
+    use sqlx::Connection;
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let mut holder = sqlx::SqliteConnection::connect(&app.config.database_url)
+        .await
+        .expect("second connection");
+    sqlx::query("BEGIN EXCLUSIVE")
+        .execute(&mut holder)
+        .await
+        .expect("take the write lock");
+
+    let res = app
+        .try_create(
+            "articles",
+            serde_json::json!({"title": "Waits for the lock"}),
+        )
+        .await;
+    assert!(res.headers().contains_key(header::RETRY_AFTER));
+    let p = problem(res, StatusCode::SERVICE_UNAVAILABLE).await;
+    assert_eq!(p["code"], "unavailable");
+    assert_eq!(
+        app.public("/api/articles").await.status(),
+        StatusCode::OK,
+        "reads go on"
+    );
+
+    sqlx::query("ROLLBACK")
+        .execute(&mut holder)
+        .await
+        .expect("let go");
+    let res = app
+        .try_create("articles", serde_json::json!({"title": "After the lock"}))
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let check: String = sqlx::query_scalar("PRAGMA integrity_check")
+        .fetch_one(&mut holder)
+        .await
+        .expect("integrity check");
+    assert_eq!(check, "ok");
+}
