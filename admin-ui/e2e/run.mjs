@@ -30,6 +30,7 @@ function startServer(dataDir) {
       QUIRE_CONTENT_TYPES: join(repo, 'content-types'),
       QUIRE_SEARCH_DIR: 'memory',
       QUIRE_MEDIA_URL: 'memory://',
+      QUIRE_MEDIA_SIGNING_KEY: 'e2e signing key, thirty-two chars or more',
       QUIRE_ADMIN_EMAIL: ADMIN.email,
       QUIRE_ADMIN_PASSWORD: ADMIN.password,
       QUIRE_LOG: 'info',
@@ -237,6 +238,28 @@ try {
     const list = await api(base, token, 'GET', '/assets');
     assert(list.body.meta.total === 1, `one asset stored, found ${list.body.meta.total}`);
     await axe(page, 'media');
+    await page.close();
+  });
+
+  await test('a link to another size of an image works for anyone', async () => {
+    const page = await newPage();
+    await signIn(page, base, ADMIN);
+    await page.getByRole('link', { name: 'Media' }).click();
+    const thumb = page.locator('img[src*="/media/"]').first();
+    await thumb.waitFor();
+    await page.waitForFunction((img) => img.complete && img.naturalWidth > 0, await thumb.elementHandle());
+    await page.getByText('Link to another size').first().click();
+    await page.getByLabel('Width for dot.png').fill('1');
+    await page.getByRole('button', { name: 'Get link' }).first().click();
+    const link = page.getByLabel('Link to the resized dot.png');
+    await link.waitFor();
+    const url = await link.inputValue();
+    assert(url.includes('sig='), `a signed link: ${url}`);
+    const res = await fetch(url);
+    assert(res.status === 200, `anyone may fetch it: ${res.status}`);
+    assert(res.headers.get('content-type') === 'image/webp', `as WebP: ${res.headers.get('content-type')}`);
+    const forged = await fetch(url.replace('w=1', 'w=2'));
+    assert(forged.status === 403, `a changed link is refused: ${forged.status}`);
     await page.close();
   });
 

@@ -9,6 +9,50 @@ use super::field::FieldType;
 /// Longest slug Quire generates when none is given.
 const GENERATED_SLUG_MAX: usize = 120;
 
+/// Most bytes an entry's fields may take as JSON (1 MiB, a 150,000-word
+/// article). Each save keeps a revision and each read may be cached, so
+/// the bound keeps what one entry costs in memory and storage small.
+pub const MAX_ENTRY_BYTES: usize = 1024 * 1024;
+
+/// The length of `v` written as compact JSON, counted without writing it
+/// (escapes counted as one byte each: a lower bound, close for real text).
+pub fn json_len(v: &Value) -> usize {
+    match v {
+        Value::Null => 4,
+        Value::Bool(b) => {
+            if *b {
+                4
+            } else {
+                5
+            }
+        }
+        Value::Number(n) => n.to_string().len(),
+        Value::String(s) => s.len() + 2,
+        Value::Array(items) => {
+            2 + items.iter().map(json_len).sum::<usize>() + items.len().saturating_sub(1)
+        }
+        Value::Object(map) => object_len(map),
+    }
+}
+
+fn object_len(map: &Map<String, Value>) -> usize {
+    2 + map
+        .iter()
+        .map(|(k, v)| k.len() + 3 + json_len(v))
+        .sum::<usize>()
+        + map.len().saturating_sub(1)
+}
+
+fn too_large(bytes: usize) -> FieldError {
+    FieldError::new(
+        "data",
+        "max_bytes",
+        format!(
+            "an entry's fields take at most {MAX_ENTRY_BYTES} bytes of JSON; these take {bytes}"
+        ),
+    )
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
     /// A new entry: field defaults apply.
@@ -32,6 +76,10 @@ pub fn validate_entry(
     input: &Map<String, Value>,
     mode: Mode,
 ) -> Result<Valid, Vec<FieldError>> {
+    let size = object_len(input);
+    if size > MAX_ENTRY_BYTES {
+        return Err(vec![too_large(size)]);
+    }
     let mut errors: Vec<FieldError> = input
         .keys()
         .filter(|k| ct.field(k).is_none())
@@ -86,6 +134,11 @@ pub fn validate_entry(
             )),
             None => {}
         }
+    }
+    // Defaults and a generated slug add to what was sent.
+    let size = object_len(&data);
+    if errors.is_empty() && size > MAX_ENTRY_BYTES {
+        errors.push(too_large(size));
     }
     if errors.is_empty() {
         Ok(Valid {
@@ -267,6 +320,27 @@ mod tests {
 
     fn run(v: Value, mode: Mode) -> Result<Valid, Vec<FieldError>> {
         validate_entry(&ct(), v.as_object().unwrap(), mode)
+    }
+
+    #[test]
+    fn json_len_is_the_compact_length() {
+        let v = json!({"a": [1, true, null, "x"], "bb": {"c": -2.5}, "d": ""});
+        assert_eq!(json_len(&v), serde_json::to_string(&v).unwrap().len());
+    }
+
+    #[test]
+    fn entries_are_bounded_in_size() {
+        let body = "w".repeat(MAX_ENTRY_BYTES);
+        let errors = validate_entry(
+            &ct(),
+            json!({"title": "Big", "when": body}).as_object().unwrap(),
+            Mode::Create,
+        )
+        .unwrap_err();
+        assert_eq!(
+            (errors[0].field.as_str(), errors[0].rule.as_str()),
+            ("data", "max_bytes")
+        );
     }
 
     #[test]

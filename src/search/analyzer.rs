@@ -49,11 +49,22 @@ pub fn plain() -> TextAnalyzer {
         .build()
 }
 
+/// Words of one field that are indexed; later ones are not searchable (as
+/// in Meilisearch, which indexes 65,535 words per attribute). Each indexed
+/// word costs memory while the entry is indexed, so this bounds it
+/// whatever the entry's size.
+pub const MAX_INDEXED_WORDS: usize = 65_535;
+
 /// The tokens of `text`, with their byte offsets and positions.
 pub fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<Token> {
+    tokens_up_to(analyzer, text, usize::MAX)
+}
+
+/// The first `max` tokens of `text`.
+pub fn tokens_up_to(analyzer: &mut TextAnalyzer, text: &str, max: usize) -> Vec<Token> {
     let mut stream = analyzer.token_stream(text);
     let mut out = Vec::new();
-    while stream.advance() {
+    while out.len() < max && stream.advance() {
         out.push(stream.token().clone());
     }
     out

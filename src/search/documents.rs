@@ -38,7 +38,7 @@ fn document(
     let mut stem = analyzer::analyzer(analyzer::language(ct.def.language.as_deref()));
     for (slot, f) in ct.searchable_fields().enumerate() {
         if let Some(text) = data.get(&f.name).and_then(Value::as_str) {
-            let tokens = analyzer::tokens(&mut stem, text);
+            let tokens = analyzer::tokens_up_to(&mut stem, text, analyzer::MAX_INDEXED_WORDS);
             doc.add_pre_tokenized_text(
                 fields.all,
                 PreTokenizedString {

@@ -22,7 +22,10 @@ use super::query::UserQuery;
 
 /// Text slots: a type's searchable fields map to `s0`, `s1`, … in order.
 pub const SLOTS: usize = crate::model::content_type::MAX_SEARCHABLE;
-const WRITER_MEMORY: usize = 64 * 1024 * 1024;
+/// The live index takes changes a few at a time, so one indexing thread
+/// with a small arena keeps up; its arena is what indexing holds in memory
+/// (`quire reindex` builds with a larger one).
+const WRITER_MEMORY: usize = 20 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
@@ -143,7 +146,7 @@ impl Opened {
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
-        let writer = index.writer(WRITER_MEMORY)?;
+        let writer = index.writer_with_num_threads(1, WRITER_MEMORY)?;
         Ok(Opened {
             name,
             index,

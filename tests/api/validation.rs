@@ -42,6 +42,24 @@ fn rule(field: &str, rule: &str) -> Vec<(String, String)> {
 }
 
 db_tests! {
+    async fn an_entry_is_at_most_one_mebibyte_and_a_patch_cannot_grow_past_it(app) {
+        let big = "lorem ipsum ".repeat(90_000); // ~1.03 MiB
+        let res = app.try_create("articles", json!({"title": "Too long", "body": big})).await;
+        let p = problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(field_rules(&p), [("data".to_string(), "max_bytes".to_string())]);
+        let listed = app.admin_get("/admin/api/entries/articles?filter[title][eq]=Too%20long").await;
+        assert_eq!(listed["meta"]["total"], 0, "nothing was written");
+
+        let half = "lorem ipsum ".repeat(50_000); // ~0.57 MiB
+        let e = app.create_entry("articles", json!({"title": "Grows", "body": half})).await;
+        let id = e["id"].as_str().unwrap();
+        let res = app.patch("articles", id, json!({"summary": "s", "seo": {"long": half}}), e["version"].as_i64().unwrap()).await;
+        let p = problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(field_rules(&p), [("data".to_string(), "max_bytes".to_string())]);
+        let stored = app.admin_get(&format!("/admin/api/entries/articles/{id}")).await;
+        assert_eq!(stored["version"], e["version"], "the refused patch wrote nothing");
+    }
+
     async fn a_valid_specimen_is_stored_normalized(app) {
         with_specimens(&app).await;
         let e = app.create_entry("specimens", json!({

@@ -245,6 +245,13 @@ export const listAssets = (query: { limit?: number; offset?: number; mime_type?:
 export const patchAsset = (id: string, body: { alt?: string; title?: string }, version: number) =>
   call('patch', '/assets/{id}', { path: { id }, body, query: { version } });
 
+export type TransformRequest = Schemas['TransformRequest'];
+
+/** A signed URL anyone may fetch for a transform outside the presets; a
+ * 409 `signing_off` when the server has no signing key. */
+export const signTransform = (id: string, body: TransformRequest) =>
+  call('post', '/assets/{id}/transform-url', { path: { id }, body });
+
 /** Deletes an asset; a 409 `asset_in_use` names the entries that use it. */
 export const deleteAsset = (id: string, version?: number) =>
   call('delete', '/assets/{id}', { path: { id }, query: { version } });
