@@ -71,8 +71,7 @@ pub struct Settings {
     /// data dir), `s3://bucket[/prefix]` (settings from `AWS_*`), or `memory://`.
     #[arg(long, global = true, env = "QUIRE_MEDIA_URL")]
     pub media_url: Option<String>,
-    /// Largest file an upload may carry, in bytes (default 100 MiB).
-    /// Image transforms anonymous callers may ask for: presets as
+    /// Image transforms a URL without a signature may ask for: presets as
     /// `name:parameters;…` (`card:w=640&format=webp`), or `any`.
     #[arg(long, global = true, env = "QUIRE_MEDIA_TRANSFORMS")]
     pub media_transforms: Option<String>,
@@ -84,6 +83,7 @@ pub struct Settings {
         hide_env_values = true
     )]
     pub media_signing_key: Option<String>,
+    /// Largest file an upload may carry, in bytes (default 100 MiB).
     #[arg(long, global = true, env = "QUIRE_MAX_UPLOAD_BYTES")]
     pub max_upload_bytes: Option<u64>,
     /// Log filter, e.g. `info` (default) or `quire=debug`.

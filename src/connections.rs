@@ -178,10 +178,10 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Counted<T> {
     ) -> Poll<io::Result<usize>> {
         if self.replacing.is_none()
             && let Some(first) = bufs.iter().find(|b| !b.is_empty())
+            && bufs.iter().map(|b| b.len()).sum::<usize>() == first.len()
             && let Some(answer) = problem_for_bare_error(first)
         {
-            let total = bufs.iter().map(|b| b.len()).sum();
-            self.replacing = Some((answer, 0, total));
+            self.replacing = Some((answer, 0, first.len()));
         }
         if self.replacing.is_some() {
             self.moved();
@@ -221,7 +221,12 @@ fn problem_for_bare_error(head: &[u8]) -> Option<Vec<u8>> {
     } else {
         return None;
     };
+    // The whole write is one head and nothing else: a body chunk (say, a
+    // media file that happens to start with such bytes) is never touched.
     let end = head.windows(4).position(|w| w == b"\r\n\r\n")?;
+    if end + 4 != head.len() {
+        return None;
+    }
     let text = std::str::from_utf8(&head[..end]).ok()?.to_ascii_lowercase();
     if text.contains("\r\ncontent-type:") || !text.contains("\r\ncontent-length: 0") {
         return None;
@@ -264,5 +269,11 @@ mod tests {
         let range = b"HTTP/1.1 416 Range Not Satisfiable\r\ncontent-length: 0\r\n\r\n";
         assert!(problem_for_bare_error(range).is_none());
         assert!(problem_for_bare_error(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n").is_none());
+        let mut with_more = bare.to_vec();
+        with_more.extend_from_slice(b"and then some body bytes");
+        assert!(
+            problem_for_bare_error(&with_more).is_none(),
+            "only a lone head is replaced"
+        );
     }
 }

@@ -1,7 +1,8 @@
 //! Quire: a headless CMS in one binary.
 //!
 //! Layers, each depending only on the ones below it:
-//! `api` (HTTP) → `auth`, `store` (SQL), `model` (pure domain).
+//! `api` (HTTP) → `content` (the rules of content) → `auth`, `search`,
+//! `store` (SQL) → `media`, `model` (pure domain).
 
 pub mod api;
 pub mod app;
@@ -10,6 +11,7 @@ pub mod bootstrap;
 pub mod clock;
 pub mod config;
 pub mod connections;
+pub mod content;
 pub mod media;
 pub mod metrics;
 pub mod model;

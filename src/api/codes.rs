@@ -64,7 +64,7 @@ catalogue! {
     Forbidden = "forbidden", 403, "Forbidden",
         "The token's user or scope may not do this.";
     TransformNotAllowed = "transform_not_allowed", 403, "Transform not allowed",
-        "Anonymous callers get the media presets (`?preset=`) and signed transform URLs only; `QUIRE_MEDIA_TRANSFORMS` lists the presets.";
+        "A media URL may ask for a preset (`?preset=`, listed by `QUIRE_MEDIA_TRANSFORMS`) or carry a signature from the admin API; this one does neither.";
     TransformLimit = "transform_limit", 403, "Transform limit",
         "The asset already has as many stored transforms as one may have.";
     NotFound = "not_found", 404, "Not found",

@@ -71,7 +71,7 @@ async fn respond(req: &Request, id: &str, state: &AppState) -> Result<Response, 
         Some(t) => {
             let made = state
                 .derivatives
-                .get_or_make(state.media.as_ref(), &asset, t)
+                .get_or_make(state.media.clone(), &asset, t)
                 .await
                 .map_err(derive_error)?;
             let variant = made.key.filename().unwrap_or_default().to_string();
@@ -175,6 +175,10 @@ fn headers(
 }
 
 fn storage_error(e: object_store::Error) -> ApiError {
+    storage_problem(&e)
+}
+
+fn storage_problem(e: &object_store::Error) -> ApiError {
     if matches!(e, object_store::Error::NotFound { .. }) {
         tracing::error!(error = %e, "an asset's bytes are missing from media storage");
     } else {
@@ -233,6 +237,6 @@ fn derive_error(e: DeriveError) -> ApiError {
             e.retry_after = Some(1);
             e
         }
-        DeriveError::Storage(e) => storage_error(e),
+        DeriveError::Storage(e) => storage_problem(&e),
     }
 }

@@ -217,7 +217,7 @@ pub async fn run(
         .map(|ct| ct.as_ref())
         .zip(data.iter_mut())
         .collect();
-    crate::media::embed::embed(&state.db, &mut items).await?;
+    crate::content::embed::embed(&state.db, &mut items).await?;
     Ok(json!({
         "data": data,
         "meta": {

@@ -1,15 +1,13 @@
-//! What every handler shares: the database, the configuration, the content
-//! types in memory, and the public response cache.
+//! What every handler shares: the configuration, the content service (with
+//! the database, the types in force and the public response cache), search,
+//! media and the limits on costly work.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
-
-use bytes::Bytes;
-use prometheus_client::metrics::counter::Counter;
+use std::sync::Arc;
 
 use crate::config::Config;
-use crate::model::content_type::ContentType;
+use crate::content::Content;
+use crate::content::cache::PublicCache;
+use crate::content::registry::TypeRegistry;
 use crate::store::{self, Db, StoreResult};
 
 /// The client's address: the socket's peer, or, when that peer is a
@@ -53,6 +51,10 @@ fn forwarded_client(
 
 #[derive(Clone)]
 pub struct AppState {
+    /// Entry writes and everything else both APIs ask of Quire's content.
+    pub content: Content,
+    /// The content service's database, types and cache, for the handlers
+    /// that read them directly.
     pub db: Db,
     pub config: Arc<Config>,
     pub types: Arc<TypeRegistry>,
@@ -73,16 +75,10 @@ impl AppState {
         search: Arc<crate::search::SearchIndex>,
         media: Arc<dyn object_store::ObjectStore>,
     ) -> StoreResult<AppState> {
-        let types = Arc::new(TypeRegistry::default());
-        types.reload(&db).await?;
         let metrics = Arc::new(crate::metrics::Metrics::new());
-        let cache = Arc::new(
-            PublicCache::new(config.public_cache_bytes)
-                .counted(metrics.cache_hits.clone(), metrics.cache_misses.clone()),
-        );
-        cache
-            .seen_seq
-            .store(store::changes::last_seq(&db).await?, Ordering::Relaxed);
+        let cache = PublicCache::new(config.public_cache_bytes)
+            .counted(metrics.cache_hits.clone(), metrics.cache_misses.clone());
+        let content = Content::open(db.clone(), cache).await?;
         let login_limiter = Arc::new(crate::auth::limiter::LoginLimiter::new(
             config.login_max_failures,
             std::time::Duration::from_secs(15 * 60),
@@ -94,8 +90,9 @@ impl AppState {
         Ok(AppState {
             db,
             config: Arc::new(config),
-            types,
-            cache,
+            types: content.types.clone(),
+            cache: content.cache.clone(),
+            content,
             login_limiter,
             search,
             media,
@@ -127,149 +124,12 @@ impl AppState {
 
     /// Call after every committed write: public responses may have changed.
     pub fn content_changed(&self) {
-        self.cache.invalidate();
+        self.content.changed();
     }
 
-    /// Follows the change feed, so that writes made by other Quire nodes on
-    /// the same database reach this node's types and cache within a tick.
+    /// Picks up what other nodes wrote (see [`Content::follow_changes`]).
     pub async fn follow_changes(&self) -> StoreResult<()> {
-        let seq = store::changes::last_seq(&self.db).await?;
-        if self.cache.seen_seq.swap(seq, Ordering::Relaxed) != seq {
-            self.types.reload(&self.db).await?;
-            self.cache.invalidate();
-        }
-        Ok(())
-    }
-}
-
-/// Content types by api id, read on every request and so kept in memory.
-#[derive(Default)]
-pub struct TypeRegistry {
-    types: RwLock<HashMap<String, Arc<ContentType>>>,
-}
-
-impl TypeRegistry {
-    pub fn get(&self, api_id: &str) -> Option<Arc<ContentType>> {
-        // A poisoned lock only means a panic elsewhere; the map is still whole.
-        let map = self.types.read().unwrap_or_else(|p| p.into_inner());
-        map.get(api_id).cloned()
-    }
-
-    /// Every type, in api id order.
-    pub fn all(&self) -> Vec<Arc<ContentType>> {
-        let map = self.types.read().unwrap_or_else(|p| p.into_inner());
-        let mut all: Vec<_> = map.values().cloned().collect();
-        all.sort_by(|a, b| a.api_id().cmp(b.api_id()));
-        all
-    }
-
-    pub fn put(&self, ct: ContentType) {
-        let mut map = self.types.write().unwrap_or_else(|p| p.into_inner());
-        map.insert(ct.api_id().to_string(), Arc::new(ct));
-    }
-
-    pub fn remove(&self, api_id: &str) {
-        let mut map = self.types.write().unwrap_or_else(|p| p.into_inner());
-        map.remove(api_id);
-    }
-
-    pub async fn reload(&self, db: &Db) -> StoreResult<()> {
-        let fresh: HashMap<_, _> = store::content_types::list(db)
-            .await?
-            .into_iter()
-            .map(|t| {
-                (
-                    t.content_type.api_id().to_string(),
-                    Arc::new(t.content_type),
-                )
-            })
-            .collect();
-        *self.types.write().unwrap_or_else(|p| p.into_inner()) = fresh;
-        Ok(())
-    }
-}
-
-/// A rendered public response: the body and its strong ETag.
-#[derive(Clone)]
-pub struct Cached {
-    pub body: Bytes,
-    pub etag: Arc<str>,
-}
-
-/// Public responses by URL, tagged with the generation they were computed
-/// in. A write bumps the generation, so nothing stale is ever served: an old
-/// response can only be found under an old generation, which no request asks
-/// for any more, and LRU eviction clears it out.
-pub struct PublicCache {
-    generation: AtomicU64,
-    seen_seq: AtomicI64,
-    entries: Option<quick_cache::sync::Cache<(u64, String), Cached, ByteWeight>>,
-    hits: Counter,
-    misses: Counter,
-}
-
-/// Weighs a cached response by its size, so the cache holds a byte budget
-/// whatever the mix of single entries and long pages.
-#[derive(Clone)]
-pub struct ByteWeight;
-
-impl quick_cache::Weighter<(u64, String), Cached> for ByteWeight {
-    fn weight(&self, key: &(u64, String), value: &Cached) -> u64 {
-        (key.1.len() + value.body.len() + value.etag.len() + 64) as u64
-    }
-}
-
-impl PublicCache {
-    /// A cache of at most `bytes` of responses; 0 disables it.
-    pub fn new(bytes: u64) -> PublicCache {
-        // The item estimate only sizes the hash table up front (~2 KiB a response).
-        let estimated_items = usize::try_from(bytes / 2048)
-            .unwrap_or(usize::MAX)
-            .clamp(16, 1 << 20);
-        PublicCache {
-            generation: AtomicU64::new(0),
-            seen_seq: AtomicI64::new(0),
-            entries: (bytes > 0).then(|| {
-                quick_cache::sync::Cache::with_weighter(estimated_items, bytes, ByteWeight)
-            }),
-            hits: Counter::default(),
-            misses: Counter::default(),
-        }
-    }
-
-    /// Counts lookups into these counters (the server's metrics).
-    pub fn counted(mut self, hits: Counter, misses: Counter) -> PublicCache {
-        self.hits = hits;
-        self.misses = misses;
-        self
-    }
-
-    /// Bytes of responses held, as weighed for the budget.
-    pub fn weight(&self) -> u64 {
-        self.entries.as_ref().map_or(0, |e| e.weight())
-    }
-
-    pub fn generation(&self) -> u64 {
-        self.generation.load(Ordering::Acquire)
-    }
-
-    pub fn invalidate(&self) {
-        self.generation.fetch_add(1, Ordering::AcqRel);
-    }
-
-    pub fn get(&self, generation: u64, key: &str) -> Option<Cached> {
-        let found = self.entries.as_ref()?.get(&(generation, key.to_string()));
-        match found {
-            Some(_) => self.hits.inc(),
-            None => self.misses.inc(),
-        };
-        found
-    }
-
-    pub fn insert(&self, generation: u64, key: String, value: Cached) {
-        if let Some(entries) = &self.entries {
-            entries.insert((generation, key), value);
-        }
+        self.content.follow_changes().await
     }
 }
 

@@ -5,7 +5,6 @@
 
 pub mod backend;
 pub mod derivatives;
-pub mod embed;
 pub mod policy;
 pub mod sniff;
 pub mod sweep;

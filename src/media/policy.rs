@@ -1,9 +1,10 @@
-//! Which transforms a stranger may ask for.
+//! Which transforms a media URL may ask for.
 //!
 //! Each distinct transform costs a decode and is stored for good, so an
-//! open `?w=` would let anyone fill the bucket and the CPU. Anonymous
-//! callers get the named presets (`?preset=card`, or the same parameters
-//! spelled out) and URLs Quire signed (`&sig=`); `QUIRE_MEDIA_TRANSFORMS=any`
+//! open `?w=` would let anyone fill the bucket and the CPU. A URL gets the
+//! named presets (`?preset=card`, or the same parameters spelled out), or
+//! anything Quire signed (`&sig=`), whoever asks: media URLs are fetched by
+//! browsers and CDNs that carry no credentials. `QUIRE_MEDIA_TRANSFORMS=any`
 //! opens everything for trusted networks.
 
 use hmac::{Hmac, Mac};
@@ -124,7 +125,7 @@ impl TransformPolicy {
         self.signing_key.is_some()
     }
 
-    /// Every transform a caller without a signature may cause to exist:
+    /// Every transform a URL without a signature may cause to exist:
     /// `None` when that is any.
     pub fn allowed_set(&self) -> Option<Vec<Transform>> {
         if self.any {

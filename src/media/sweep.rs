@@ -44,28 +44,43 @@ pub async fn orphans(
     };
     let cutoff_ms =
         crate::clock::now() / 1000 - i64::try_from(min_age.as_millis()).unwrap_or(i64::MAX);
-    let mut candidates: Vec<(String, Path)> = Vec::new();
+    let mut deleted = staged;
     for prefix in ["assets", "derived"] {
         let mut listed = media.list(Some(&Path::from(prefix)));
-        while let Some(meta) = listed.next().await {
-            let meta = meta?;
-            if meta.last_modified.timestamp_millis() > cutoff_ms {
-                continue;
-            }
+        // Checked against the database a batch at a time, so a large bucket
+        // never sits in memory whole.
+        let mut batch: Vec<(String, Path)> = Vec::with_capacity(BATCH);
+        loop {
+            let next = listed.next().await.transpose()?;
             // assets/<id> and derived/<id>/<variant>: the id is the second part.
-            if let Some(id) = meta.location.parts().nth(1) {
-                candidates.push((id.as_ref().to_string(), meta.location.clone()));
+            if let Some(meta) = &next
+                && meta.last_modified.timestamp_millis() <= cutoff_ms
+                && let Some(id) = meta.location.parts().nth(1)
+            {
+                batch.push((id.as_ref().to_string(), meta.location.clone()));
+            }
+            if batch.len() >= BATCH || (next.is_none() && !batch.is_empty()) {
+                deleted += remove_unnamed(media, db, std::mem::take(&mut batch)).await?;
+            }
+            if next.is_none() {
+                break;
             }
         }
     }
-    let ids: BTreeSet<String> = candidates.iter().map(|(id, _)| id.clone()).collect();
+    Ok(deleted)
+}
+
+/// Deletes the objects of `batch` whose asset has no record.
+async fn remove_unnamed(
+    media: &dyn ObjectStore,
+    db: &Db,
+    batch: Vec<(String, Path)>,
+) -> Result<usize, SweepError> {
+    let ids: BTreeSet<String> = batch.iter().map(|(id, _)| id.clone()).collect();
     let ids: Vec<String> = ids.into_iter().collect();
-    let mut known = std::collections::HashSet::new();
-    for chunk in ids.chunks(BATCH) {
-        known.extend(store::assets::many(db, chunk).await?.into_keys());
-    }
-    let mut deleted = staged;
-    for (id, location) in candidates {
+    let known = store::assets::existing_ids(db, &ids).await?;
+    let mut deleted = 0;
+    for (id, location) in batch {
         if known.contains(&id) {
             continue;
         }

@@ -20,7 +20,8 @@ pub const MAX_SOURCE_BYTES: u64 = 64 * 1024 * 1024;
 /// Largest original a transform will decode, in pixels per side.
 const MAX_SOURCE_SIDE: u32 = 16_384;
 /// Memory one decode may take: 48 megapixels as RGBA, 64 as RGB. With
-/// transforms run a few at a time (one per core), this bounds their memory.
+/// transforms run one per core, this bounds what decoding holds; the resize
+/// adds a buffer of the output's width by the source's height.
 pub const MAX_DECODE_BYTES: u64 = 192 * 1024 * 1024;
 
 /// Why a transform could not be made.

@@ -2,6 +2,7 @@
 //! list query language. Nothing here does I/O.
 
 pub mod access;
+pub mod actor;
 pub mod content_type;
 pub mod entry;
 pub mod field;

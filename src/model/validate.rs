@@ -14,8 +14,7 @@ const GENERATED_SLUG_MAX: usize = 120;
 /// the bound keeps what one entry costs in memory and storage small.
 pub const MAX_ENTRY_BYTES: usize = 1024 * 1024;
 
-/// The length of `v` written as compact JSON, counted without writing it
-/// (escapes counted as one byte each: a lower bound, close for real text).
+/// The length of `v` written as compact JSON, counted without writing it.
 pub fn json_len(v: &Value) -> usize {
     match v {
         Value::Null => 4,
@@ -27,7 +26,7 @@ pub fn json_len(v: &Value) -> usize {
             }
         }
         Value::Number(n) => n.to_string().len(),
-        Value::String(s) => s.len() + 2,
+        Value::String(s) => string_len(s),
         Value::Array(items) => {
             2 + items.iter().map(json_len).sum::<usize>() + items.len().saturating_sub(1)
         }
@@ -38,9 +37,22 @@ pub fn json_len(v: &Value) -> usize {
 fn object_len(map: &Map<String, Value>) -> usize {
     2 + map
         .iter()
-        .map(|(k, v)| k.len() + 3 + json_len(v))
+        .map(|(k, v)| string_len(k) + 1 + json_len(v))
         .sum::<usize>()
         + map.len().saturating_sub(1)
+}
+
+/// A JSON string's length with its quotes and escapes, as serde_json
+/// writes it (`\"`, `\\`, `\n` …, other control characters as `\u00XX`).
+fn string_len(s: &str) -> usize {
+    2 + s
+        .bytes()
+        .map(|b| match b {
+            b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 2,
+            0x00..=0x1f => 6,
+            _ => 1,
+        })
+        .sum::<usize>()
 }
 
 fn too_large(bytes: usize) -> FieldError {
@@ -324,7 +336,8 @@ mod tests {
 
     #[test]
     fn json_len_is_the_compact_length() {
-        let v = json!({"a": [1, true, null, "x"], "bb": {"c": -2.5}, "d": ""});
+        let v = json!({"a": [1, true, null, "x"], "bb": {"c": -2.5}, "d": "",
+            "q\"uote": "tab\t nl\n bell\u{7} back\\slash é"});
         assert_eq!(json_len(&v), serde_json::to_string(&v).unwrap().len());
     }
 

@@ -90,6 +90,25 @@ pub async fn many(db: &Db, ids: &[String]) -> StoreResult<HashMap<String, Asset>
     Ok(rows.into_iter().map(|a| (a.id.clone(), a)).collect())
 }
 
+/// Which of these ids have an asset record.
+pub async fn existing_ids(
+    db: &Db,
+    ids: &[String],
+) -> StoreResult<std::collections::HashSet<String>> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let mut sql = Sql::default();
+    sql.push("SELECT id FROM assets WHERE id IN ")
+        .list(ids.iter().map(|id| Arg::Text(id.clone())));
+    let found: Vec<String> = on_pool!(db, pool => {
+        bind_args!(sqlx::query_scalar(AssertSqlSafe(sql.text.clone())), sql.args.clone())
+            .fetch_all(pool)
+            .await?
+    });
+    Ok(found.into_iter().collect())
+}
+
 /// Filters of the library listing.
 #[derive(Debug, Default)]
 pub struct AssetQuery {

@@ -8,26 +8,8 @@ use sqlx::types::Json;
 use super::sql::{Arg, Sql, bind_args};
 use super::{Db, StoreResult, on_pool};
 
-/// Who is writing, for `created_by`/`updated_by` and the audit log.
-#[derive(Debug, Clone, Default)]
-pub struct Actor {
-    /// The user's id (for an API token, the id of the user who made it).
-    pub id: Option<String>,
-    /// A human label: the user's email, `token:<name>`, or `system`.
-    pub label: String,
-    pub ip: Option<String>,
-}
-
-impl Actor {
-    /// Quire itself, applying `content-types/` at start.
-    pub fn system(label: &str) -> Actor {
-        Actor {
-            id: None,
-            label: label.to_string(),
-            ip: None,
-        }
-    }
-}
+/// Who is writing: a domain fact, re-exported for the store's callers.
+pub use crate::model::actor::Actor;
 
 pub(crate) const INSERT_AUDIT: &str = "INSERT INTO audit (at, actor_id, actor, client_ip, action, \
      resource_type, resource_id, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";

@@ -1,7 +1,24 @@
 //! Sign-in attempts in the limiting window, shared by every node.
 
+use std::sync::atomic::{AtomicI64, Ordering};
+
 use super::{Db, StoreResult, WritePool, on_pool};
 use crate::clock::{self, Micros};
+
+/// When old attempts were last purged by this process.
+static LAST_PURGE: AtomicI64 = AtomicI64::new(0);
+const PURGE_EVERY: Micros = 60_000_000;
+
+/// How long until an attempt is allowed under a key holding `count`
+/// attempts in the window, the oldest at `oldest`; 0 when it is now.
+fn over_limit(count: i64, oldest: Option<i64>, max: usize, window: Micros, now: Micros) -> Micros {
+    match oldest {
+        Some(oldest) if usize::try_from(count).unwrap_or(usize::MAX) >= max => {
+            (oldest + window - now).max(1)
+        }
+        _ => 0,
+    }
+}
 
 /// At most `max` attempts under `key` within the window.
 pub struct Limit<'a> {
@@ -24,6 +41,23 @@ pub async fn attempt(
     let mut keys: Vec<&str> = limits.iter().map(|l| l.key).collect();
     // One order for every caller, so two attempts never wait on each other.
     keys.sort_unstable();
+    // Refused attempts (a flood) are answered from a read: no write lock.
+    let mut wait: Micros = 0;
+    for limit in limits {
+        let (count, oldest) = on_pool!(db, pool => {
+            sqlx::query_as::<_, (i64, Option<i64>)>(
+                "SELECT COUNT(*), MIN(at) FROM login_attempts WHERE key = $1 AND at >= $2",
+            )
+            .bind(limit.key)
+            .bind(since)
+            .fetch_one(pool)
+            .await?
+        });
+        wait = wait.max(over_limit(count, oldest, limit.max, window, now));
+    }
+    if wait > 0 {
+        return Ok(Err(wait));
+    }
     let dialect = db.dialect();
     let verdict = on_pool!(db, pool => {
         let mut tx = pool.begin_write().await?;
@@ -48,11 +82,7 @@ pub async fn attempt(
             .bind(limit.key)
             .fetch_one(&mut *tx)
             .await?;
-            if usize::try_from(count).unwrap_or(usize::MAX) >= limit.max
-                && let Some(oldest) = oldest
-            {
-                wait = wait.max(oldest + window - now);
-            }
+            wait = wait.max(over_limit(count, oldest, limit.max, window, now));
         }
         if wait > 0 {
             tx.commit().await?;
@@ -70,7 +100,16 @@ pub async fn attempt(
             Ok(id)
         }
     });
-    // Keys nobody uses again (a spray of addresses) age out here.
+    // Keys nobody uses again (a spray of addresses) age out here, once a
+    // minute per node at most.
+    let last = LAST_PURGE.load(Ordering::Relaxed);
+    if now - last < PURGE_EVERY
+        || LAST_PURGE
+            .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+            .is_err()
+    {
+        return Ok(verdict);
+    }
     on_pool!(db, pool => {
         let purged = sqlx::query("DELETE FROM login_attempts WHERE at < $1")
             .bind(since)

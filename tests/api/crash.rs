@@ -22,6 +22,8 @@ const PASSWORD: &str = "first admin passphrase";
 /// What the server acknowledged.
 #[derive(Debug, Clone, Default)]
 struct Entry {
+    /// When it was written: later kills and later turns are larger.
+    order: u64,
     title: String,
     body: String,
     version: i64,
@@ -85,12 +87,15 @@ async fn write_until_killed(
     client: reqwest::Client,
     base: String,
     token: String,
-    tag: String,
+    kill: u64,
+    writer: u64,
 ) -> Ledger {
+    let tag = format!("k{kill}w{writer}");
     let mut ledger = Ledger::default();
     let entries = format!("{base}/admin/api/entries/articles");
     for turn in 0u64.. {
-        let title = format!("{tag} turn {turn} survivor{turn}x");
+        // The last word is this write's own, for the search check.
+        let title = format!("{tag} turn {turn} {tag}t{turn}x");
         let create = client
             .post(&entries)
             .bearer_auth(&token)
@@ -106,6 +111,7 @@ async fn write_until_killed(
         };
         let id = created["id"].as_str().unwrap_or_default().to_string();
         let mut entry = Entry {
+            order: kill * 1_000_000 + turn,
             title,
             body: "first words".into(),
             version: created["version"].as_i64().unwrap_or(0),
@@ -294,12 +300,12 @@ async fn crash_again_and_again(backend: Backend) {
     for kill in 0..KILLS {
         let writers: Vec<_> = (0..WRITERS)
             .map(|w| {
-                let tag = format!("k{kill}w{w}");
                 tokio::spawn(write_until_killed(
                     client.clone(),
                     node.base.clone(),
                     token.clone(),
-                    tag,
+                    kill,
+                    w,
                 ))
             })
             .collect();
@@ -333,11 +339,12 @@ async fn crash_again_and_again(backend: Backend) {
     }
     assert!(counts.values().all(|n| *n == 1), "no entry is there twice");
 
-    // The search index catches up with the last write.
-    let last = everything
+    // The search index catches up with the last acknowledged create, found
+    // by the word no other entry has.
+    let (last_id, last) = everything
         .entries
-        .values()
-        .max_by_key(|e| &e.title)
+        .iter()
+        .max_by_key(|(_, e)| e.order)
         .expect("an entry");
     let word = last.title.split_whitespace().last().unwrap_or_default();
     let mut found = false;
@@ -351,7 +358,11 @@ async fn crash_again_and_again(backend: Backend) {
             .json()
             .await
             .expect("hits");
-        if hits["data"].as_array().is_some_and(|d| !d.is_empty()) {
+        let ids: Vec<&str> = hits["data"]
+            .as_array()
+            .map(|d| d.iter().filter_map(|h| h["id"].as_str()).collect())
+            .unwrap_or_default();
+        if ids == [last_id.as_str()] {
             found = true;
             break;
         }

@@ -3236,7 +3236,7 @@ export interface paths {
         put?: never;
         /**
          * A signed URL for a transform outside the presets
-         *     (`QUIRE_MEDIA_TRANSFORMS`), which anonymous callers may then fetch.
+         *     (`QUIRE_MEDIA_TRANSFORMS`), which anyone may then fetch.
          *     Needs `QUIRE_MEDIA_SIGNING_KEY`.
          */
         post: {

@@ -489,7 +489,7 @@ impl AssetsApi {
     }
 
     /// A signed URL for a transform outside the presets
-    /// (`QUIRE_MEDIA_TRANSFORMS`), which anonymous callers may then fetch.
+    /// (`QUIRE_MEDIA_TRANSFORMS`), which anyone may then fetch.
     /// Needs `QUIRE_MEDIA_SIGNING_KEY`.
     #[oai(path = "/:id/transform-url", method = "post")]
     async fn sign_transform(

@@ -22,7 +22,6 @@ use crate::clock;
 use crate::model::access::Permission;
 use crate::model::content_type::ContentType;
 use crate::model::query::{ListQuery, Surface};
-use crate::model::validate::{Mode, validate_entry};
 use crate::model::{FieldError, locale};
 use crate::store;
 
@@ -187,9 +186,10 @@ impl EntriesApi {
             )])));
         }
         let data = as_object(body.data)?;
-        let valid = validate_entry(&ct, &data, Mode::Create).map_err(ApiError::validation)?;
-        let entry = store::entries::create(&state.db, &ct, &locale, valid, &auth.0.actor).await?;
-        state.content_changed();
+        let entry = state
+            .content
+            .create_entry(&ct, &locale, &data, &auth.0.actor)
+            .await?;
         Ok(EntryCreated::Created(
             Json(EntryOut::new(&ct, &entry)),
             format!("/admin/api/entries/{}/{}", ct.api_id(), entry.id),
@@ -227,9 +227,10 @@ impl EntriesApi {
         auth.0.require_edit(current.created_by.as_deref())?;
         let body = body.0;
         let patch = as_object(body.data)?;
-        let entry =
-            store::entries::update(&state.db, &ct, &id, body.version, patch, &auth.0.actor).await?;
-        state.content_changed();
+        let entry = state
+            .content
+            .update_entry(&ct, &id, body.version, patch, &auth.0.actor)
+            .await?;
         Ok(ok(&ct, &entry))
     }
 
@@ -249,8 +250,10 @@ impl EntriesApi {
         let current = store::entries::get(&state.db, ct.api_id(), &id).await?;
         auth.0.require_edit(current.created_by.as_deref())?;
         let expected = expected_version(version.0, if_match.0)?;
-        store::entries::delete(&state.db, ct.api_id(), &id, expected, &auth.0.actor).await?;
-        state.content_changed();
+        state
+            .content
+            .delete_entry(&ct, &id, expected, &auth.0.actor)
+            .await?;
         Ok(EntryDeleted::Done)
     }
 
@@ -267,8 +270,10 @@ impl EntriesApi {
     ) -> Result<EntryResponse, Problems<{ ONE | S409 | S422 }>> {
         let ct = allowed_type(&state, &auth, &content_type, Permission::Publish)?;
         let expected = expected_version(version.0, if_match.0)?;
-        let entry = store::entries::publish(&state.db, &ct, &id, expected, &auth.0.actor).await?;
-        state.content_changed();
+        let entry = state
+            .content
+            .publish_entry(&ct, &id, expected, &auth.0.actor)
+            .await?;
         Ok(ok(&ct, &entry))
     }
 
@@ -285,8 +290,10 @@ impl EntriesApi {
     ) -> Result<EntryResponse, Problems<{ ONE | S409 }>> {
         let ct = allowed_type(&state, &auth, &content_type, Permission::Publish)?;
         let expected = expected_version(version.0, if_match.0)?;
-        let entry = store::entries::unpublish(&state.db, &ct, &id, expected, &auth.0.actor).await?;
-        state.content_changed();
+        let entry = state
+            .content
+            .unpublish_entry(&ct, &id, expected, &auth.0.actor)
+            .await?;
         Ok(ok(&ct, &entry))
     }
 

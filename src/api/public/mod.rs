@@ -18,8 +18,9 @@ use serde_json::{Value, json};
 
 use super::problem::ApiError;
 use super::query_pairs;
-use super::state::{AppState, Cached};
+use super::state::AppState;
 use crate::config::PublicAccess;
+use crate::content::cache::Cached;
 use crate::model::FieldError;
 use crate::model::content_type::{ContentType, Kind};
 use crate::model::entry::Entry;
@@ -83,7 +84,7 @@ async fn with_media(
     mut values: Vec<Value>,
 ) -> Result<Vec<Value>, ApiError> {
     let mut items: Vec<(&ContentType, &mut Value)> = values.iter_mut().map(|v| (ct, v)).collect();
-    crate::media::embed::embed(&state.db, &mut items).await?;
+    crate::content::embed::embed(&state.db, &mut items).await?;
     Ok(values)
 }
 

@@ -8,7 +8,7 @@ use poem::{Request, Response};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::api::state::Cached;
+use crate::content::cache::Cached;
 
 /// Serializes a body once and derives its strong ETag from the bytes.
 pub fn render(value: &Value) -> Cached {

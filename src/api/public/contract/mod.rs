@@ -3,7 +3,7 @@
 //! functions of the types, so they can be served, committed or diffed.
 //!
 //! Every shape here mirrors what the public handlers really answer
-//! (`Entry::to_public`, `media::embed`, `model::query`, `api::search`,
+//! (`Entry::to_public`, `content::embed`, `model::query`, `api::search`,
 //! `api::problem`); a change to one of those is a change to this module.
 //!
 //! The content types' names are in `names`; the component schemas in

@@ -19,7 +19,7 @@ fn media_fields(ct: &ContentType) -> impl Iterator<Item = &str> {
 pub fn rendered(a: &Asset) -> Value {
     json!({
         "id": a.id,
-        "url": super::url(&a.id, &a.filename),
+        "url": crate::media::url(&a.id, &a.filename),
         "mime_type": a.mime_type,
         "width": a.width,
         "height": a.height,
