@@ -4,15 +4,10 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use quire::model::content_type::ContentType;
-use quire::model::query::{ListQuery, Surface};
 
-/// The example type, read once.
-static ARTICLES: std::sync::LazyLock<ContentType> = std::sync::LazyLock::new(|| {
-    let def = serde_json::from_str(include_str!("../../content-types/articles.json"))
-        .expect("the example type is JSON");
-    ContentType::from_json(def).expect("the example type is valid")
-});
+mod shared;
+use quire::model::query::{ListQuery, Surface};
+use shared::ARTICLES;
 
 fuzz_target!(|data: &[u8]| {
     let ct = &*ARTICLES;

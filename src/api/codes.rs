@@ -83,6 +83,8 @@ catalogue! {
         "The content type still has entries; `?delete_entries=true` deletes them with it.";
     SingletonExists = "singleton_exists", 409, "Singleton exists",
         "A singleton type already has its entry in this locale.";
+    NotASingleton = "not_a_singleton", 409, "Not a singleton",
+        "`PUT /entries/{type}` writes a singleton's one entry; this type is a collection (`POST` creates its entries).";
     EmailTaken = "email_taken", 409, "Email taken",
         "Another user has this email.";
     LastAdmin = "last_admin", 409, "Last admin",

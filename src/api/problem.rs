@@ -272,6 +272,7 @@ fn conflict_code(rule: Conflict) -> Code {
         Conflict::TypeExists => Code::TypeExists,
         Conflict::TypeHasEntries => Code::TypeHasEntries,
         Conflict::SingletonExists => Code::SingletonExists,
+        Conflict::NotASingleton => Code::NotASingleton,
         Conflict::EmailTaken => Code::EmailTaken,
         Conflict::LastAdmin => Code::LastAdmin,
     }

@@ -6,10 +6,10 @@ use serde_json::{Map, Value};
 
 use super::Content;
 use crate::model::actor::Actor;
-use crate::model::content_type::ContentType;
+use crate::model::content_type::{ContentType, Kind};
 use crate::model::entry::Entry;
 use crate::model::validate::{Mode, validate_entry};
-use crate::store::{self, StoreError, StoreResult};
+use crate::store::{self, Conflict, StoreError, StoreResult};
 
 impl Content {
     /// A new entry of `ct` in `locale`, as a draft.
@@ -52,6 +52,43 @@ impl Content {
         let entry = store::entries::publish(&self.db, ct, id, expected, actor).await?;
         self.changed();
         Ok(entry)
+    }
+
+    /// Writes the one entry of a singleton type in `locale`: creates it on
+    /// the first write (`true`), else replaces its working copy (fields
+    /// left out are cleared) if `expected` is its current version. Without
+    /// a version an existing entry is a conflict naming the current one.
+    pub async fn put_singleton(
+        &self,
+        ct: &ContentType,
+        locale: &str,
+        mut data: Map<String, Value>,
+        expected: Option<i64>,
+        actor: &Actor,
+    ) -> StoreResult<(Entry, bool)> {
+        if ct.def.kind != Kind::Singleton {
+            return Err(StoreError::Conflict(
+                Conflict::NotASingleton,
+                format!(
+                    "{} is a collection: POST creates its entries, PATCH changes one",
+                    ct.api_id()
+                ),
+            ));
+        }
+        let Some(current) = store::entries::singleton(&self.db, ct.api_id(), locale).await? else {
+            return Ok((self.create_entry(ct, locale, &data, actor).await?, true));
+        };
+        let version = expected.ok_or(StoreError::VersionConflict {
+            expected: 0,
+            current: current.version,
+        })?;
+        for f in &ct.fields {
+            data.entry(f.name.clone()).or_insert(Value::Null);
+        }
+        let entry = self
+            .update_entry(ct, &current.id, version, data, actor)
+            .await?;
+        Ok((entry, false))
     }
 
     /// The live copy is taken down; the working copy stays.

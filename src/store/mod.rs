@@ -82,6 +82,7 @@ pub enum Conflict {
     TypeExists,
     TypeHasEntries,
     SingletonExists,
+    NotASingleton,
     EmailTaken,
     LastAdmin,
 }

@@ -11,6 +11,49 @@ fn id_of(e: &Value) -> String {
 }
 
 db_tests! {
+    async fn put_writes_the_one_entry_of_a_singleton(app) {
+        let res = app
+            .create_type(json!({"api_id": "site_settings", "name": "Site settings", "kind": "singleton",
+                "fields": [{"name": "site_name", "type": "string", "required": true},
+                           {"name": "tagline", "type": "string"}]}))
+            .await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let put = |body: Value| {
+            app.admin(Method::PUT, "/admin/api/entries/site_settings").json(&body).send()
+        };
+        let res = put(json!({"data": {"site_name": "Quire", "tagline": "Fast"}})).await.unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED, "the first write creates it");
+        assert!(res.headers().contains_key("location"));
+        let first: Value = res.json().await.unwrap();
+
+        // It exists now: a write that names no version is a conflict that
+        // says which version is current.
+        let p = problem(put(json!({"data": {"site_name": "Q"}})).await.unwrap(), StatusCode::CONFLICT).await;
+        assert_eq!(p["code"], "version_conflict");
+        assert_eq!(p["current_version"], first["version"]);
+
+        // With it: the same entry, replaced; the tagline left out is cleared.
+        let res = put(json!({"data": {"site_name": "Quire CMS"}, "version": first["version"]})).await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let second: Value = res.json().await.unwrap();
+        assert_eq!(second["id"], first["id"]);
+        assert_eq!(second["data"], json!({"site_name": "Quire CMS", "tagline": null}));
+
+        // A stale version writes nothing.
+        let p = problem(put(json!({"data": {"site_name": "Old"}, "version": first["version"]})).await.unwrap(), StatusCode::CONFLICT).await;
+        assert_eq!(p["code"], "version_conflict");
+        let list = app.admin_get("/admin/api/entries/site_settings").await;
+        assert_eq!(list["meta"]["total"], 1, "still one entry");
+        assert_eq!(list["data"][0]["data"]["site_name"], "Quire CMS");
+
+        // Validation applies as to any write; a collection has no one entry.
+        let p = problem(put(json!({"data": {"tagline": "x"}, "version": second["version"]})).await.unwrap(), StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(field_rules(&p), [("site_name".to_string(), "required".to_string())]);
+        let res = app.admin(Method::PUT, "/admin/api/entries/articles").json(&json!({"data": {"title": "x"}})).send().await.unwrap();
+        let p = problem(res, StatusCode::CONFLICT).await;
+        assert_eq!(p["code"], "not_a_singleton");
+    }
+
     async fn create_answers_201_with_a_draft_at_version_1(app) {
         let res = app.try_create("articles", json!({"title": "Hello"})).await;
         assert_eq!(res.status(), StatusCode::CREATED);

@@ -110,6 +110,23 @@ db_tests! {
 
 }
 
+/// Sends the sign-ins at once and counts how many reached the password
+/// check (401) and how many the limit turned away (429).
+async fn checked_and_limited(
+    guesses: impl Iterator<Item = impl std::future::Future<Output = reqwest::Result<reqwest::Response>>>,
+) -> (usize, usize) {
+    let mut checked = 0;
+    let mut limited = 0;
+    for res in futures_util::future::join_all(guesses).await {
+        match res.expect("request").status() {
+            StatusCode::UNAUTHORIZED => checked += 1,
+            StatusCode::TOO_MANY_REQUESTS => limited += 1,
+            other => panic!("unexpected {other}"),
+        }
+    }
+    (checked, limited)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn parallel_wrong_guesses_are_limited_too() {
     let app = TestApp::spawn_with(crate::helpers::Backend::Sqlite, |s| {
@@ -121,15 +138,7 @@ async fn parallel_wrong_guesses_are_limited_too() {
             .json(&json!({"email": ADMIN_EMAIL, "password": format!("wrong guess number {i}")}))
             .send()
     });
-    let mut checked = 0;
-    let mut limited = 0;
-    for res in futures_util::future::join_all(guesses).await {
-        match res.expect("request").status() {
-            StatusCode::UNAUTHORIZED => checked += 1,
-            StatusCode::TOO_MANY_REQUESTS => limited += 1,
-            other => panic!("unexpected {other}"),
-        }
-    }
+    let (checked, limited) = checked_and_limited(guesses).await;
     assert_eq!(
         checked, 5,
         "only the allowed number reach the password check"
@@ -152,15 +161,7 @@ async fn login_limit_holds_across_nodes(backend: crate::helpers::Backend) {
             .json(&json!({"email": ADMIN_EMAIL, "password": format!("wrong guess number {i}")}))
             .send()
     });
-    let mut checked = 0;
-    let mut limited = 0;
-    for res in futures_util::future::join_all(guesses).await {
-        match res.expect("request").status() {
-            StatusCode::UNAUTHORIZED => checked += 1,
-            StatusCode::TOO_MANY_REQUESTS => limited += 1,
-            other => panic!("unexpected {other}"),
-        }
-    }
+    let (checked, limited) = checked_and_limited(guesses).await;
     assert_eq!(
         checked, 4,
         "the two nodes together let the limit through, once"

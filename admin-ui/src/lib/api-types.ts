@@ -1109,7 +1109,133 @@ export interface paths {
                 };
             };
         };
-        put?: never;
+        /**
+         * Write the one entry of a singleton type: created by the first write
+         *     (201), its working copy replaced after that (200; a field left out is
+         *     cleared). Once it exists, send the `version` it is based on (or
+         *     `If-Match`); without one the answer is 409 with `current_version`.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "If-Match"?: string;
+                };
+                path: {
+                    content_type: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["EntryPut"];
+                };
+            };
+            responses: {
+                /** @description The singleton's working copy was replaced. */
+                200: {
+                    headers: {
+                        ETAG: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["EntryOut"];
+                    };
+                };
+                /** @description The singleton's entry was created, as a draft. */
+                201: {
+                    headers: {
+                        LOCATION: string;
+                        ETAG: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["EntryOut"];
+                    };
+                };
+                /** @description The request is malformed: a bad or unknown parameter, body key or JSON. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No valid bearer token (or, at sign-in, wrong credentials). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token's user or scope may not do this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A conflict: a stale version, a value taken, or a rule the change would break; `code` says which. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The request body is too large. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The body is not of a media type this operation takes. */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The document breaks its rules; `errors` lists each field. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The database does not answer; `Retry-After` says when to try again. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
         /** Create an entry (a draft) from `{"data": {...fields}}`. */
         post: {
             parameters: {
@@ -3496,6 +3622,22 @@ export interface components {
              * @description The version this change is based on; a stale one is refused with 409.
              */
             version: number;
+        };
+        /**
+         * EntryPut
+         * @description A singleton's whole working copy.
+         */
+        EntryPut: {
+            /** @description Every field of the entry; a field left out is cleared. */
+            data: unknown;
+            /**
+             * Format: int64
+             * @description The version this write is based on; needed once the entry exists
+             *     (or `If-Match`), and a stale one is refused with 409.
+             */
+            version?: number | null;
+            /** @description Defaults to the server's default locale. */
+            locale?: string | null;
         };
         /**
          * FieldDefinition

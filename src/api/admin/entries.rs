@@ -13,7 +13,7 @@ use poem_openapi::{ApiResponse, OpenApi};
 use serde_json::{Map, Value};
 
 use super::objects::{
-    EntryCreate, EntryList, EntryOut, EntryPatch, ListMeta, RevisionList, RevisionOut,
+    EntryCreate, EntryList, EntryOut, EntryPatch, EntryPut, ListMeta, RevisionList, RevisionOut,
 };
 use super::{AdminAuth, Tag};
 use crate::api::problem::ApiError;
@@ -43,6 +43,20 @@ pub enum EntryCreated {
         #[oai(header = "Location")] String,
         #[oai(header = "ETag")] String,
     ),
+}
+
+#[derive(ApiResponse)]
+pub enum SingletonWritten {
+    /// The singleton's entry was created, as a draft.
+    #[oai(status = 201)]
+    Created(
+        Json<EntryOut>,
+        #[oai(header = "Location")] String,
+        #[oai(header = "ETag")] String,
+    ),
+    /// The singleton's working copy was replaced.
+    #[oai(status = 200)]
+    Ok(Json<EntryOut>, #[oai(header = "ETag")] String),
 }
 
 #[derive(ApiResponse)]
@@ -195,6 +209,59 @@ impl EntriesApi {
             format!("/admin/api/entries/{}/{}", ct.api_id(), entry.id),
             format!("\"{}\"", entry.version),
         ))
+    }
+
+    /// Write the one entry of a singleton type: created by the first write
+    /// (201), its working copy replaced after that (200; a field left out is
+    /// cleared). Once it exists, send the `version` it is based on (or
+    /// `If-Match`); without one the answer is 409 with `current_version`.
+    #[oai(path = "/:content_type", method = "put")]
+    async fn put_singleton(
+        &self,
+        state: Data<&AppState>,
+        auth: AdminAuth,
+        content_type: Path<String>,
+        #[oai(name = "If-Match")] if_match: Header<Option<String>>,
+        body: Json<EntryPut>,
+    ) -> Result<SingletonWritten, Problems<{ ONE | S409 | BODY }>> {
+        let ct = allowed_type(&state, &auth, &content_type, Permission::ReadContent)?;
+        let body = body.0;
+        let locale = body
+            .locale
+            .map(Text::into_inner)
+            .unwrap_or_else(|| state.config.default_locale.clone());
+        if !locale::is_valid(&locale) {
+            return Err(Problems::from(ApiError::validation(vec![FieldError::new(
+                "locale",
+                "locale",
+                format!("`{locale}` is not a locale like en or pt-BR"),
+            )])));
+        }
+        let expected = match body.version {
+            Some(v) => Some(v),
+            None => expected_version(None, if_match.0)?,
+        };
+        match store::entries::singleton(&state.db, ct.api_id(), &locale).await? {
+            Some(current) => auth.0.require_edit(current.created_by.as_deref())?,
+            None => {
+                allowed_type(&state, &auth, &content_type, Permission::CreateEntry)?;
+            }
+        }
+        let data = as_object(body.data)?;
+        let (entry, created) = state
+            .content
+            .put_singleton(&ct, &locale, data, expected, &auth.0.actor)
+            .await?;
+        let etag = format!("\"{}\"", entry.version);
+        Ok(if created {
+            SingletonWritten::Created(
+                Json(EntryOut::new(&ct, &entry)),
+                format!("/admin/api/entries/{}/{}", ct.api_id(), entry.id),
+                etag,
+            )
+        } else {
+            SingletonWritten::Ok(Json(EntryOut::new(&ct, &entry)), etag)
+        })
     }
 
     /// One entry with its working copy.

@@ -226,6 +226,19 @@ pub struct EntryCreate {
     pub locale: Option<Text>,
 }
 
+/// A singleton's whole working copy.
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct EntryPut {
+    /// Every field of the entry; a field left out is cleared.
+    pub data: Value,
+    /// The version this write is based on; needed once the entry exists
+    /// (or `If-Match`), and a stale one is refused with 409.
+    pub version: Option<i64>,
+    /// Defaults to the server's default locale.
+    pub locale: Option<Text>,
+}
+
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct EntryPatch {

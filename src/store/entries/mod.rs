@@ -211,6 +211,19 @@ pub async fn get_by_key(
     row.ok_or(StoreError::NotFound)?.try_into()
 }
 
+/// The one entry of a singleton type in `locale`, if it has been written.
+pub async fn singleton(db: &Db, content_type: &str, locale: &str) -> StoreResult<Option<Entry>> {
+    let sql = format!("SELECT {COLUMNS} FROM entries WHERE type = $1 AND locale = $2 LIMIT 1");
+    let row: Option<EntryRow> = on_pool!(db, pool => {
+        sqlx::query_as(AssertSqlSafe(sql))
+            .bind(content_type)
+            .bind(locale)
+            .fetch_optional(pool)
+            .await?
+    });
+    row.map(Entry::try_from).transpose()
+}
+
 /// An entry by id, whatever its type; `None` once deleted.
 pub async fn find(db: &Db, id: &str) -> StoreResult<Option<Entry>> {
     let sql = format!("SELECT {COLUMNS} FROM entries WHERE id = $1");
