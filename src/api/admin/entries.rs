@@ -20,7 +20,7 @@ use crate::api::problem::ApiError;
 use crate::api::state::AppState;
 use crate::clock;
 use crate::model::access::Permission;
-use crate::model::content_type::ContentType;
+use crate::model::content_type::{ContentType, Kind};
 use crate::model::query::{ListQuery, Surface};
 use crate::model::{FieldError, locale};
 use crate::store;
@@ -241,10 +241,14 @@ impl EntriesApi {
             Some(v) => Some(v),
             None => expected_version(None, if_match.0)?,
         };
-        match store::entries::singleton(&state.db, ct.api_id(), &locale).await? {
-            Some(current) => auth.0.require_edit(current.created_by.as_deref())?,
-            None => {
-                allowed_type(&state, &auth, &content_type, Permission::CreateEntry)?;
+        // Who may write depends on whether the entry exists yet (edit or
+        // create); a collection type is refused by the service, whoever asks.
+        if ct.def.kind == Kind::Singleton {
+            match store::entries::singleton(&state.db, ct.api_id(), &locale).await? {
+                Some(current) => auth.0.require_edit(current.created_by.as_deref())?,
+                None => {
+                    allowed_type(&state, &auth, &content_type, Permission::CreateEntry)?;
+                }
             }
         }
         let data = as_object(body.data)?;
