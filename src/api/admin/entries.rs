@@ -242,13 +242,16 @@ impl EntriesApi {
             None => expected_version(None, if_match.0)?,
         };
         // Who may write depends on whether the entry exists yet (edit or
-        // create); a collection type is refused by the service, whoever asks.
-        if ct.def.kind == Kind::Singleton {
-            match store::entries::singleton(&state.db, ct.api_id(), &locale).await? {
-                Some(current) => auth.0.require_edit(current.created_by.as_deref())?,
-                None => {
-                    allowed_type(&state, &auth, &content_type, Permission::CreateEntry)?;
-                }
+        // create); a collection type has none, and is refused by the
+        // service once the caller may write at all.
+        let existing = match ct.def.kind {
+            Kind::Singleton => store::entries::singleton(&state.db, ct.api_id(), &locale).await?,
+            Kind::Collection => None,
+        };
+        match existing {
+            Some(current) => auth.0.require_edit(current.created_by.as_deref())?,
+            None => {
+                allowed_type(&state, &auth, &content_type, Permission::CreateEntry)?;
             }
         }
         let data = as_object(body.data)?;
