@@ -84,6 +84,21 @@ fn as_object(data: Value) -> Result<Map<String, Value>, ApiError> {
     }
 }
 
+/// The locale a write names, or the server's default.
+fn locale_of(given: Option<Text>, state: &AppState) -> Result<String, ApiError> {
+    let locale = given
+        .map(Text::into_inner)
+        .unwrap_or_else(|| state.config.default_locale.clone());
+    if !locale::is_valid(&locale) {
+        return Err(ApiError::validation(vec![FieldError::new(
+            "locale",
+            "locale",
+            format!("`{locale}` is not a locale like en or pt-BR"),
+        )]));
+    }
+    Ok(locale)
+}
+
 fn ok(ct: &ContentType, e: &crate::model::entry::Entry) -> EntryResponse {
     EntryResponse::Ok(Json(EntryOut::new(ct, e)), format!("\"{}\"", e.version))
 }
@@ -188,17 +203,7 @@ impl EntriesApi {
     ) -> Result<EntryCreated, Problems<{ ONE | S409 | BODY }>> {
         let ct = allowed_type(&state, &auth, &content_type, Permission::CreateEntry)?;
         let body = body.0;
-        let locale = body
-            .locale
-            .map(Text::into_inner)
-            .unwrap_or_else(|| state.config.default_locale.clone());
-        if !locale::is_valid(&locale) {
-            return Err(Problems::from(ApiError::validation(vec![FieldError::new(
-                "locale",
-                "locale",
-                format!("`{locale}` is not a locale like en or pt-BR"),
-            )])));
-        }
+        let locale = locale_of(body.locale, &state)?;
         let data = as_object(body.data)?;
         let entry = state
             .content
@@ -226,17 +231,7 @@ impl EntriesApi {
     ) -> Result<SingletonWritten, Problems<{ ONE | S409 | BODY }>> {
         let ct = allowed_type(&state, &auth, &content_type, Permission::ReadContent)?;
         let body = body.0;
-        let locale = body
-            .locale
-            .map(Text::into_inner)
-            .unwrap_or_else(|| state.config.default_locale.clone());
-        if !locale::is_valid(&locale) {
-            return Err(Problems::from(ApiError::validation(vec![FieldError::new(
-                "locale",
-                "locale",
-                format!("`{locale}` is not a locale like en or pt-BR"),
-            )])));
-        }
+        let locale = locale_of(body.locale, &state)?;
         let expected = match body.version {
             Some(v) => Some(v),
             None => expected_version(None, if_match.0)?,
