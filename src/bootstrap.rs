@@ -51,7 +51,24 @@ pub fn read_content_types(dir: &Path) -> anyhow::Result<Vec<ContentType>> {
 /// would lose stored values is refused and stops the start.
 pub async fn apply_content_types(db: &Db, dir: &Path) -> anyhow::Result<()> {
     let actor = Actor::system("system:content-types");
-    for ct in read_content_types(dir)? {
+    let types = read_content_types(dir)?;
+    let known: Vec<String> = store::content_types::list(db)
+        .await?
+        .into_iter()
+        .map(|t| t.content_type.api_id().to_string())
+        .collect();
+    let unknown = crate::content::types::unknown_targets_among(&types, &known);
+    if !unknown.is_empty() {
+        let lines: Vec<String> = unknown
+            .iter()
+            .map(|(t, e)| format!("  - {t}.json {}: {}", e.field, e.message))
+            .collect();
+        bail!(
+            "content-types/ names types that do not exist:\n{}",
+            lines.join("\n")
+        );
+    }
+    for ct in types {
         match store::content_types::get(db, ct.api_id()).await {
             Err(StoreError::NotFound) => {
                 store::content_types::create(db, &ct, &actor).await?;

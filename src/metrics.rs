@@ -62,6 +62,7 @@ pub struct Metrics {
     pub cache_hits: Counter,
     pub cache_misses: Counter,
     pub media_transforms: Counter,
+    pub populate_queries: Counter,
     cache_bytes: Gauge,
     search_lag_changes: Gauge,
     search_lag_seconds: Gauge<f64, AtomicU64>,
@@ -111,6 +112,12 @@ impl Metrics {
             "Image transforms computed (each is stored and computed once)",
             media_transforms.clone(),
         );
+        let populate_queries = Counter::default();
+        registry.register(
+            "populate_queries",
+            "Database queries made to embed related entries and assets (one per level of a populate, whatever the page size)",
+            populate_queries.clone(),
+        );
         let cache_bytes = Gauge::default();
         registry.register_with_unit(
             "public_cache_size",
@@ -157,6 +164,7 @@ impl Metrics {
             cache_hits,
             cache_misses,
             media_transforms,
+            populate_queries,
             cache_bytes,
             search_lag_changes,
             search_lag_seconds,

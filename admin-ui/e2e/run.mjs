@@ -387,6 +387,74 @@ try {
     await page.close();
   });
 
+  /** What the relation test made, for the one after it. */
+  let picked = null;
+  await test('pick an author and publish', async () => {
+    // `authors` (name, slug …) usually comes from the repository's content-types/; make it where it does not.
+    const authors = await api(base, token, 'POST', '/content-types', {
+      api_id: 'authors',
+      name: 'Author',
+      fields: [
+        { name: 'name', type: 'string', required: true },
+        { name: 'slug', type: 'slug', from: 'name' },
+      ],
+    });
+    assert(authors.status === 201 || authors.body?.code === 'type_exists', `authors type: ${authors.status} ${JSON.stringify(authors.body)}`);
+    const posts = await api(base, token, 'POST', '/content-types', {
+      api_id: 'posts',
+      name: 'Post',
+      fields: [
+        { name: 'title', type: 'string', required: true },
+        { name: 'author', type: 'relation', to: 'authors' },
+      ],
+    });
+    assert(posts.status === 201, `posts type: ${posts.status} ${JSON.stringify(posts.body)}`);
+    const name = 'Grace Hopper';
+    const author = await api(base, token, 'POST', '/entries/authors', { data: { name } });
+    assert(author.status === 201, `author: ${author.status} ${JSON.stringify(author.body)}`);
+    const live = await api(base, token, 'POST', `/entries/authors/${author.body.id}/publish`);
+    assert(live.status === 200, `author published: ${live.status}`);
+
+    const page = await newPage();
+    await signIn(page, base, ADMIN);
+    await page.goto(`${base}/admin/entries/posts/new`);
+    await page.getByLabel('title', { exact: false }).first().fill('Relations, in a browser');
+    // The picker searches authors by name (`filter[name][contains]`, case-sensitive).
+    await page.getByRole('searchbox', { name: 'Author', exact: true }).fill('Grace H');
+    const choose = page.getByRole('button', { name: `Choose ${name}`, exact: true });
+    await choose.waitFor();
+    await page.screenshot({ path: join(shots, 'relation-picker.png') });
+    await axe(page, 'relation picker');
+    await choose.click();
+    await page.getByRole('link', { name, exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.waitForURL(/\/admin\/entries\/posts\/[0-9a-f-]{36}$/);
+    const id = page.url().split('/').pop();
+    // Reopened as an edit, the pick is still shown by name.
+    await page.getByRole('link', { name, exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Publish' }).click();
+    await page.getByText('Published.', { exact: true }).waitFor();
+    const stored = await api(base, token, 'GET', `/entries/posts/${id}`);
+    assert(stored.body.data.author === author.body.id, `stored author id: ${JSON.stringify(stored.body.data)}`);
+    const res = await fetch(`${base}/api/posts/${id}?populate=author`);
+    assert(res.status === 200, `public API answers ${res.status}`);
+    const populated = (await res.json()).data.author;
+    assert(populated?.name === name, `populated author: ${JSON.stringify(populated)}`);
+    picked = { post: id, author: author.body.id, title: 'Relations, in a browser' };
+    await page.close();
+  });
+
+  await test('an author shows the posts that point at it', async () => {
+    assert(picked, 'needs the post from "pick an author and publish"');
+    const page = await newPage();
+    await signIn(page, base, ADMIN);
+    await page.goto(`${base}/admin/entries/authors/${picked.author}`);
+    await page.getByText('Referenced by', { exact: true }).click();
+    await page.getByRole('link', { name: picked.title, exact: true }).waitFor();
+    await axe(page, 'referenced by');
+    await page.close();
+  });
+
   await test('an admin adds a user who can then sign in', async () => {
     const page = await newPage();
     await signIn(page, base, ADMIN);

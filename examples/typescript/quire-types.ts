@@ -23,8 +23,9 @@ export interface Articles {
   slug: string | null;
   summary: string | null;
   body: string | null;
-  /** Author name */
-  author: string | null;
+  byline: string | null;
+  author: string | Authors | null;
+  tags: (string | Tags)[] | null;
   category: "news" | "guide" | "opinion" | null;
   reading_minutes: number | null;
   featured: boolean | null;
@@ -59,6 +60,17 @@ export interface Pages {
   show_in_menu: boolean | null;
   menu_order: number | null;
   seo_description: string | null;
+}
+
+/** Tag (collection `tags`). */
+export interface Tags {
+  id: string;
+  locale: string;
+  created_at: string;
+  updated_at: string;
+  published_at: string | null;
+  name: string | null;
+  slug: string | null;
 }
 
 export interface ListMeta {
@@ -123,4 +135,5 @@ export interface ContentTypes {
   articles: Articles;
   authors: Authors;
   pages: Pages;
+  tags: Tags;
 }

@@ -81,6 +81,8 @@ catalogue! {
         "A content type with this api id already exists.";
     TypeHasEntries = "type_has_entries", 409, "Type has entries",
         "The content type still has entries; `?delete_entries=true` deletes them with it.";
+    TypeReferenced = "type_referenced", 409, "Type referenced",
+        "Relation fields of other types point at this type; change them first.";
     SingletonExists = "singleton_exists", 409, "Singleton exists",
         "A singleton type already has its entry in this locale.";
     NotASingleton = "not_a_singleton", 409, "Not a singleton",
@@ -91,6 +93,8 @@ catalogue! {
         "The change would leave no enabled admin.";
     OwnAccount = "own_account", 409, "Own account",
         "One's own account cannot be deleted.";
+    Referenced = "referenced", 409, "Entry referenced",
+        "Other entries point at this one through relation fields; the errors name them.";
     AssetInUse = "asset_in_use", 409, "Asset in use",
         "Entries still use the asset; `errors` names them.";
     SigningOff = "signing_off", 409, "Signing is off",

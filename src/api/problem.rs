@@ -247,6 +247,36 @@ impl From<StoreError> for ApiError {
             )
             .with_errors(errors),
             StoreError::Invalid(errors) => ApiError::validation(errors),
+            StoreError::Referenced(refs) => {
+                let named: Vec<FieldError> = refs
+                    .iter()
+                    .map(|r| {
+                        FieldError::new(
+                            "references",
+                            "referenced",
+                            format!("{}/{} points here through `{}` ({} copy)", r.content_type, r.id, r.field, r.copy),
+                        )
+                    })
+                    .collect();
+                let mut sources: Vec<String> =
+                    refs.iter().map(|r| format!("{}/{}", r.content_type, r.id)).collect();
+                sources.dedup();
+                ApiError::new(
+                    Code::Referenced,
+                    format!(
+                        "other entries point at this one: {}; remove those references first",
+                        sources.join(", ")
+                    ),
+                )
+                .with_errors(named)
+            }
+            // A concurrent write linked to an entry as it was deleted.
+            StoreError::Database(sqlx::Error::Database(db)) if db.is_foreign_key_violation() => {
+                ApiError::new(
+                    Code::Referenced,
+                    "a concurrent write points at this entry now; reload and try again",
+                )
+            }
             // A concurrent write took a unique value between our check and
             // our insert (PostgreSQL; SQLite writers queue): still a 409.
             StoreError::Database(sqlx::Error::Database(db)) if db.is_unique_violation() => {
@@ -271,6 +301,7 @@ fn conflict_code(rule: Conflict) -> Code {
     match rule {
         Conflict::TypeExists => Code::TypeExists,
         Conflict::TypeHasEntries => Code::TypeHasEntries,
+        Conflict::TypeReferenced => Code::TypeReferenced,
         Conflict::SingletonExists => Code::SingletonExists,
         Conflict::NotASingleton => Code::NotASingleton,
         Conflict::EmailTaken => Code::EmailTaken,

@@ -30,14 +30,25 @@ pub fn rendered(a: &Asset) -> Value {
 /// Replaces the asset ids in the media fields of flat entries (as the
 /// public API shapes them) with the assets, looked up in one query.
 pub async fn embed(db: &Db, items: &mut [(&ContentType, &mut Value)]) -> StoreResult<()> {
+    let mut named: Vec<(Vec<&str>, &mut Value)> = items
+        .iter_mut()
+        .map(|(ct, v)| (media_fields(ct).collect(), &mut **v))
+        .collect();
+    embed_fields(db, &mut named).await?;
+    Ok(())
+}
+
+/// Replaces the asset ids in the named media fields of each value with the
+/// assets, in one query; `true` when it had to query.
+pub async fn embed_fields(db: &Db, items: &mut [(Vec<&str>, &mut Value)]) -> StoreResult<bool> {
     let mut ids = Vec::new();
-    for (ct, value) in items.iter() {
+    for (names, value) in items.iter() {
         if let Value::Object(map) = value {
-            ids.extend(ids_in(media_fields(ct), map));
+            ids.extend(ids_in(names.iter().copied(), map));
         }
     }
     if ids.is_empty() {
-        return Ok(());
+        return Ok(false);
     }
     ids.sort();
     ids.dedup();
@@ -46,10 +57,10 @@ pub async fn embed(db: &Db, items: &mut [(&ContentType, &mut Value)]) -> StoreRe
         Some(a) => rendered(a),
         None => Value::Null,
     };
-    for (ct, value) in items.iter_mut() {
+    for (names, value) in items.iter_mut() {
         let Value::Object(map) = value else { continue };
-        for name in media_fields(ct) {
-            if let Some(v) = map.get_mut(name) {
+        for name in names.iter() {
+            if let Some(v) = map.get_mut(*name) {
                 let shown = match &*v {
                     Value::Array(list) => {
                         Value::Array(list.iter().map(render).filter(|a| !a.is_null()).collect())
@@ -61,5 +72,5 @@ pub async fn embed(db: &Db, items: &mut [(&ContentType, &mut Value)]) -> StoreRe
             }
         }
     }
-    Ok(())
+    Ok(true)
 }

@@ -8,6 +8,7 @@ use super::Content;
 use crate::model::actor::Actor;
 use crate::model::content_type::{ContentType, Kind};
 use crate::model::entry::Entry;
+use crate::model::field::OnDelete;
 use crate::model::validate::{Mode, validate_entry};
 use crate::store::{self, Conflict, StoreError, StoreResult};
 
@@ -104,7 +105,8 @@ impl Content {
         Ok(entry)
     }
 
-    /// The entry and its revisions are gone.
+    /// The entry and its revisions are gone. Refused while other entries
+    /// point at it, unless their fields say `"on_delete": "nullify"`.
     pub async fn delete_entry(
         &self,
         ct: &ContentType,
@@ -112,7 +114,14 @@ impl Content {
         expected: Option<i64>,
         actor: &Actor,
     ) -> StoreResult<()> {
-        store::entries::delete(&self.db, ct.api_id(), id, expected, actor).await?;
+        // Which relation fields let go of a deleted target, by their type.
+        let nullify = |source_type: &str, field: &str| {
+            self.types.get(source_type).is_some_and(|t| {
+                t.field(field)
+                    .is_some_and(|f| f.on_delete == Some(OnDelete::Nullify))
+            })
+        };
+        store::entries::delete(&self.db, ct.api_id(), id, expected, actor, &nullify).await?;
         self.changed();
         Ok(())
     }

@@ -9,7 +9,9 @@
 pub mod cache;
 pub mod embed;
 pub mod entries;
+pub mod populate;
 pub mod registry;
+pub mod types;
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;

@@ -53,3 +53,9 @@ impl TypeRegistry {
         Ok(())
     }
 }
+
+impl crate::model::populate::Types for TypeRegistry {
+    fn get(&self, api_id: &str) -> Option<Arc<ContentType>> {
+        TypeRegistry::get(self, api_id)
+    }
+}

@@ -209,6 +209,35 @@ impl ContentType {
             .filter(|f| f.unique && f.field_type != FieldType::Slug)
     }
 
+    /// The relation fields, with the type each points at.
+    pub fn relations(&self) -> impl Iterator<Item = (&Field, &str)> {
+        self.fields
+            .iter()
+            .filter(|f| f.field_type == FieldType::Relation)
+            .filter_map(|f| Some((f, f.to.as_deref()?)))
+    }
+
+    /// Relation fields pointing at a type `exists` does not know (a type
+    /// may always point at itself).
+    pub fn unknown_targets(&self, exists: &dyn Fn(&str) -> bool) -> Vec<FieldError> {
+        self.fields
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| {
+                let to = f.to.as_deref()?;
+                (f.field_type == FieldType::Relation && to != self.api_id() && !exists(to)).then(
+                    || {
+                        FieldError::new(
+                            format!("fields[{i}].to"),
+                            "unknown_type",
+                            format!("`{to}` is not a content type"),
+                        )
+                    },
+                )
+            })
+            .collect()
+    }
+
     /// What changing `self` into `next` would destroy in existing entries:
     /// fields removed, or fields whose type changes. Empty when the change is
     /// safe.
@@ -231,6 +260,18 @@ impl ContentType {
                         n.field_type.as_str()
                     ),
                 )),
+                Some(n)
+                    if f.field_type.holds_ids() && (n.multiple != f.multiple || n.to != f.to) =>
+                {
+                    losses.push(FieldError::new(
+                        f.name.clone(),
+                        "type_changed",
+                        format!(
+                            "changing what `{}` holds (its target or `multiple`) would lose its values",
+                            f.name
+                        ),
+                    ))
+                }
                 Some(_) => {}
             }
         }
@@ -299,14 +340,35 @@ fn check_field_rules(
     if f.searchable && !t.is_searchable() {
         not_for("searchable");
     }
-    if f.multiple && t != FieldType::Media {
+    if f.multiple && !t.holds_ids() {
         not_for("multiple");
+    }
+    if f.to.is_some() && t != FieldType::Relation {
+        not_for("to");
+    }
+    if f.on_delete.is_some() && t != FieldType::Relation {
+        not_for("on_delete");
     }
     if f.accept.is_some() && t != FieldType::Media {
         not_for("accept");
     }
-    if t == FieldType::Media && f.default.is_some() {
+    if t.holds_ids() && f.default.is_some() {
         not_for("default");
+    }
+    if t == FieldType::Relation {
+        match &f.to {
+            None => errors.push(FieldError::new(
+                at("to"),
+                "required",
+                "a relation names the content type it points at in `to`",
+            )),
+            Some(to) if !is_snake_case(to) => errors.push(FieldError::new(
+                at("to"),
+                "snake_case",
+                format!("`{to}` is not a content type's api_id"),
+            )),
+            Some(_) => {}
+        }
     }
     if let Some(bad) = f.accept.iter().flatten().find(|a| !is_mime_pattern(a)) {
         errors.push(FieldError::new(

@@ -19,6 +19,8 @@ pub enum FieldType {
     Slug,
     /// Uploaded assets, by id: one, or a list with `multiple`.
     Media,
+    /// Other entries, by id: one, or an ordered list with `multiple`.
+    Relation,
 }
 
 impl FieldType {
@@ -36,6 +38,7 @@ impl FieldType {
             FieldType::Json => "json",
             FieldType::Slug => "slug",
             FieldType::Media => "media",
+            FieldType::Relation => "relation",
         }
     }
 
@@ -69,8 +72,13 @@ impl FieldType {
     pub fn is_ordered(self) -> bool {
         !matches!(
             self,
-            FieldType::Json | FieldType::Boolean | FieldType::Media
+            FieldType::Json | FieldType::Boolean | FieldType::Media | FieldType::Relation
         )
+    }
+
+    /// Holds ids of other things (assets or entries), one or a list.
+    pub fn holds_ids(self) -> bool {
+        matches!(self, FieldType::Media | FieldType::Relation)
     }
 
     /// Can be searched in full text.
@@ -90,8 +98,20 @@ impl FieldType {
                 | FieldType::Richtext
                 | FieldType::Text
                 | FieldType::Media
+                | FieldType::Relation
         )
     }
+}
+
+/// What deleting an entry does to the relation fields that point at it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OnDelete {
+    /// The delete is refused while the entry is referenced.
+    #[default]
+    Restrict,
+    /// The reference is taken out of the entries that hold it.
+    Nullify,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -133,9 +153,15 @@ pub struct FieldDef {
     /// How much a match in this field weighs against others (default 1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub boost: Option<f64>,
-    /// A media field holding a list of assets rather than one.
+    /// A media or relation field holding a list rather than one.
     #[serde(default, skip_serializing_if = "is_false")]
     pub multiple: bool,
+    /// The content type a relation points at.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    /// What deleting a target does to this relation (`restrict` when unset).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_delete: Option<OnDelete>,
     /// MIME types a media field takes, such as `image/*` or `application/pdf`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accept: Option<Vec<String>>,

@@ -8,6 +8,7 @@ pub mod entry;
 pub mod field;
 pub mod locale;
 pub mod names;
+pub mod populate;
 pub mod query;
 pub mod validate;
 

@@ -6,6 +6,7 @@
 use super::FieldError;
 use super::content_type::ContentType;
 use super::field::FieldType;
+use super::populate::{NoTypes, Populate, Types};
 
 pub const DEFAULT_LIMIT: i64 = 25;
 pub const MAX_LIMIT: i64 = 100;
@@ -101,10 +102,20 @@ pub enum Cond {
     IsNull(bool),
 }
 
+/// A filter that reaches through a relation: the condition applies to the
+/// entries (of type `target`) that the relation field `field` points at.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Via {
+    pub field: String,
+    pub target: String,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Filter {
     pub column: Column,
     pub cond: Cond,
+    /// Set when the column is a field of related entries.
+    pub via: Option<Via>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -122,15 +133,28 @@ pub struct ListQuery {
     /// Fields to return; `None` for all. `id` is always returned.
     pub fields: Option<Vec<String>>,
     pub locale: Option<String>,
+    /// Relation fields to replace by the entries they point at.
+    pub populate: Populate,
 }
 
 impl ListQuery {
-    /// Parses decoded query pairs. Unknown parameters, fields and operators are
-    /// refused rather than ignored, so a typo never reads as "no results".
+    /// Parses decoded query pairs, knowing no other type: filters and
+    /// `populate` cannot reach through relations.
     pub fn parse(
         ct: &ContentType,
         pairs: &[(String, String)],
         surface: Surface,
+    ) -> Result<ListQuery, Vec<FieldError>> {
+        ListQuery::parse_with(ct, pairs, surface, &NoTypes)
+    }
+
+    /// Parses decoded query pairs. Unknown parameters, fields and operators are
+    /// refused rather than ignored, so a typo never reads as "no results".
+    pub fn parse_with(
+        ct: &ContentType,
+        pairs: &[(String, String)],
+        surface: Surface,
+        types: &dyn Types,
     ) -> Result<ListQuery, Vec<FieldError>> {
         let mut q = ListQuery {
             limit: DEFAULT_LIMIT,
@@ -139,6 +163,7 @@ impl ListQuery {
             filters: Vec::new(),
             fields: None,
             locale: None,
+            populate: Populate::default(),
         };
         let mut errors = Vec::new();
         for (key, value) in pairs {
@@ -148,14 +173,15 @@ impl ListQuery {
                 "sort" => parse_sort(ct, value, surface).map(|s| q.sort = s),
                 "fields" => parse_fields(ct, value, surface).map(|f| q.fields = Some(f)),
                 "locale" => parse_locale(value).map(|l| q.locale = Some(l)),
+                "populate" => Populate::parse(ct, value, types).map(|p| q.populate = p),
                 k if k.starts_with("filter[") => {
-                    parse_filter(ct, k, value, surface).map(|f| q.filters.push(f))
+                    parse_filter(ct, k, value, surface, types).map(|f| q.filters.push(f))
                 }
                 _ => Err(FieldError::new(
                     key.clone(),
                     "unknown_parameter",
                     format!(
-                        "`{key}` is not a query parameter; use limit, offset, sort, fields, locale or filter[field][op]"
+                        "`{key}` is not a query parameter; use limit, offset, sort, fields, locale, populate or filter[field][op]"
                     ),
                 )),
             };
@@ -261,16 +287,80 @@ fn split_filter_key(key: &str) -> Option<(&str, &str)> {
     Some((field, op))
 }
 
+/// `filter[author.name]`: the relation field, its target type, and the
+/// column of the target; `None` when `name` has no dot.
+fn through_relation(
+    ct: &ContentType,
+    key: &str,
+    name: &str,
+    surface: Surface,
+    types: &dyn Types,
+) -> Option<Result<(Via, Column), FieldError>> {
+    let (rel, rest) = name.split_once('.')?;
+    Some((|| {
+        let field = ct.field(rel).ok_or_else(|| unknown_field(key, rel, ct))?;
+        let Some(to) = field
+            .to
+            .as_deref()
+            .filter(|_| field.field_type == FieldType::Relation)
+        else {
+            return Err(FieldError::new(
+                key,
+                "not_a_relation",
+                format!("`{rel}` is not a relation, so `{name}` cannot reach through it"),
+            ));
+        };
+        let target = types.get(to).ok_or_else(|| {
+            FieldError::new(key, "unknown_type", format!("`{to}` is not a content type"))
+        })?;
+        let column = match Column::resolve(&target, rest, surface) {
+            Some(Column::Field {
+                ty: FieldType::Relation,
+                ..
+            })
+            | None => return Err(unknown_field(key, rest, &target)),
+            Some(c) => c,
+        };
+        let via = Via {
+            field: field.name.clone(),
+            target: to.to_string(),
+        };
+        Ok((via, column))
+    })())
+}
+
 fn parse_filter(
     ct: &ContentType,
     key: &str,
     value: &str,
     surface: Surface,
+    types: &dyn Types,
 ) -> Result<Filter, FieldError> {
     let (name, op) = split_filter_key(key).ok_or_else(|| {
         FieldError::new(key, "syntax", "filters are written filter[field][op]=value")
     })?;
-    let column = Column::resolve(ct, name, surface).ok_or_else(|| unknown_field(key, name, ct))?;
+    let (via, column) = match through_relation(ct, key, name, surface, types) {
+        Some(found) => {
+            let (via, column) = found?;
+            (Some(via), column)
+        }
+        None => (
+            None,
+            Column::resolve(ct, name, surface).ok_or_else(|| unknown_field(key, name, ct))?,
+        ),
+    };
+    if let Column::Field {
+        ty: FieldType::Relation,
+        ..
+    } = column
+        && !matches!(op, "eq" | "ne" | "in" | "null")
+    {
+        return Err(FieldError::new(
+            key,
+            "operator",
+            format!("`{op}` does not apply to a relation; use eq, ne, in or null with entry ids"),
+        ));
+    }
     let bad_op = |why: &str| FieldError::new(key, "operator", format!("`{op}` {why}"));
     let cmp = |op| -> Result<Cond, FieldError> {
         if op != CmpOp::Eq && op != CmpOp::Ne && !column.is_ordered() {
@@ -340,7 +430,7 @@ fn parse_filter(
             ));
         }
     };
-    Ok(Filter { column, cond })
+    Ok(Filter { column, cond, via })
 }
 
 /// Converts a query string value to the column's type, or says why not.

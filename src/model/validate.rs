@@ -183,10 +183,10 @@ fn is_slug(s: &str) -> bool {
 }
 
 /// Checks one non-null value against its field; returns it normalized.
-/// Most assets one `multiple` media field holds.
+/// Most assets or entries one `multiple` media or relation field holds.
 pub const MAX_MEDIA_ITEMS: usize = 100;
 
-/// Asset ids are UUIDs; anything else cannot name one.
+/// Asset and entry ids are UUIDs; anything else cannot name one.
 fn is_asset_id(s: &str) -> bool {
     uuid::Uuid::try_parse(s).is_ok()
 }
@@ -264,23 +264,30 @@ pub fn check_value(f: &Field, v: &Value) -> Result<Value, FieldError> {
             }
         }
         FieldType::Json => Ok(v.clone()),
-        FieldType::Media => {
+        FieldType::Media | FieldType::Relation => {
+            let (one, many) = match f.field_type {
+                FieldType::Media => ("an asset id", "assets"),
+                _ => ("an entry id", "entries"),
+            };
             let is_id = |v: &Value| v.as_str().is_some_and(is_asset_id);
             if !f.multiple {
-                return if is_id(v) {
-                    Ok(v.clone())
-                } else {
-                    expect("an asset id")
-                };
+                return if is_id(v) { Ok(v.clone()) } else { expect(one) };
             }
             match v.as_array() {
                 Some(list) if list.iter().all(is_id) => {
                     if list.len() > MAX_MEDIA_ITEMS {
-                        return fail("max_items", format!("at most {MAX_MEDIA_ITEMS} assets"));
+                        return fail("max_items", format!("at most {MAX_MEDIA_ITEMS} {many}"));
+                    }
+                    // A gallery may show an image twice; an entry is related once.
+                    let mut seen = std::collections::HashSet::new();
+                    if f.field_type == FieldType::Relation
+                        && let Some(dup) = list.iter().find(|v| !seen.insert(v.as_str()))
+                    {
+                        return fail("unique_items", format!("{dup} is listed twice"));
                     }
                     Ok(v.clone())
                 }
-                _ => expect("a list of asset ids"),
+                _ => expect(&format!("a list of {one}s")),
             }
         }
     }

@@ -194,6 +194,14 @@ pub async fn update(
             return Err(StoreError::DataLoss(losses));
         }
         for field in &dropped {
+            sqlx::query(
+                "DELETE FROM entry_refs WHERE field = $2 \
+                 AND source_id IN (SELECT id FROM entries WHERE type = $1)",
+            )
+            .bind(next.api_id())
+            .bind(field)
+            .execute(&mut *tx)
+            .await?;
             for doc in ["draft", "published"] {
                 let sql = format!(
                     "UPDATE entries SET {doc} = {} WHERE type = $1 AND {doc} IS NOT NULL",
@@ -315,6 +323,18 @@ pub async fn delete(db: &Db, api_id: &str, with_entries: bool, actor: &Actor) ->
                     "`{api_id}` has {entries} entries; delete with ?delete_entries=true to remove them too"
                 ),
             ));
+        }
+        let referenced: Vec<crate::store::entries::Reference> = sqlx::query_as(
+            "SELECT r.source_id AS id, e.type AS type, r.field AS field, r.copy AS copy \
+             FROM entry_refs r JOIN entries e ON e.id = r.source_id \
+             JOIN entries t ON t.id = r.target_id \
+             WHERE t.type = $1 AND e.type <> $1 ORDER BY e.type, r.source_id LIMIT 50",
+        )
+        .bind(api_id)
+        .fetch_all(&mut *tx)
+        .await?;
+        if !referenced.is_empty() {
+            return Err(StoreError::Referenced(referenced));
         }
         sqlx::query("DELETE FROM entries WHERE type = $1")
             .bind(api_id)

@@ -81,6 +81,7 @@ impl WritePool for PgPool {
 pub enum Conflict {
     TypeExists,
     TypeHasEntries,
+    TypeReferenced,
     SingletonExists,
     NotASingleton,
     EmailTaken,
@@ -97,6 +98,8 @@ pub enum StoreError {
     Unique(Vec<FieldError>),
     #[error("{1}")]
     Conflict(Conflict, String),
+    #[error("other entries point at this one")]
+    Referenced(Vec<entries::Reference>),
     #[error("the change would lose data")]
     DataLoss(Vec<FieldError>),
     #[error("the document is not valid")]

@@ -4,6 +4,15 @@
 use crate::model::field::FieldType;
 use crate::model::query::{CmpOp, Column, Cond, Filter, ListQuery, Scalar, Sort, Surface};
 
+/// Which copy of its source a link in `entry_refs` belongs to: the public
+/// API follows live copies, the admin API working copies.
+pub fn ref_copy(surface: Surface) -> &'static str {
+    match surface {
+        Surface::Public => "live",
+        Surface::Admin => "draft",
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
     Sqlite,
@@ -209,40 +218,100 @@ impl Dialect {
     /// Appends ` AND <condition>` for each filter.
     pub fn filters(self, sql: &mut Sql, filters: &[Filter], surface: Surface) {
         for f in filters {
-            let expr = self.column(&f.column, surface, false);
             sql.push(" AND ");
-            match &f.cond {
-                Cond::Cmp(CmpOp::Ne, v) => {
-                    // "not equal" keeps entries where the field is unset.
-                    sql.push(&format!("({expr} IS NULL OR {expr} <> "))
-                        .arg(v.clone().into())
-                        .push(")");
+            if let Some(via) = &f.via {
+                // The entries whose `field` points at a matching target.
+                sql.push("id IN (SELECT source_id FROM entry_refs WHERE field = ")
+                    .arg(Arg::Text(via.field.clone()))
+                    .push(" AND copy = ")
+                    .arg(Arg::Text(ref_copy(surface).into()))
+                    .push(" AND target_id IN (SELECT id FROM entries WHERE type = ")
+                    .arg(Arg::Text(via.target.clone()));
+                if surface == Surface::Public {
+                    sql.push(" AND published IS NOT NULL");
                 }
-                Cond::Cmp(op, v) => {
-                    let op = match op {
-                        CmpOp::Eq => "=",
-                        CmpOp::Lt => "<",
-                        CmpOp::Lte => "<=",
-                        CmpOp::Gt => ">",
-                        CmpOp::Gte => ">=",
-                        CmpOp::Ne => "<>",
-                    };
-                    sql.push(&format!("{expr} {op} ")).arg(v.clone().into());
-                }
-                Cond::In(values) => {
-                    sql.push(&format!("{expr} IN "))
-                        .list(values.iter().map(|v| v.clone().into()));
-                }
-                Cond::Contains(s) => self.contains(sql, &expr, s.clone()),
-                Cond::StartsWith(s) => self.starts_with(sql, &expr, s.clone()),
-                Cond::IsNull(true) => {
-                    sql.push(&format!("{expr} IS NULL"));
-                }
-                Cond::IsNull(false) => {
-                    sql.push(&format!("{expr} IS NOT NULL"));
-                }
+                sql.push(" AND ");
+                self.condition(sql, &f.column, &f.cond, surface);
+                sql.push("))");
+            } else {
+                self.condition(sql, &f.column, &f.cond, surface);
             }
         }
+    }
+
+    /// One filter's condition on `column` of the rows in scope.
+    fn condition(self, sql: &mut Sql, column: &Column, cond: &Cond, surface: Surface) {
+        if let Column::Field {
+            name,
+            ty: FieldType::Relation,
+        } = column
+        {
+            return self.relation_condition(sql, name, cond, surface);
+        }
+        let expr = self.column(column, surface, false);
+        match cond {
+            Cond::Cmp(CmpOp::Ne, v) => {
+                // "not equal" keeps entries where the field is unset.
+                sql.push(&format!("({expr} IS NULL OR {expr} <> "))
+                    .arg(v.clone().into())
+                    .push(")");
+            }
+            Cond::Cmp(op, v) => {
+                let op = match op {
+                    CmpOp::Eq => "=",
+                    CmpOp::Lt => "<",
+                    CmpOp::Lte => "<=",
+                    CmpOp::Gt => ">",
+                    CmpOp::Gte => ">=",
+                    CmpOp::Ne => "<>",
+                };
+                sql.push(&format!("{expr} {op} ")).arg(v.clone().into());
+            }
+            Cond::In(values) => {
+                sql.push(&format!("{expr} IN "))
+                    .list(values.iter().map(|v| v.clone().into()));
+            }
+            Cond::Contains(s) => self.contains(sql, &expr, s.clone()),
+            Cond::StartsWith(s) => self.starts_with(sql, &expr, s.clone()),
+            Cond::IsNull(true) => {
+                sql.push(&format!("{expr} IS NULL"));
+            }
+            Cond::IsNull(false) => {
+                sql.push(&format!("{expr} IS NOT NULL"));
+            }
+        }
+    }
+
+    /// A condition on a relation field, answered from the link table:
+    /// `eq`/`in` an entry id it points at, `ne` one it doesn't, `null`
+    /// whether it points at nothing.
+    fn relation_condition(self, sql: &mut Sql, field: &str, cond: &Cond, surface: Surface) {
+        let (negate, targets): (bool, Option<Vec<Arg>>) = match cond {
+            Cond::Cmp(CmpOp::Ne, v) => (true, Some(vec![v.clone().into()])),
+            Cond::Cmp(_, v) => (false, Some(vec![v.clone().into()])),
+            Cond::In(values) => (
+                false,
+                Some(values.iter().map(|v| v.clone().into()).collect()),
+            ),
+            Cond::IsNull(null) => (*null, None),
+            // The parser refuses other operators on relations.
+            Cond::Contains(_) | Cond::StartsWith(_) => (false, Some(Vec::new())),
+        };
+        sql.push(if negate { "id NOT IN " } else { "id IN " })
+            .push("(SELECT source_id FROM entry_refs WHERE field = ")
+            .arg(Arg::Text(field.to_string()))
+            .push(" AND copy = ")
+            .arg(Arg::Text(ref_copy(surface).into()));
+        match targets {
+            Some(list) if list.is_empty() => {
+                sql.push(" AND 1 = 0");
+            }
+            Some(list) => {
+                sql.push(" AND target_id IN ").list(list);
+            }
+            None => {}
+        }
+        sql.push(")");
     }
 
     /// ` ORDER BY …`, ending with `id` so pages never overlap.

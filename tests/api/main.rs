@@ -17,6 +17,7 @@ mod operations;
 mod outage;
 mod public;
 mod refusals;
+mod relations;
 mod s3_server;
 mod search;
 mod server;

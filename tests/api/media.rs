@@ -77,7 +77,7 @@ async fn objects(app: &TestApp) -> Option<Vec<String>> {
     Some(keys)
 }
 
-fn png(width: u32, height: u32) -> Vec<u8> {
+pub(crate) fn png(width: u32, height: u32) -> Vec<u8> {
     let img = image::RgbImage::from_fn(width, height, |x, y| {
         image::Rgb([(x * 4) as u8, (y * 4) as u8, 128])
     });
@@ -108,7 +108,7 @@ async fn upload_form(app: &TestApp, form: Form) -> reqwest::Response {
         .expect("upload request")
 }
 
-async fn upload(app: &TestApp, bytes: Vec<u8>, filename: &str) -> Value {
+pub(crate) async fn upload(app: &TestApp, bytes: Vec<u8>, filename: &str) -> Value {
     let res = upload_form(app, form(bytes, filename, "application/octet-stream")).await;
     assert_eq!(res.status(), StatusCode::CREATED, "upload {filename}");
     res.json().await.expect("asset body")

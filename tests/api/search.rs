@@ -145,14 +145,14 @@ db_tests! {
 
     async fn making_a_field_searchable_reindexes_its_type(app) {
         let id = article(&app, "Guest column", "Opinions.", true).await;
-        app.patch("articles", &id, json!({"author": "Hypatia"}), 2).await;
+        app.patch("articles", &id, json!({"byline": "Hypatia"}), 2).await;
         app.publish("articles", &id).await;
         app.search_until(public_search(&app, "q=column"), |r| ids(r).len() == 1).await;
         let body: Value = app.public("/api/search?q=hypatia").await.json().await.unwrap();
-        assert!(ids(&body).is_empty(), "author is not searchable yet");
+        assert!(ids(&body).is_empty(), "byline is not searchable yet");
         let mut def: Value = serde_json::from_str(&std::fs::read_to_string(crate::helpers::repo_path("content-types/articles.json")).unwrap()).unwrap();
         for f in def["fields"].as_array_mut().unwrap() {
-            if f["name"] == "author" {
+            if f["name"] == "byline" {
                 f["searchable"] = json!(true);
             }
         }

@@ -1872,6 +1872,101 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/entries/{content_type}/{id}/references": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The entries whose relation fields point at this one (working or
+         *     live copy), among the types the caller may read; at most 200.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    content_type: string;
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ReferenceList"];
+                    };
+                };
+                /** @description The request is malformed: a bad or unknown parameter, body key or JSON. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No valid bearer token (or, at sign-in, wrong credentials). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token's user or scope may not do this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The request body is too large. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The database does not answer; `Retry-After` says when to try again. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/entries/{content_type}/{id}/revisions": {
         parameters: {
             query?: never;
@@ -3686,13 +3781,23 @@ export interface components {
              * @description How much a match here weighs (default 1).
              */
             boost?: number | null;
-            /** @description A list of assets rather than one (media). */
+            /**
+             * @description A list rather than one (media, relation; a relation list is ordered
+             *     and names each entry once).
+             */
             multiple?: boolean | null;
+            /** @description The content type a relation points at (relation; required). */
+            to?: string | null;
+            /**
+             * @description What deleting a target does (relation): `restrict` (default) refuses
+             *     the delete while it is referenced, `nullify` removes the reference.
+             */
+            on_delete?: (components["schemas"]["OnDeleteName"] & unknown) | null;
             /** @description MIME types a media field takes, such as `image/*`. */
             accept?: string[] | null;
         };
         /** @enum {string} */
-        FieldTypeName: "string" | "text" | "richtext" | "integer" | "number" | "boolean" | "date" | "datetime" | "enum" | "json" | "slug" | "media";
+        FieldTypeName: "string" | "text" | "richtext" | "integer" | "number" | "boolean" | "date" | "datetime" | "enum" | "json" | "slug" | "media" | "relation";
         /** @enum {string} */
         KindName: "collection" | "singleton";
         /** ListMeta */
@@ -3717,6 +3822,8 @@ export interface components {
             expires_at: string;
             user: components["schemas"]["UserOut"];
         };
+        /** @enum {string} */
+        OnDeleteName: "restrict" | "nullify";
         /** PasswordChange */
         PasswordChange: {
             current_password: string;
@@ -3758,6 +3865,22 @@ export interface components {
             /** @description The rule it broke (`required`, `max_length`, `unique`, `type` …). */
             rule: string;
             message: string;
+        };
+        /** ReferenceList */
+        ReferenceList: {
+            data: components["schemas"]["ReferenceOut"][];
+        };
+        /**
+         * ReferenceOut
+         * @description An entry that points at another through a relation field.
+         */
+        ReferenceOut: {
+            id: string;
+            type: string;
+            /** @description The relation field holding the reference. */
+            field: string;
+            /** @description `draft` (the working copy) or `live` (the published copy). */
+            copy: string;
         };
         /** RevisionList */
         RevisionList: {

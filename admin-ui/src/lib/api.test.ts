@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ApiError, createEntry, deleteAsset, listEntries } from './api';
+import { ApiError, createEntry, deleteAsset, listEntries, listReferences } from './api';
 
 function answer(status: number, body: unknown) {
   const fetch = vi.fn(async (_url: string, _init?: RequestInit) =>
@@ -23,6 +23,26 @@ describe('the admin API client', () => {
     expect(url.searchParams.get('sort')).toBe('title');
     await listEntries('articles', {});
     expect(fetch.mock.calls[1][0]).toBe('/admin/api/entries/articles');
+  });
+
+  it('adds filters and fields to a list query', async () => {
+    const fetch = answer(200, { data: [], meta: { total: 0, limit: 20, offset: 0 } });
+    await listEntries('authors', { limit: 20, filter: [{ field: 'name', op: 'contains', value: 'Ada L' }], fields: ['name', 'slug'] });
+    const url = new URL(fetch.mock.calls[0][0], 'http://x');
+    expect(url.searchParams.get('filter[name][contains]')).toBe('Ada L');
+    expect(url.searchParams.get('fields')).toBe('name,slug');
+    expect(url.searchParams.get('limit')).toBe('20');
+  });
+
+  it('lists the entries that refer to one, and passes a 404 on', async () => {
+    let fetch = answer(200, {
+      data: [{ id: 'p1', type: 'posts', field: 'author', copy: 'draft' }, { nonsense: true }],
+    });
+    expect(await listReferences('authors', 'a 1')).toEqual([{ id: 'p1', type: 'posts', field: 'author', copy: 'draft' }]);
+    expect(fetch.mock.calls[0][0]).toBe('/admin/api/entries/authors/a%201/references');
+    fetch = answer(404, { status: 404, code: 'not_found', detail: 'No such route.', errors: [] });
+    const err = await listReferences('authors', 'a1').catch((e: unknown) => e);
+    expect((err as ApiError).status).toBe(404);
   });
 
   it('sends a locale only when one is given', async () => {

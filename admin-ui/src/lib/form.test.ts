@@ -3,14 +3,19 @@ import {
   cellText,
   changedFields,
   collectData,
+  entryLabel,
   fieldNameOf,
   fieldsOf,
   fieldsToWidgets,
   inputFromValue,
   inputsFromData,
+  labelFields,
   listColumns,
   localInputToRfc3339,
+  moveItem,
   rfc3339ToLocalInput,
+  searchField,
+  uniqueIds,
   valueFromInput,
   type FieldDef,
   type Widget,
@@ -39,7 +44,7 @@ const articles = ct([
 const w = (name: string): Widget => fieldsToWidgets(articles).find((x) => x.name === name)!;
 
 describe('fieldsToWidgets', () => {
-  it('makes one widget per field, in order, labelled by label or name', () => {
+  it('makes one widget per field, in order, labelled by label or humanised name', () => {
     const ws = fieldsToWidgets(articles);
     expect(ws.map((x) => x.name)).toEqual([
       'title', 'slug', 'summary', 'body', 'author', 'category', 'reading_minutes',
@@ -50,7 +55,9 @@ describe('fieldsToWidgets', () => {
       'number', 'checkbox', 'date', 'datetime-local', 'json', 'media', 'media',
     ]);
     expect(w('author').label).toBe('Author name');
-    expect(w('title').label).toBe('title');
+    expect(w('title').label).toBe('Title');
+    expect(w('reading_minutes').label).toBe('Reading minutes');
+    expect(w('event_date').label).toBe('Event date');
     expect(w('title').required).toBe(true);
     expect(w('title').maxLength).toBe(200);
   });
@@ -171,6 +178,89 @@ describe('inputFromValue / valueFromInput', () => {
   });
 });
 
+describe('relations', () => {
+  const posts = ct([
+    { name: 'title', type: 'string', required: true },
+    { name: 'author', type: 'relation', to: 'authors', on_delete: 'nullify' },
+    { name: 'related', type: 'relation', to: 'posts', multiple: true, label: 'See also' },
+  ]);
+  const ws = fieldsToWidgets(posts);
+  const r = (name: string) => ws.find((x) => x.name === name)!;
+  const A = '0191b0d4-0000-7000-8000-00000000000a';
+  const B = '0191b0d4-0000-7000-8000-00000000000b';
+  const C = '0191b0d4-0000-7000-8000-00000000000c';
+
+  it('makes a relation widget that knows its target type', () => {
+    expect(r('author')).toMatchObject({ kind: 'relation', to: 'authors', multiple: false, label: 'Author' });
+    expect(r('related')).toMatchObject({ kind: 'relation', to: 'posts', multiple: true, label: 'See also' });
+    expect(fieldsToWidgets(ct([{ name: 'x', type: 'relation' }]))[0].to).toBe('');
+  });
+
+  it('holds one id, and an empty single relation is null (left out of a create)', () => {
+    expect(inputFromValue(r('author'), A)).toBe(A);
+    expect(inputFromValue(r('author'), null)).toBe('');
+    expect(inputFromValue(r('author'), { id: A, name: 'Ada' })).toBe(A);
+    expect(valueFromInput(r('author'), A)).toEqual({ ok: true, value: A });
+    expect(valueFromInput(r('author'), '')).toEqual({ ok: true, value: null });
+    const inputs = inputsFromData(ws, null, fieldsOf(posts));
+    expect(inputs.author).toBe('');
+    inputs.title = 'Hi';
+    expect(collectData(ws, inputs, { skipNull: true }).data).toEqual({ title: 'Hi' });
+    // An edit that clears it sends null.
+    const original = inputsFromData(ws, { title: 'Hi', author: A });
+    const cleared = { ...original, author: '' };
+    expect(collectData(ws, cleared, { only: changedFields(ws, original, cleared) }).data).toEqual({ author: null });
+  });
+
+  it('keeps a multiple relation’s order, without duplicates', () => {
+    expect(inputFromValue(r('related'), [C, A, B])).toEqual([C, A, B]);
+    expect(inputFromValue(r('related'), [A, A, { id: B }, 3, ''])).toEqual([A, B]);
+    expect(inputFromValue(r('related'), A)).toEqual([A]);
+    expect(inputFromValue(r('related'), null)).toEqual([]);
+    expect(valueFromInput(r('related'), [B, C, A])).toEqual({ ok: true, value: [B, C, A] });
+    expect(valueFromInput(r('related'), [B, B, A])).toEqual({ ok: true, value: [B, A] });
+    expect(valueFromInput(r('related'), [])).toEqual({ ok: true, value: null });
+    expect(valueFromInput(r('related'), A)).toEqual({ ok: true, value: [A] });
+  });
+
+  it('sees a new order as a change and sends the whole list', () => {
+    const original = inputsFromData(ws, { title: 'Hi', related: [A, B, C] });
+    const current = { ...original, related: moveItem(original.related as string[], 2, -1) };
+    const changed = changedFields(ws, original, current);
+    expect(changed).toEqual(['related']);
+    expect(collectData(ws, current, { only: changed }).data).toEqual({ related: [A, C, B] });
+  });
+
+  it('moves items up and down, clamped, without changing the original', () => {
+    const list = ['a', 'b', 'c'];
+    expect(moveItem(list, 0, 1)).toEqual(['b', 'a', 'c']);
+    expect(moveItem(list, 2, -1)).toEqual(['a', 'c', 'b']);
+    expect(moveItem(list, 0, -1)).toEqual(['a', 'b', 'c']);
+    expect(moveItem(list, 2, 1)).toEqual(['a', 'b', 'c']);
+    expect(moveItem(list, 5, 1)).toEqual(['a', 'b', 'c']);
+    expect(list).toEqual(['a', 'b', 'c']);
+    expect(uniqueIds(['a', 'a', '', null, 'b'])).toEqual(['a', 'b']);
+  });
+
+  it('names a target by its first string field, then slug, then id', () => {
+    const authors = ct([
+      { name: 'bio', type: 'text' },
+      { name: 'handle', type: 'slug' },
+      { name: 'name', type: 'string' },
+      { name: 'email', type: 'string' },
+    ]);
+    expect(labelFields(authors)).toEqual(['name', 'handle']);
+    expect(searchField(authors)).toBe('name');
+    expect(labelFields(ct([{ name: 's', type: 'slug' }]))).toEqual(['s']);
+    expect(searchField(ct([{ name: 'n', type: 'integer' }]))).toBe('id');
+    expect(labelFields(undefined)).toEqual([]);
+    expect(entryLabel({ name: 'Ada', handle: 'ada' }, ['name', 'handle'], A)).toBe('Ada');
+    expect(entryLabel({ name: '  ', handle: 'ada' }, ['name', 'handle'], A)).toBe('ada');
+    expect(entryLabel({ name: null }, ['name', 'handle'], A)).toBe(A);
+    expect(entryLabel({}, [], A)).toBe(A);
+  });
+});
+
 describe('form data', () => {
   const ws = fieldsToWidgets(articles);
 
@@ -214,6 +304,7 @@ describe('helpers', () => {
 
   it('picks the first three string-ish fields as list columns', () => {
     expect(listColumns(articles).map((c) => c.name)).toEqual(['title', 'slug', 'summary']);
+    expect(listColumns(articles).map((c) => c.label)).toEqual(['Title', 'Slug', 'Summary']);
     expect(listColumns(ct([{ name: 'n', type: 'integer' }]))).toEqual([]);
   });
 

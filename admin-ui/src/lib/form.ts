@@ -1,6 +1,7 @@
 // The entry form generator: pure functions from a content type's fields to
 // widgets, and conversions between API values and what the inputs hold.
 // No DOM, no Svelte: unit tested in form.test.ts.
+import { fieldLabel } from './labels';
 
 export type FieldType =
   | 'string'
@@ -14,7 +15,11 @@ export type FieldType =
   | 'enum'
   | 'json'
   | 'slug'
-  | 'media';
+  | 'media'
+  | 'relation';
+
+/** What deleting a relation's target does to the entries that point at it. */
+export type OnDelete = 'restrict' | 'nullify';
 
 /** One field of a content type's definition, as the server writes it. */
 export interface FieldDef {
@@ -33,6 +38,10 @@ export interface FieldDef {
   from?: string;
   multiple?: boolean;
   accept?: string[];
+  /** For relation: the api_id of the content type it points at. */
+  to?: string;
+  /** For relation: `restrict` (the default) or `nullify`. */
+  on_delete?: OnDelete;
 }
 
 export type WidgetKind =
@@ -45,20 +54,23 @@ export type WidgetKind =
   | 'datetime-local'
   | 'select'
   | 'json'
-  | 'media';
+  | 'media'
+  | 'relation';
 
 export interface Widget {
   /** The field's name: the key in the entry's data. */
   name: string;
-  /** The visible label: field.label or field.name. */
+  /** The visible label: field.label, or field.name humanised. */
   label: string;
   kind: WidgetKind;
   fieldType: string;
   required: boolean;
   /** For enum: the values to pick from. */
   options?: string[];
-  /** For media: a list of assets rather than one. */
+  /** For media and relation: a list rather than one. */
   multiple?: boolean;
+  /** For relation: the content type it points at. */
+  to?: string;
   /** For media: accepted MIME types (`image/*`). */
   accept?: string[];
   /** For number inputs: `1` for integers, `any` for numbers. */
@@ -102,13 +114,14 @@ const KIND: Record<string, WidgetKind> = {
   enum: 'select',
   json: 'json',
   media: 'media',
+  relation: 'relation',
 };
 
 export function fieldToWidget(f: FieldDef): Widget {
   const kind = KIND[f.type] ?? 'text';
   const w: Widget = {
     name: f.name,
-    label: f.label && f.label.trim() ? f.label : f.name,
+    label: fieldLabel(f),
     kind,
     fieldType: f.type,
     required: !!f.required,
@@ -117,6 +130,10 @@ export function fieldToWidget(f: FieldDef): Widget {
   if (kind === 'media') {
     w.multiple = !!f.multiple;
     if (f.accept) w.accept = [...f.accept];
+  }
+  if (kind === 'relation') {
+    w.multiple = !!f.multiple;
+    w.to = typeof f.to === 'string' ? f.to : '';
   }
   if (kind === 'number') {
     w.step = f.type === 'integer' ? '1' : 'any';
@@ -163,6 +180,23 @@ export function localInputToRfc3339(input: string): string | null {
   return d.toISOString().replace(/\.000Z$/, 'Z');
 }
 
+/** An id, or the id of a populated object (`{id, …}`); '' otherwise. */
+function idOf(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (v && typeof v === 'object' && typeof (v as { id?: unknown }).id === 'string') return (v as { id: string }).id;
+  return '';
+}
+
+/** Ids in order, each once, none empty. */
+export function uniqueIds(ids: readonly unknown[]): string[] {
+  const out: string[] = [];
+  for (const v of ids) {
+    const id = idOf(v);
+    if (id && !out.includes(id)) out.push(id);
+  }
+  return out;
+}
+
 /** An API value → what the widget's control holds. */
 export function inputFromValue(w: Widget, value: unknown): InputValue {
   switch (w.kind) {
@@ -175,6 +209,10 @@ export function inputFromValue(w: Widget, value: unknown): InputValue {
       }
       if (Array.isArray(value)) return typeof value[0] === 'string' ? value[0] : '';
       return typeof value === 'string' ? value : '';
+    case 'relation':
+      // Ids; a populated target (`{id, …}`) counts as its id.
+      if (w.multiple) return uniqueIds(Array.isArray(value) ? value : [value]);
+      return idOf(Array.isArray(value) ? value[0] : value);
     case 'json':
       return value === null || value === undefined ? '' : JSON.stringify(value, null, 2);
     case 'datetime-local':
@@ -194,6 +232,11 @@ export function valueFromInput(w: Widget, input: InputValue): Converted {
   if (w.kind === 'checkbox') return { ok: true, value: input === true };
   if (w.kind === 'media' && w.multiple) {
     const ids = Array.isArray(input) ? input : typeof input === 'string' && input ? [input] : [];
+    return { ok: true, value: ids.length ? ids : null };
+  }
+  if (w.kind === 'relation' && w.multiple) {
+    // An ordered list without duplicates; an empty one clears the field.
+    const ids = uniqueIds(Array.isArray(input) ? input : [input]);
     return { ok: true, value: ids.length ? ids : null };
   }
   const text = Array.isArray(input) ? (input[0] ?? '') : typeof input === 'string' ? input : '';
@@ -295,4 +338,45 @@ export function cellText(value: unknown, max = 80): string {
   if (value === null || value === undefined || value === '') return '';
   const s = typeof value === 'string' ? value : typeof value === 'boolean' ? (value ? 'Yes' : 'No') : JSON.stringify(value);
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
+}
+
+// ---- relations ----
+
+/**
+ * The fields that name an entry of a type, best first: its first string
+ * field, then its first slug field. Empty when it has neither.
+ */
+export function labelFields(ct: { definition?: unknown; fields?: unknown } | null | undefined): string[] {
+  if (!ct) return [];
+  const fields = fieldsOf(ct);
+  const out: string[] = [];
+  for (const t of ['string', 'slug']) {
+    const f = fields.find((x) => x.type === t);
+    if (f) out.push(f.name);
+  }
+  return out;
+}
+
+/** The field a relation picker searches with `filter[…][contains]`: the first label field, else the id. */
+export function searchField(ct: { definition?: unknown; fields?: unknown } | null | undefined): string {
+  return labelFields(ct)[0] ?? 'id';
+}
+
+/** A readable name for an entry: the first non-empty label field, else its id. */
+export function entryLabel(data: Record<string, unknown>, fields: string[], id: string): string {
+  for (const f of fields) {
+    const v = data[f];
+    if (typeof v === 'string' && v.trim()) return cellText(v.trim(), 120);
+  }
+  return id;
+}
+
+/** The list with the item at `from` moved by `by` places (clamped); a copy. */
+export function moveItem<T>(list: readonly T[], from: number, by: number): T[] {
+  const out = [...list];
+  if (from < 0 || from >= out.length) return out;
+  const to = Math.max(0, Math.min(out.length - 1, from + by));
+  const [item] = out.splice(from, 1);
+  out.splice(to, 0, item);
+  return out;
 }

@@ -13,6 +13,8 @@ const recipes = {
     { name: 'vegetarian', type: 'boolean', default: false },
     { name: 'course', type: 'enum', values: ['starter', 'main'] },
     { name: 'photos', type: 'media', multiple: true, accept: ['image/*', 'video/mp4'] },
+    { name: 'chef', type: 'relation', to: 'authors', on_delete: 'nullify', label: 'Cook' },
+    { name: 'pairs_with', type: 'relation', to: 'recipes', multiple: true },
   ],
 };
 
@@ -27,6 +29,8 @@ describe('definitionToForm', () => {
     expect(f.fields[2]).toMatchObject({ min: '1', max: '600' });
     expect(f.fields[4].values).toBe('starter, main');
     expect(f.fields[5]).toMatchObject({ multiple: true, accept: 'image/*, video/mp4' });
+    expect(f.fields[6]).toMatchObject({ type: 'relation', to: 'authors', onDelete: 'nullify', multiple: false, extra: { label: 'Cook' } });
+    expect(f.fields[7]).toMatchObject({ type: 'relation', to: 'recipes', onDelete: '', multiple: true, extra: {} });
   });
 
   it('copes with junk', () => {
@@ -57,6 +61,37 @@ describe('formToDefinition', () => {
     Object.assign(f, { apiId: 'x', name: 'X' });
     Object.assign(f.fields[0], { name: 'n', type: 'integer', multiple: true, accept: 'image/*', searchable: true });
     expect(formToDefinition(f).definition.fields).toEqual([{ name: 'n', type: 'integer' }]);
+  });
+
+  it('builds a relation: target, many, on delete', () => {
+    const f = emptyForm();
+    Object.assign(f, { apiId: 'posts', name: 'Post' });
+    Object.assign(f.fields[0], { name: 'author', type: 'relation', to: 'authors' });
+    expect(formToDefinition(f)).toEqual({
+      definition: { api_id: 'posts', name: 'Post', kind: 'collection', fields: [{ name: 'author', type: 'relation', to: 'authors' }] },
+      errors: {},
+    });
+    Object.assign(f.fields[0], { multiple: true, onDelete: 'nullify' });
+    const { definition } = formToDefinition(f);
+    expect(definition.fields).toEqual([{ name: 'author', type: 'relation', to: 'authors', multiple: true, on_delete: 'nullify' }]);
+    // And back again.
+    expect(formToDefinition(definitionToForm(definition)).definition).toEqual(definition);
+  });
+
+  it('asks which type a relation points to', () => {
+    const f = emptyForm();
+    Object.assign(f, { apiId: 'posts', name: 'Post' });
+    Object.assign(f.fields[0], { name: 'author', type: 'relation', to: ' ' });
+    expect(formToDefinition(f).errors).toEqual({ 'fields[0].to': 'Choose the type it points to.' });
+  });
+
+  it('drops the relation keys when a field stops being one', () => {
+    const f = definitionToForm(recipes);
+    f.fields[6].type = 'string';
+    f.fields[7].type = 'media';
+    const fields = formToDefinition(f).definition.fields as Record<string, unknown>[];
+    expect(fields[6]).toEqual({ name: 'chef', type: 'string', label: 'Cook' });
+    expect(fields[7]).toEqual({ name: 'pairs_with', type: 'media', multiple: true });
   });
 
   it('reports bad inputs at their paths', () => {
@@ -90,6 +125,8 @@ describe('errorTarget', () => {
   it('maps API error paths to inputs', () => {
     expect(errorTarget('fields[2].name')).toEqual({ row: 2, input: 'name' });
     expect(errorTarget('fields[0].max_length')).toEqual({ row: 0, input: 'maxLength' });
+    expect(errorTarget('fields[4].on_delete')).toEqual({ row: 4, input: 'onDelete' });
+    expect(errorTarget('/fields/4/to')).toEqual({ row: 4, input: 'to' });
     expect(errorTarget('/fields/1/values')).toEqual({ row: 1, input: 'values' });
     expect(errorTarget('fields[3]')).toEqual({ row: 3, input: 'row' });
     expect(errorTarget('api_id')).toEqual({ row: null, input: 'api_id' });
@@ -99,6 +136,7 @@ describe('errorTarget', () => {
   });
   it('says which rules a type has', () => {
     expect(rulesFor('slug')).toMatchObject({ maxLength: true, from: true, minMax: false });
-    expect(rulesFor('media')).toMatchObject({ media: true, searchable: false });
+    expect(rulesFor('media')).toMatchObject({ media: true, multiple: true, relation: false, searchable: false });
+    expect(rulesFor('relation')).toMatchObject({ relation: true, multiple: true, media: false, maxLength: false });
   });
 });

@@ -14,6 +14,13 @@ export const FIELD_TYPES = [
   'json',
   'slug',
   'media',
+  'relation',
+] as const;
+
+/** What deleting a relation's target does, as the builder offers it (default first). */
+export const ON_DELETE = [
+  ['restrict', 'Refuse the delete'],
+  ['nullify', 'Remove the link'],
 ] as const;
 
 export const KINDS = ['collection', 'singleton'] as const;
@@ -34,6 +41,10 @@ export interface FieldRow {
   from: string;
   /** Media MIME types, comma-separated. */
   accept: string;
+  /** Relation: the api_id of the type it points at. */
+  to: string;
+  /** Relation: `restrict`, `nullify`, or '' for the server's default (restrict). */
+  onDelete: string;
   /** Keys the form does not edit (`label`, `default`, `pattern`, `boost` …), kept as they were. */
   extra: Record<string, unknown>;
   /** The type the field had when loaded: `default` is kept only while it is unchanged. */
@@ -62,11 +73,16 @@ export function rulesFor(type: string) {
     values: type === 'enum',
     from: type === 'slug',
     media: type === 'media',
+    relation: type === 'relation',
+    /** A list rather than one: media's "Multiple", relation's "Many". */
+    multiple: type === 'media' || type === 'relation',
     searchable: SEARCHABLE.has(type),
   };
 }
 
-const EDITED = new Set(['name', 'type', 'required', 'unique', 'searchable', 'multiple', 'max_length', 'min', 'max', 'values', 'from', 'accept']);
+const EDITED = new Set([
+  'name', 'type', 'required', 'unique', 'searchable', 'multiple', 'max_length', 'min', 'max', 'values', 'from', 'accept', 'to', 'on_delete',
+]);
 const TOP = new Set(['api_id', 'name', 'kind', 'fields']);
 
 const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? String(v) : '');
@@ -88,6 +104,8 @@ export function emptyRow(): FieldRow {
     values: '',
     from: '',
     accept: '',
+    to: '',
+    onDelete: '',
     extra: {},
     origType: null,
   };
@@ -115,6 +133,8 @@ export function fieldToRow(field: unknown): FieldRow {
     values: list(f.values),
     from: typeof f.from === 'string' ? f.from : '',
     accept: list(f.accept),
+    to: typeof f.to === 'string' ? f.to : '',
+    onDelete: typeof f.on_delete === 'string' ? f.on_delete : '',
     extra,
     origType: type,
   };
@@ -187,10 +207,16 @@ export function rowToField(row: FieldRow): { field: Record<string, unknown>; err
     field.values = values;
   }
   if (rules.from && row.from.trim()) field.from = row.from.trim();
+  if (rules.multiple && row.multiple) field.multiple = true;
   if (rules.media) {
-    if (row.multiple) field.multiple = true;
     const accept = splitList(row.accept);
     if (accept.length) field.accept = accept;
+  }
+  if (rules.relation) {
+    const to = row.to.trim();
+    if (to) field.to = to;
+    else errors.to = 'Choose the type it points to.';
+    if (row.onDelete) field.on_delete = row.onDelete;
   }
   if (!field.name) errors.name = 'Enter a field name.';
   return { field, errors };
@@ -220,7 +246,7 @@ export function formToDefinition(form: TypeForm): { definition: Record<string, u
   return { definition, errors };
 }
 
-const INPUT_OF: Record<string, string> = { max_length: 'maxLength', min_length: 'maxLength' };
+const INPUT_OF: Record<string, string> = { max_length: 'maxLength', min_length: 'maxLength', on_delete: 'onDelete' };
 
 /**
  * Where an API error's path points: `fields[2].name` → row 2, input `name`;

@@ -66,9 +66,7 @@ impl ContentTypesApi {
     ) -> Result<Created, Problems<{ SIGNED_IN | S409 | BODY }>> {
         auth.0.require(Permission::ManageContentTypes)?;
         let ct = parse(body.0.0)?;
-        let stored = store::content_types::create(&state.db, &ct, &auth.0.actor).await?;
-        state.types.put(ct);
-        state.content_changed();
+        let stored = state.content.create_type(ct, &auth.0.actor).await?;
         Ok(Created::Created(Json(ContentTypeOut::from(&stored))))
     }
 
@@ -124,10 +122,10 @@ impl ContentTypesApi {
         }
         let ct = parse(body)?;
         let allow = allow_data_loss.0.unwrap_or(false);
-        let stored =
-            store::content_types::update(&state.db, &ct, expected, allow, &auth.0.actor).await?;
-        state.types.put(ct);
-        state.content_changed();
+        let stored = state
+            .content
+            .update_type(ct, expected, allow, &auth.0.actor)
+            .await?;
         Ok(Json(ContentTypeOut::from(&stored)))
     }
 
@@ -144,9 +142,10 @@ impl ContentTypesApi {
     ) -> Result<Deleted, Problems<{ ONE | S409 }>> {
         auth.0.require(Permission::ManageContentTypes)?;
         let with_entries = delete_entries.0.unwrap_or(false);
-        store::content_types::delete(&state.db, &api_id, with_entries, &auth.0.actor).await?;
-        state.types.remove(&api_id);
-        state.content_changed();
+        state
+            .content
+            .delete_type(&api_id, with_entries, &auth.0.actor)
+            .await?;
         Ok(Deleted::Done)
     }
 }

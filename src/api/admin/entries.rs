@@ -13,7 +13,8 @@ use poem_openapi::{ApiResponse, OpenApi};
 use serde_json::{Map, Value};
 
 use super::objects::{
-    EntryCreate, EntryList, EntryOut, EntryPatch, EntryPut, ListMeta, RevisionList, RevisionOut,
+    EntryCreate, EntryList, EntryOut, EntryPatch, EntryPut, ListMeta, ReferenceList, ReferenceOut,
+    RevisionList, RevisionOut,
 };
 use super::{AdminAuth, Tag};
 use crate::api::problem::ApiError;
@@ -171,19 +172,32 @@ impl EntriesApi {
     ) -> Result<Json<EntryList>, Problems<{ ONE }>> {
         let ct = allowed_type(&state, &auth, &content_type, Permission::ReadContent)?;
         let pairs = crate::api::query_pairs(req);
-        let q = ListQuery::parse(&ct, &pairs, Surface::Admin).map_err(ApiError::invalid_query)?;
+        let q = ListQuery::parse_with(&ct, &pairs, Surface::Admin, &*state.types)
+            .map_err(ApiError::invalid_query)?;
         let (entries, total) = store::entries::list(&state.db, &ct, &q, Surface::Admin).await?;
+        let mut data: Vec<EntryOut> = entries
+            .iter()
+            .map(|e| {
+                let out = EntryOut::new(&ct, e);
+                match &q.fields {
+                    Some(fields) => out.narrow(fields),
+                    None => out,
+                }
+            })
+            .collect();
+        if !q.populate.is_empty() {
+            let mut copies: Vec<Value> = data.iter_mut().map(|e| e.data.take()).collect();
+            let queries = state
+                .content
+                .populate(&ct, &mut copies, &q.populate, Surface::Admin)
+                .await?;
+            state.metrics.populate_queries.inc_by(queries);
+            for (e, copy) in data.iter_mut().zip(copies) {
+                e.data = copy;
+            }
+        }
         Ok(Json(EntryList {
-            data: entries
-                .iter()
-                .map(|e| {
-                    let out = EntryOut::new(&ct, e);
-                    match &q.fields {
-                        Some(fields) => out.narrow(fields),
-                        None => out,
-                    }
-                })
-                .collect(),
+            data,
             meta: ListMeta {
                 total,
                 limit: q.limit,
@@ -364,6 +378,33 @@ impl EntriesApi {
             .unpublish_entry(&ct, &id, expected, &auth.0.actor)
             .await?;
         Ok(ok(&ct, &entry))
+    }
+
+    /// The entries whose relation fields point at this one (working or
+    /// live copy), among the types the caller may read; at most 200.
+    #[oai(path = "/:content_type/:id/references", method = "get")]
+    async fn references(
+        &self,
+        state: Data<&AppState>,
+        auth: AdminAuth,
+        content_type: Path<String>,
+        id: Path<String>,
+    ) -> Result<Json<ReferenceList>, Problems<{ ONE }>> {
+        let ct = allowed_type(&state, &auth, &content_type, Permission::ReadContent)?;
+        store::entries::get(&state.db, ct.api_id(), &id).await?;
+        let refs = store::entries::references(&state.db, &id, 200).await?;
+        Ok(Json(ReferenceList {
+            data: refs
+                .into_iter()
+                .filter(|r| auth.0.require_type(&r.content_type).is_ok())
+                .map(|r| ReferenceOut {
+                    id: r.id,
+                    content_type: r.content_type,
+                    field: r.field,
+                    copy: r.copy,
+                })
+                .collect(),
+        }))
     }
 
     /// Every saved state of an entry, newest first.

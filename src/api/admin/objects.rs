@@ -332,6 +332,23 @@ pub struct RevisionOut {
     pub created_at: String,
 }
 
+/// An entry that points at another through a relation field.
+#[derive(Debug, Object)]
+pub struct ReferenceOut {
+    pub id: String,
+    #[oai(rename = "type")]
+    pub content_type: String,
+    /// The relation field holding the reference.
+    pub field: String,
+    /// `draft` (the working copy) or `live` (the published copy).
+    pub copy: String,
+}
+
+#[derive(Debug, Object)]
+pub struct ReferenceList {
+    pub data: Vec<ReferenceOut>,
+}
+
 #[derive(Debug, Object)]
 pub struct RevisionList {
     pub data: Vec<RevisionOut>,

@@ -157,6 +157,14 @@ pub enum FieldTypeName {
     Json,
     Slug,
     Media,
+    Relation,
+}
+
+#[derive(Debug, Enum)]
+#[oai(rename_all = "lowercase")]
+pub enum OnDeleteName {
+    Restrict,
+    Nullify,
 }
 
 /// A content type as written: through the API or in `content-types/`.
@@ -209,8 +217,14 @@ pub struct FieldDefinition {
     pub searchable: Option<bool>,
     /// How much a match here weighs (default 1).
     pub boost: Option<f64>,
-    /// A list of assets rather than one (media).
+    /// A list rather than one (media, relation; a relation list is ordered
+    /// and names each entry once).
     pub multiple: Option<bool>,
+    /// The content type a relation points at (relation; required).
+    pub to: Option<String>,
+    /// What deleting a target does (relation): `restrict` (default) refuses
+    /// the delete while it is referenced, `nullify` removes the reference.
+    pub on_delete: Option<OnDeleteName>,
     /// MIME types a media field takes, such as `image/*`.
     pub accept: Option<Vec<String>>,
 }
@@ -272,7 +286,8 @@ mod tests {
             "fields": [{"name": "f", "type": "string", "label": "l", "required": true,
                 "unique": true, "default": "x", "min": 1, "max": 2, "min_length": 1,
                 "max_length": 2, "pattern": "x", "values": ["x"], "from": "g",
-                "searchable": true, "boost": 2.0, "multiple": true, "accept": ["image/*"]}]
+                "searchable": true, "boost": 2.0, "multiple": true, "accept": ["image/*"],
+                "to": "b", "on_delete": "nullify"}]
         }))
         .unwrap_or_else(|e| panic!("the model reads every key: {e}"));
         let v = serde_json::to_value(&def).unwrap_or_default();
@@ -301,7 +316,7 @@ mod tests {
             .iter()
             .filter_map(|v| v.as_str().map(str::to_string))
             .collect();
-        assert_eq!(names.len(), 12, "{names:?}");
+        assert_eq!(names.len(), 13, "{names:?}");
         for name in names {
             let parsed: Result<crate::model::field::FieldType, _> =
                 serde_json::from_value(Value::String(name.clone()));

@@ -11,6 +11,8 @@ pub mod contract;
 pub mod docs;
 mod respond;
 
+use std::sync::Arc;
+
 use poem::http::header;
 use poem::web::{Data, Path};
 use poem::{IntoResponse, Request, Response, handler};
@@ -24,6 +26,7 @@ use crate::content::cache::Cached;
 use crate::model::FieldError;
 use crate::model::content_type::{ContentType, Kind};
 use crate::model::entry::Entry;
+use crate::model::populate::Populate;
 use crate::model::query::{ListQuery, Surface};
 use crate::store::{self, StoreError};
 use access::{Access, check_access};
@@ -69,6 +72,27 @@ fn content_type(
         .ok_or_else(|| ApiError::not_found(format!("no content type `{api_id}`")))
 }
 
+/// A preview token scoped to some types may populate only those.
+fn check_populate(
+    state: &AppState,
+    access: &Access,
+    ct: &ContentType,
+    populate: &Populate,
+) -> Result<(), ApiError> {
+    let Access::Preview(principal) = access else {
+        return Ok(());
+    };
+    for (field, sub) in &populate.fields {
+        if let Some(to) = ct.field(field).and_then(|f| f.to.as_deref()) {
+            principal.require_type(to)?;
+            if let Some(target) = state.types.get(to) {
+                check_populate(state, access, &target, sub)?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The public shape of an entry: its live copy, or its working copy in a preview.
 fn shape(access: &Access, ct: &ContentType, e: &Entry, fields: Option<&[String]>) -> Option<Value> {
     match access {
@@ -77,13 +101,22 @@ fn shape(access: &Access, ct: &ContentType, e: &Entry, fields: Option<&[String]>
     }
 }
 
-/// Public entries with their media fields shown as assets.
+/// Public entries with their media fields shown as assets and the
+/// relations `populate` names replaced by the entries they point at.
 async fn with_media(
     state: &AppState,
-    ct: &ContentType,
+    ct: &Arc<ContentType>,
+    populate: &Populate,
+    surface: Surface,
     mut values: Vec<Value>,
 ) -> Result<Vec<Value>, ApiError> {
-    let mut items: Vec<(&ContentType, &mut Value)> = values.iter_mut().map(|v| (ct, v)).collect();
+    let queries = state
+        .content
+        .populate(ct, &mut values, populate, surface)
+        .await?;
+    state.metrics.populate_queries.inc_by(queries);
+    let mut items: Vec<(&ContentType, &mut Value)> =
+        values.iter_mut().map(|v| (&**ct, v)).collect();
     crate::content::embed::embed(&state.db, &mut items).await?;
     Ok(values)
 }
@@ -133,7 +166,9 @@ pub async fn list(req: &Request, Path(api_id): Path<String>, state: Data<&AppSta
     respond(req, state, &access, async || {
         let ct = content_type(state, &access, &api_id)?;
         let surface = surface(&access);
-        let mut q = ListQuery::parse(&ct, &pairs(req), surface).map_err(ApiError::invalid_query)?;
+        let mut q = ListQuery::parse_with(&ct, &pairs(req), surface, &*state.types)
+            .map_err(ApiError::invalid_query)?;
+        check_populate(state, &access, &ct, &q.populate)?;
         q.locale
             .get_or_insert_with(|| state.config.default_locale.clone());
         let fields = q.fields.clone();
@@ -144,7 +179,7 @@ pub async fn list(req: &Request, Path(api_id): Path<String>, state: Data<&AppSta
                 .first()
                 .and_then(|e| shape(&access, &ct, e, fields.as_deref()))
                 .ok_or_else(|| ApiError::not_found(format!("`{api_id}` has no published entry")))?;
-            let entry = with_media(state, &ct, vec![entry]).await?;
+            let entry = with_media(state, &ct, &q.populate, surface, vec![entry]).await?;
             return Ok(json!({ "data": entry[0] }));
         }
         let (entries, total) = store::entries::list(&state.db, &ct, &q, surface).await?;
@@ -152,7 +187,7 @@ pub async fn list(req: &Request, Path(api_id): Path<String>, state: Data<&AppSta
             .iter()
             .filter_map(|e| shape(&access, &ct, e, fields.as_deref()))
             .collect();
-        let data = with_media(state, &ct, data).await?;
+        let data = with_media(state, &ct, &q.populate, surface, data).await?;
         Ok(json!({
             "data": data,
             "meta": { "total": total, "limit": q.limit, "offset": q.offset },
@@ -177,27 +212,31 @@ pub async fn get(
         let ct = content_type(state, &access, &api_id)?;
         let mut fields = None;
         let mut locale = None;
+        let mut populate = Populate::default();
         let mut errors = Vec::new();
         for (k, v) in pairs(req) {
-            // Reuse the list parser for the two parameters a single entry takes.
+            // Reuse the list parser for the parameters a single entry takes.
             match k.as_str() {
-                "fields" | "locale" => {
-                    match ListQuery::parse(&ct, &[(k.clone(), v)], Surface::Public) {
+                "fields" | "locale" | "populate" => {
+                    let one = [(k.clone(), v)];
+                    match ListQuery::parse_with(&ct, &one, Surface::Public, &*state.types) {
                         Ok(q) if k == "fields" => fields = q.fields,
-                        Ok(q) => locale = q.locale,
+                        Ok(q) if k == "locale" => locale = q.locale,
+                        Ok(q) => populate = q.populate,
                         Err(mut e) => errors.append(&mut e),
                     }
                 }
                 _ => errors.push(FieldError::new(
                     k.clone(),
                     "unknown_parameter",
-                    format!("`{k}` is not a query parameter here; use fields or locale"),
+                    format!("`{k}` is not a query parameter here; use fields, locale or populate"),
                 )),
             }
         }
         if !errors.is_empty() {
             return Err(ApiError::invalid_query(errors));
         }
+        check_populate(state, &access, &ct, &populate)?;
         let locale = locale.unwrap_or_else(|| state.config.default_locale.clone());
         let surface = surface(&access);
         let missing = || ApiError::not_found(format!("no published {api_id} entry `{key}`"));
@@ -207,7 +246,7 @@ pub async fn get(
                 other => other?,
             };
         let data = shape(&access, &ct, &entry, fields.as_deref()).ok_or_else(missing)?;
-        let data = with_media(state, &ct, vec![data]).await?;
+        let data = with_media(state, &ct, &populate, surface, vec![data]).await?;
         Ok(json!({ "data": data[0] }))
     })
     .await

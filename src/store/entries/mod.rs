@@ -2,8 +2,10 @@
 //! publish, unpublish, delete), each recording a revision, a change and an
 //! audit row, in `write`.
 
+mod links;
 mod write;
 
+pub use links::{Reference, references, visible};
 pub use write::{create, delete, publish, unpublish, update};
 
 use serde_json::{Map, Value};

@@ -4,6 +4,7 @@ use serde_json::{Map, Value};
 use sqlx::AssertSqlSafe;
 use sqlx::types::Json;
 
+use super::links::{Reference, without};
 use super::{COLUMNS, EntryRow};
 use crate::clock;
 use crate::model::FieldError;
@@ -162,6 +163,50 @@ fn media_errors(
         }
     }
     errors
+}
+
+/// Checks the entries a working copy's relation fields name (each must
+/// exist and be of the field's `to` type), then records what the working
+/// and live copies point at, so that no target can be deleted from under
+/// them (the link table's foreign key) and filters can reach through them.
+macro_rules! link_entries {
+    ($tx:expr, $dialect:expr, $ct:expr, $entry:expr) => {{
+        sqlx::query("DELETE FROM entry_refs WHERE source_id = $1")
+            .bind(&$entry.id)
+            .execute(&mut *$tx)
+            .await?;
+        let relations: Vec<(&str, &str)> = $ct
+            .relations()
+            .map(|(f, to)| (f.name.as_str(), to))
+            .collect();
+        let mut links = super::links::links_in(&relations, "draft", &$entry.draft);
+        if let Some(live) = &$entry.published {
+            links.extend(super::links::links_in(&relations, "live", live));
+        }
+        if !links.is_empty() {
+            let mut ids: Vec<String> = links.iter().map(|l| l.target.clone()).collect();
+            ids.sort();
+            ids.dedup();
+            let sql = super::links::targets_sql($dialect, &ids);
+            let found: Vec<(String, String)> = bind_args!(
+                sqlx::query_as(AssertSqlSafe(sql.text.clone())),
+                sql.args.clone()
+            )
+            .fetch_all(&mut *$tx)
+            .await?;
+            let found: std::collections::HashMap<String, String> = found.into_iter().collect();
+            let errors = super::links::missing_targets(&relations, &$entry.draft, &found);
+            if !errors.is_empty() {
+                return Err(StoreError::Invalid(errors));
+            }
+            links.retain(|l| found.get(&l.target).is_some_and(|t| t == l.to));
+            for sql in super::links::insert_sql(&$entry.id, &links) {
+                bind_args!(sqlx::query(AssertSqlSafe(sql.text)), sql.args)
+                    .execute(&mut *$tx)
+                    .await?;
+            }
+        }
+    }};
 }
 
 /// Does any row match? `sql` selects a constant, so no row decoding happens.
@@ -353,6 +398,7 @@ pub async fn create(
             .execute(&mut *tx)
             .await?;
         link_media!(tx, dialect, ct, entry);
+        link_entries!(tx, dialect, ct, entry);
         record!(tx, dialect, entry, "create", actor, now);
         tx.commit().await?;
         Ok(entry)
@@ -437,6 +483,7 @@ pub async fn update(
             .execute(&mut *tx)
             .await?;
         link_media!(tx, dialect, ct, entry);
+        link_entries!(tx, dialect, ct, entry);
         record!(tx, dialect, entry, "update", actor, now);
         tx.commit().await?;
         Ok(entry)
@@ -475,6 +522,7 @@ pub async fn publish(
         entry.bump(now, actor.id.clone());
         write_live!(tx, entry, live_slug);
         link_media!(tx, dialect, ct, entry);
+        link_entries!(tx, dialect, ct, entry);
         record!(tx, dialect, entry, "publish", actor, now);
         tx.commit().await?;
         Ok(entry)
@@ -506,6 +554,7 @@ pub async fn unpublish(
         entry.bump(now, actor.id.clone());
         write_live!(tx, entry, None::<String>);
         link_media!(tx, dialect, ct, entry);
+        link_entries!(tx, dialect, ct, entry);
         record!(tx, dialect, entry, "unpublish", actor, now);
         tx.commit().await?;
         Ok(entry)
@@ -513,12 +562,16 @@ pub async fn unpublish(
 }
 
 /// Deletes an entry and its revisions; the change feed keeps the deletion.
+/// Entries pointing at it make the delete a conflict naming them, except
+/// through fields for which `nullify(type, field)` holds: those lose the
+/// reference (a new version of each such entry, recorded like any edit).
 pub async fn delete(
     db: &Db,
     content_type: &str,
     id: &str,
     expected_version: Option<i64>,
     actor: &Actor,
+    nullify: &(dyn Fn(&str, &str) -> bool + Sync),
 ) -> StoreResult<()> {
     let dialect = db.dialect();
     let now = clock::now();
@@ -526,6 +579,58 @@ pub async fn delete(
         let mut tx = pool.begin_write().await?;
         lock_type!(tx, dialect, content_type);
         let entry = load_for_write!(tx, content_type, id, expected_version);
+        // Held to commit: a write that links to this entry waits, then
+        // finds it gone; one that linked first is seen below.
+        let lock = format!("SELECT 1 FROM entries WHERE id = $1{}", dialect.row_lock());
+        sqlx::query(AssertSqlSafe(lock)).bind(id).execute(&mut *tx).await?;
+        let refs: Vec<Reference> = sqlx::query_as(super::links::REFERENCES)
+            .bind(id)
+            .fetch_all(&mut *tx)
+            .await?;
+        let (cleared, kept): (Vec<Reference>, Vec<Reference>) = refs
+            .into_iter()
+            .partition(|r| nullify(&r.content_type, &r.field));
+        if !kept.is_empty() {
+            return Err(StoreError::Referenced(kept));
+        }
+        let mut sources: Vec<&str> = cleared.iter().map(|r| r.id.as_str()).collect();
+        sources.sort();
+        sources.dedup();
+        for source in sources {
+            let sql = format!("SELECT {COLUMNS} FROM entries WHERE id = $1{}", dialect.row_lock());
+            let row: Option<EntryRow> = sqlx::query_as(AssertSqlSafe(sql))
+                .bind(source)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let Some(row) = row else { continue };
+            let mut other = Entry::try_from(row)?;
+            for r in cleared.iter().filter(|r| r.id == source) {
+                without(&mut other.draft, &r.field, id);
+                if let Some(live) = other.published.as_mut() {
+                    without(live, &r.field, id);
+                }
+            }
+            other.status = Status::of(&other.draft, other.published.as_ref());
+            other.bump(now, actor.id.clone());
+            sqlx::query(
+                "UPDATE entries SET draft = $1, published = $2, status = $3, \
+                 version = version + 1, updated_at = $4, updated_by = $5 WHERE id = $6",
+            )
+            .bind(Json(&other.draft))
+            .bind(other.published.as_ref().map(Json))
+            .bind(other.status.as_str())
+            .bind(now)
+            .bind(&actor.id)
+            .bind(source)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("DELETE FROM entry_refs WHERE source_id = $1 AND target_id = $2")
+                .bind(source)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            record!(tx, dialect, other, "nullify", actor, now);
+        }
         sqlx::query("DELETE FROM entries WHERE id = $1")
             .bind(id)
             .execute(&mut *tx)

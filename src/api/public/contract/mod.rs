@@ -68,7 +68,7 @@ pub fn openapi(types: &[Arc<ContentType>], version: &str) -> Value {
     let mut paths = Map::new();
     for n in &named {
         add_type_schemas(n, &mut schemas);
-        add_type_paths(n, &mut paths);
+        add_type_paths(n, &named, &mut paths);
     }
     paths.insert("/search".into(), json!({ "get": search_operation(&named) }));
     json!({
@@ -109,7 +109,7 @@ pub fn typescript(types: &[Arc<ContentType>]) -> String {
     let mut out = String::from(TS_HEADER);
     out.push_str(TS_ASSET);
     for n in &named {
-        out.push_str(&ts_entry_interface(n));
+        out.push_str(&ts_entry_interface(n, &named));
     }
     out.push_str(TS_ENVELOPES);
     out.push_str(&ts_content_types(&named));

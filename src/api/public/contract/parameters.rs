@@ -8,6 +8,7 @@ use super::{LOCALE_PATTERN, MAX_IN_VALUES, MAX_SORT_KEYS, OPERATORS};
 use crate::model::content_type::ContentType;
 use crate::model::entry::PUBLIC_SYSTEM_FIELDS;
 use crate::model::field::FieldType;
+use crate::model::populate::MAX_DEPTH;
 use crate::model::query::{DEFAULT_LIMIT, MAX_LIMIT};
 
 /// What a filter value must parse as (`model::query::typed_value`).
@@ -37,7 +38,8 @@ impl Operand {
             | FieldType::Richtext
             | FieldType::Slug
             | FieldType::Enum
-            | FieldType::Media => Operand::Text,
+            | FieldType::Media
+            | FieldType::Relation => Operand::Text,
         })
     }
 
@@ -205,6 +207,60 @@ pub(super) fn fields_param(names: &[&str]) -> Value {
         ),
         json!({ "type": "string", "pattern": format!("^{name}?(?:,{name}?)*$") }),
     )
+}
+
+/// Most paths the contract spells out for `populate`.
+const MAX_LISTED_PATHS: usize = 60;
+
+/// Every path `populate` takes from `ct`: relations up to the depth limit,
+/// and media fields of the entries they reach.
+fn populate_paths<'a>(
+    ct: &'a ContentType,
+    types: &dyn Fn(&str) -> Option<&'a ContentType>,
+    prefix: &str,
+    depth: usize,
+    out: &mut Vec<String>,
+) {
+    for f in &ct.fields {
+        if out.len() >= MAX_LISTED_PATHS {
+            return;
+        }
+        let path = format!("{prefix}{}", f.name);
+        match (f.field_type, f.to.as_deref()) {
+            (FieldType::Relation, Some(to)) => {
+                out.push(path.clone());
+                if depth < MAX_DEPTH
+                    && let Some(target) = types(to)
+                {
+                    populate_paths(target, types, &format!("{path}."), depth + 1, out);
+                }
+            }
+            (FieldType::Media, _) if depth > 1 => out.push(path),
+            _ => {}
+        }
+    }
+}
+
+/// `populate=author,tags.parent`, for a type with relations: the paths
+/// it takes, comma separated.
+pub(super) fn populate_param<'a>(
+    ct: &'a ContentType,
+    types: &dyn Fn(&str) -> Option<&'a ContentType>,
+) -> Option<Value> {
+    let mut paths = Vec::new();
+    populate_paths(ct, types, "", 1, &mut paths);
+    if paths.is_empty() {
+        return None;
+    }
+    let path = format!("(?:{})", paths.join("|").replace('.', "\\."));
+    Some(query_param(
+        "populate",
+        &format!(
+            "Comma-separated relation paths (up to {MAX_DEPTH} levels) whose ids are replaced by the published entries they point at; a path may end on a media field of a related entry. Paths: {}.",
+            paths.join(", ")
+        ),
+        json!({ "type": "string", "pattern": format!("^{path}?(?:,{path}?){{0,19}}$") }),
+    ))
 }
 
 pub(super) fn query_param(name: &str, description: &str, schema: Value) -> Value {

@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 use super::names::Named;
 use super::parameters::{
     columns, fields_param, filter_description, filter_name, filter_params, filter_value,
-    query_param, sort_param,
+    populate_param, query_param, sort_param,
 };
 use super::{
     MAX_FILTERS, MAX_QUERY_CHARS, MAX_SEARCH_HITS, OPERATORS, map, parameter_ref, response_ref,
@@ -112,11 +112,14 @@ impl Operation<'_> {
 }
 
 /// `/{api_id}` for every type, and `/{api_id}/{id}` for collections.
-pub(super) fn add_type_paths(n: &Named, paths: &mut Map<String, Value>) {
+pub(super) fn add_type_paths(n: &Named, all: &[Named], paths: &mut Map<String, Value>) {
     let ct = n.ct;
     let api_id = ct.api_id();
     let columns = columns(ct);
     let names: Vec<&str> = columns.iter().map(|c| c.name).collect();
+    let populate = populate_param(ct, &|to| {
+        all.iter().find(|o| o.ct.api_id() == to).map(|o| o.ct)
+    });
     let mut list_params = vec![
         parameter_ref("limit"),
         parameter_ref("offset"),
@@ -126,6 +129,7 @@ pub(super) fn add_type_paths(n: &Named, paths: &mut Map<String, Value>) {
         parameter_ref("preview"),
         parameter_ref("ifNoneMatch"),
     ];
+    list_params.extend(populate.clone());
     list_params.extend(filter_params(&columns));
     let list = match ct.def.kind {
         Kind::Collection => Operation {
@@ -174,7 +178,10 @@ pub(super) fn add_type_paths(n: &Named, paths: &mut Map<String, Value>) {
             parameter_ref("locale"),
             parameter_ref("preview"),
             parameter_ref("ifNoneMatch"),
-        ],
+        ]
+        .into_iter()
+        .chain(populate)
+        .collect(),
         body: format!("{}Entry", n.name),
         may_be_missing: true,
     };

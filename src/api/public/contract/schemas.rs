@@ -189,6 +189,7 @@ fn field_schema(f: &Field) -> Map<String, Value> {
         FieldType::Enum => enum_schema(f),
         FieldType::Json => Map::new(),
         FieldType::Media => media_schema(f),
+        FieldType::Relation => relation_schema(f),
     };
     // Every field may be null, required ones too: entries published before
     // a field was added have no value for it.
@@ -252,6 +253,19 @@ fn media_schema(f: &Field) -> Map<String, Value> {
     }
 }
 
+/// An entry id, or with `populate` the entry it points at.
+fn relation_schema(f: &Field) -> Map<String, Value> {
+    let one = json!({ "anyOf": [
+        { "type": "string", "format": "uuid" },
+        { "type": "object", "additionalProperties": true },
+    ]});
+    if f.multiple {
+        map(json!({ "type": "array", "items": one }))
+    } else {
+        map(one)
+    }
+}
+
 /// The label, and what the schema cannot say itself.
 fn field_description(f: &Field) -> Option<String> {
     let mut parts: Vec<String> = f.label.iter().cloned().collect();
@@ -259,6 +273,11 @@ fn field_description(f: &Field) -> Option<String> {
         && !is_portable_pattern(p)
     {
         parts.push(format!("Matches the regular expression `{p}`."));
+    }
+    if let Some(to) = f.to.as_deref() {
+        parts.push(format!(
+            "Points at {to}: the id, or with `populate` the published entry (null, or left out of a list, when it is not published)."
+        ));
     }
     if let Some(accept) = &f.accept {
         parts.push(format!("Accepts {}.", accept.join(", ")));

@@ -85,7 +85,7 @@ export interface Problem {
 }
 ";
 
-pub(super) fn ts_entry_interface(n: &Named) -> String {
+pub(super) fn ts_entry_interface(n: &Named, all: &[Named]) -> String {
     let mut out = format!(
         "\n{}export interface {} {{\n",
         ts_doc("", &type_description(n.ct)),
@@ -103,13 +103,23 @@ pub(super) fn ts_entry_interface(n: &Named) -> String {
         if let Some(label) = &f.label {
             out.push_str(&ts_doc("  ", label));
         }
-        out.push_str(&format!("  {}: {};\n", ts_key(&f.name), ts_field_type(f)));
+        let target = f
+            .to
+            .as_deref()
+            .and_then(|to| all.iter().find(|o| o.ct.api_id() == to))
+            .map(|o| o.name.as_str());
+        out.push_str(&format!(
+            "  {}: {};\n",
+            ts_key(&f.name),
+            ts_field_type(f, target)
+        ));
     }
     out.push_str("}\n");
     out
 }
 
-fn ts_field_type(f: &Field) -> String {
+/// `target`: the interface of the type a relation points at.
+fn ts_field_type(f: &Field, target: Option<&str>) -> String {
     match f.field_type {
         FieldType::String
         | FieldType::Text
@@ -133,6 +143,15 @@ fn ts_field_type(f: &Field) -> String {
         FieldType::Json => "unknown".into(),
         FieldType::Media if f.multiple => "Asset[] | null".into(),
         FieldType::Media => "Asset | null".into(),
+        // An id, or with `populate` the related entry.
+        FieldType::Relation => {
+            let one = format!("string | {}", target.unwrap_or("Record<string, unknown>"));
+            if f.multiple {
+                format!("({one})[] | null")
+            } else {
+                format!("{one} | null")
+            }
+        }
     }
 }
 

@@ -1,0 +1,93 @@
+//! Content type writes: the store applies a definition in one transaction;
+//! here, the rules that span types (a relation must point at a type that
+//! exists; a type others point at cannot go) and the registry kept in step.
+
+use super::Content;
+use crate::model::FieldError;
+use crate::model::actor::Actor;
+use crate::model::content_type::ContentType;
+use crate::store::content_types::StoredType;
+use crate::store::{self, Conflict, StoreError, StoreResult};
+
+impl Content {
+    fn check_targets(&self, ct: &ContentType) -> StoreResult<()> {
+        let unknown = ct.unknown_targets(&|to| self.types.get(to).is_some());
+        if unknown.is_empty() {
+            Ok(())
+        } else {
+            Err(StoreError::Invalid(unknown))
+        }
+    }
+
+    /// Defines a new type.
+    pub async fn create_type(&self, ct: ContentType, actor: &Actor) -> StoreResult<StoredType> {
+        self.check_targets(&ct)?;
+        let stored = store::content_types::create(&self.db, &ct, actor).await?;
+        self.types.put(ct);
+        self.changed();
+        Ok(stored)
+    }
+
+    /// Changes a type, if `expected` is still its schema version.
+    pub async fn update_type(
+        &self,
+        ct: ContentType,
+        expected: Option<i64>,
+        allow_data_loss: bool,
+        actor: &Actor,
+    ) -> StoreResult<StoredType> {
+        self.check_targets(&ct)?;
+        let stored =
+            store::content_types::update(&self.db, &ct, expected, allow_data_loss, actor).await?;
+        self.types.put(ct);
+        self.changed();
+        Ok(stored)
+    }
+
+    /// Deletes a type, refused while another type's relations point at it.
+    pub async fn delete_type(
+        &self,
+        api_id: &str,
+        with_entries: bool,
+        actor: &Actor,
+    ) -> StoreResult<()> {
+        let pointing: Vec<String> = self
+            .types
+            .all()
+            .iter()
+            .filter(|t| t.api_id() != api_id)
+            .flat_map(|t| {
+                t.relations()
+                    .filter(|(_, to)| *to == api_id)
+                    .map(|(f, _)| format!("{}.{}", t.api_id(), f.name))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        if !pointing.is_empty() {
+            return Err(StoreError::Conflict(
+                Conflict::TypeReferenced,
+                format!(
+                    "relation fields point at `{api_id}`: {}; change or remove them first",
+                    pointing.join(", ")
+                ),
+            ));
+        }
+        store::content_types::delete(&self.db, api_id, with_entries, actor).await?;
+        self.types.remove(api_id);
+        self.changed();
+        Ok(())
+    }
+}
+
+/// The field errors of relation targets no type among `known` defines.
+pub fn unknown_targets_among(types: &[ContentType], known: &[String]) -> Vec<(String, FieldError)> {
+    let mut out = Vec::new();
+    for ct in types {
+        let exists =
+            |to: &str| known.iter().any(|k| k == to) || types.iter().any(|t| t.api_id() == to);
+        for e in ct.unknown_targets(&exists) {
+            out.push((ct.api_id().to_string(), e));
+        }
+    }
+    out
+}

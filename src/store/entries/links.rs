@@ -1,0 +1,167 @@
+//! Relations in the store: the `entry_refs` rows a write keeps in step with
+//! an entry's relation fields, and the reads that follow them.
+
+use std::collections::HashMap;
+
+use serde_json::{Map, Value};
+use sqlx::AssertSqlSafe;
+
+use super::{EntryRow, columns};
+use crate::model::FieldError;
+use crate::model::entry::Entry;
+use crate::model::query::Surface;
+use crate::store::sql::{Arg, Dialect, Sql, bind_args};
+use crate::store::{Db, StoreResult, on_pool};
+
+/// One entry a copy of another points at through one field.
+#[derive(Debug, Clone)]
+pub(super) struct Link<'a> {
+    pub copy: &'static str,
+    pub field: &'a str,
+    pub to: &'a str,
+    pub target: String,
+}
+
+/// The ids an entry id or a list of them holds.
+fn ids(v: Option<&Value>) -> Vec<&str> {
+    match v {
+        Some(Value::String(id)) => vec![id.as_str()],
+        Some(Value::Array(list)) => list.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// What the relation fields (`(name, to)`) of one copy point at.
+pub(super) fn links_in<'a>(
+    relations: &[(&'a str, &'a str)],
+    copy: &'static str,
+    data: &Map<String, Value>,
+) -> Vec<Link<'a>> {
+    let mut links = Vec::new();
+    for &(field, to) in relations {
+        for id in ids(data.get(field)) {
+            links.push(Link {
+                copy,
+                field,
+                to,
+                target: id.to_string(),
+            });
+        }
+    }
+    links
+}
+
+/// Selects id and type of the given entries, keeping them from being
+/// deleted until commit.
+pub(super) fn targets_sql(dialect: Dialect, ids: &[String]) -> Sql {
+    let mut sql = Sql::default();
+    sql.push("SELECT id, type FROM entries WHERE id IN ")
+        .list(ids.iter().map(|id| Arg::Text(id.clone())))
+        .push(dialect.key_share_lock());
+    sql
+}
+
+/// A relation field naming an entry that is not there, or of another type.
+pub(super) fn missing_targets(
+    relations: &[(&str, &str)],
+    draft: &Map<String, Value>,
+    found: &HashMap<String, String>,
+) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    for &(field, to) in relations {
+        for id in ids(draft.get(field)) {
+            if found.get(id).is_none_or(|t| t != to) {
+                errors.push(FieldError::new(
+                    field,
+                    "exists",
+                    format!("no {to} entry has the id {id}"),
+                ));
+            }
+        }
+    }
+    errors
+}
+
+/// Rows per INSERT: four parameters each, well under SQLite's limit.
+const INSERT_CHUNK: usize = 500;
+
+/// The INSERTs recording `links` of `source`.
+pub(super) fn insert_sql(source: &str, links: &[Link<'_>]) -> Vec<Sql> {
+    let mut out = Vec::new();
+    for chunk in links.chunks(INSERT_CHUNK) {
+        let mut sql = Sql::default();
+        sql.push("INSERT INTO entry_refs (source_id, copy, field, target_id) VALUES ");
+        for (i, l) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.list([
+                Arg::Text(source.to_string()),
+                Arg::Text(l.copy.to_string()),
+                Arg::Text(l.field.to_string()),
+                Arg::Text(l.target.clone()),
+            ]);
+        }
+        // The same target twice in one list is refused by validation; a
+        // working and live copy naming it are distinct rows.
+        sql.push(" ON CONFLICT DO NOTHING");
+        out.push(sql);
+    }
+    out
+}
+
+/// An entry that points at another, through which field of which copy.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct Reference {
+    pub id: String,
+    #[sqlx(rename = "type")]
+    pub content_type: String,
+    pub field: String,
+    pub copy: String,
+}
+
+pub(super) const REFERENCES: &str = "SELECT r.source_id AS id, e.type AS type, r.field AS field, \
+     r.copy AS copy FROM entry_refs r JOIN entries e ON e.id = r.source_id \
+     WHERE r.target_id = $1 AND r.source_id <> $1 ORDER BY e.type, r.source_id, r.field, r.copy";
+
+/// What points at entry `id` (itself aside), at most `limit` links.
+pub async fn references(db: &Db, id: &str, limit: i64) -> StoreResult<Vec<Reference>> {
+    let sql = format!("{REFERENCES} LIMIT $2");
+    Ok(on_pool!(db, pool => {
+        sqlx::query_as(AssertSqlSafe(sql)).bind(id).bind(limit).fetch_all(pool).await?
+    }))
+}
+
+/// The entries among `ids` a surface sees (live ones on the public API),
+/// in one query, for populating relation fields.
+pub async fn visible(db: &Db, ids: &[String], surface: Surface) -> StoreResult<Vec<Entry>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::default();
+    sql.push(&format!(
+        "SELECT {} FROM entries WHERE id IN ",
+        columns(db.dialect(), surface)
+    ))
+    .list(ids.iter().map(|id| Arg::Text(id.clone())));
+    if surface == Surface::Public {
+        sql.push(" AND published IS NOT NULL");
+    }
+    let rows: Vec<EntryRow> = on_pool!(db, pool => {
+        bind_args!(sqlx::query_as(AssertSqlSafe(sql.text)), sql.args)
+            .fetch_all(pool)
+            .await?
+    });
+    rows.into_iter().map(Entry::try_from).collect()
+}
+
+/// `copy` with `target` taken out of `field` (one id or a list).
+pub(super) fn without(copy: &mut Map<String, Value>, field: &str, target: &str) {
+    match copy.get_mut(field) {
+        Some(Value::String(id)) if id == target => {
+            copy.remove(field);
+        }
+        Some(Value::Array(list)) => list.retain(|v| v.as_str() != Some(target)),
+        _ => {}
+    }
+}
