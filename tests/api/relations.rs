@@ -255,13 +255,25 @@ async fn populate_costs_one_query_per_level(backend: Backend) {
     let mut writers = Vec::new();
     for i in 0..3 {
         let asset = crate::media::upload(&app, png.clone(), "a.png").await["id"].clone();
-        writers.push(published(&app, "writers", json!({"name": format!("W{i}"), "avatar": asset})).await);
+        writers.push(
+            published(
+                &app,
+                "writers",
+                json!({"name": format!("W{i}"), "avatar": asset}),
+            )
+            .await,
+        );
     }
     let topic = published(&app, "topics", json!({"label": "T"})).await;
     let mut parent = Value::Null;
     for i in 0..12 {
-        let id = published(&app, "posts", json!({"title": format!("P{i}"), "writer": writers[i % 3],
-            "topics": [topic], "parent": parent})).await;
+        let id = published(
+            &app,
+            "posts",
+            json!({"title": format!("P{i}"), "writer": writers[i % 3],
+            "topics": [topic], "parent": parent}),
+        )
+        .await;
         parent = json!(id);
     }
     let queries = async |q: &str| {
@@ -270,13 +282,19 @@ async fn populate_costs_one_query_per_level(backend: Backend) {
         assert_eq!(res.status(), StatusCode::OK, "{q}");
         let body: Value = res.json().await.unwrap();
         assert_eq!(body["data"].as_array().unwrap().len(), 12);
-        (sample(&scrape(&app).await, "quire_populate_queries_total").unwrap() - before, body)
+        (
+            sample(&scrape(&app).await, "quire_populate_queries_total").unwrap() - before,
+            body,
+        )
     };
     let (n, _) = queries("populate=writer,topics").await;
     assert_eq!(n, 1.0, "writers and topics of the whole page: one query");
     let (n, body) = queries("populate=writer.avatar").await;
     assert_eq!(n, 2.0, "one for writers, one for their avatars");
-    assert_eq!(body["data"][0]["writer"]["avatar"]["mime_type"], "image/png");
+    assert_eq!(
+        body["data"][0]["writer"]["avatar"]["mime_type"],
+        "image/png"
+    );
     let (n, body) = queries("populate=parent.parent.writer").await;
     assert_eq!(n, 3.0, "three levels, three queries");
     let newest = &body["data"][0];

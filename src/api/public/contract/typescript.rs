@@ -103,11 +103,10 @@ pub(super) fn ts_entry_interface(n: &Named, all: &[Named]) -> String {
         if let Some(label) = &f.label {
             out.push_str(&ts_doc("  ", label));
         }
-        let target = f
-            .to
-            .as_deref()
-            .and_then(|to| all.iter().find(|o| o.ct.api_id() == to))
-            .map(|o| o.name.as_str());
+        let target =
+            f.to.as_deref()
+                .and_then(|to| all.iter().find(|o| o.ct.api_id() == to))
+                .map(|o| o.name.as_str());
         out.push_str(&format!(
             "  {}: {};\n",
             ts_key(&f.name),
