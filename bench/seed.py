@@ -67,7 +67,7 @@ def article(i):
         "title": title,
         "summary": sentence(rng, rng.randint(15, 25)),
         "body": "## " + sentence(rng, 5) + "\n\n" + body,
-        "author": rng.choice(["Ada Lovelace", "Grace Hopper", "Alan Turing", "Edsger Dijkstra"]),
+        "byline": rng.choice(["Ada Lovelace", "Grace Hopper", "Alan Turing", "Edsger Dijkstra"]),
         "category": rng.choice(["news", "guide", "opinion"]),
         "reading_minutes": rng.randint(1, 30),
         "featured": rng.random() < 0.1,

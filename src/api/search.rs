@@ -218,13 +218,14 @@ pub async fn run(
         .zip(data.iter_mut())
         .collect();
     crate::content::embed::embed(&state.db, &mut items).await?;
-    Ok(json!({
-        "data": data,
-        "meta": {
-            "total": total,
-            "limit": limit,
-            "offset": offset,
-            "took_ms": started.elapsed().as_millis() as u64,
-        },
-    }))
+    let meta = json!({
+        "total": total,
+        "limit": limit,
+        "offset": offset,
+        "took_ms": started.elapsed().as_millis() as u64,
+    });
+    Ok(crate::api::public::respond::envelope(
+        Value::Array(data),
+        Some(meta),
+    ))
 }

@@ -9,7 +9,7 @@
 pub(crate) mod access;
 pub mod contract;
 pub mod docs;
-mod respond;
+pub(crate) mod respond;
 
 use std::sync::Arc;
 
@@ -30,7 +30,7 @@ use crate::model::populate::Populate;
 use crate::model::query::{ListQuery, Surface};
 use crate::store::{self, StoreError};
 use access::{Access, check_access};
-use respond::{cached_response, render};
+use respond::{cached_response, envelope, render};
 
 /// What a public request may see.
 async fn access(req: &Request, state: &AppState) -> Result<Access, ApiError> {
@@ -179,8 +179,8 @@ pub async fn list(req: &Request, Path(api_id): Path<String>, state: Data<&AppSta
                 .first()
                 .and_then(|e| shape(&access, &ct, e, fields.as_deref()))
                 .ok_or_else(|| ApiError::not_found(format!("`{api_id}` has no published entry")))?;
-            let entry = with_media(state, &ct, &q.populate, surface, vec![entry]).await?;
-            return Ok(json!({ "data": entry[0] }));
+            let mut entry = with_media(state, &ct, &q.populate, surface, vec![entry]).await?;
+            return Ok(envelope(entry.swap_remove(0), None));
         }
         let (entries, total) = store::entries::list(&state.db, &ct, &q, surface).await?;
         let data: Vec<Value> = entries
@@ -188,10 +188,8 @@ pub async fn list(req: &Request, Path(api_id): Path<String>, state: Data<&AppSta
             .filter_map(|e| shape(&access, &ct, e, fields.as_deref()))
             .collect();
         let data = with_media(state, &ct, &q.populate, surface, data).await?;
-        Ok(json!({
-            "data": data,
-            "meta": { "total": total, "limit": q.limit, "offset": q.offset },
-        }))
+        let meta = json!({ "total": total, "limit": q.limit, "offset": q.offset });
+        Ok(envelope(Value::Array(data), Some(meta)))
     })
     .await
 }
@@ -246,8 +244,8 @@ pub async fn get(
                 other => other?,
             };
         let data = shape(&access, &ct, &entry, fields.as_deref()).ok_or_else(missing)?;
-        let data = with_media(state, &ct, &populate, surface, vec![data]).await?;
-        Ok(json!({ "data": data[0] }))
+        let mut data = with_media(state, &ct, &populate, surface, vec![data]).await?;
+        Ok(envelope(data.swap_remove(0), None))
     })
     .await
 }

@@ -10,6 +10,17 @@ use sha2::{Digest, Sha256};
 
 use crate::content::cache::Cached;
 
+/// `{"data": …}` (and `"meta"` when given), moving the values in: `json!`
+/// would copy them value by value through serialization.
+pub fn envelope(data: Value, meta: Option<Value>) -> Value {
+    let mut out = serde_json::Map::with_capacity(2);
+    out.insert("data".into(), data);
+    if let Some(meta) = meta {
+        out.insert("meta".into(), meta);
+    }
+    Value::Object(out)
+}
+
 /// Serializes a body once and derives its strong ETag from the bytes.
 pub fn render(value: &Value) -> Cached {
     tagged(Bytes::from(serde_json::to_vec(value).unwrap_or_default()))
