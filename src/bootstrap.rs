@@ -75,7 +75,9 @@ pub async fn apply_content_types(db: &Db, dir: &Path) -> anyhow::Result<()> {
                 tracing::info!(content_type = ct.api_id(), "created from content-types/");
             }
             Ok(current) if current.content_type.def == ct.def => {}
-            Ok(_) => match store::content_types::update(db, &ct, None, false, &actor).await {
+            Ok(_) => match crate::content::types::apply_change(db, &ct, None, false, false, &actor)
+                .await
+            {
                 Ok(_) => tracing::info!(content_type = ct.api_id(), "updated from content-types/"),
                 Err(StoreError::DataLoss(losses)) => bail!(
                     "refusing to apply {}/{}.json: existing entries would lose data:\n{}\n\
@@ -90,6 +92,51 @@ pub async fn apply_content_types(db: &Db, dir: &Path) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// What applying `dir` would do, as text: each type created, unchanged, or
+/// changed with its plan (dry runs: nothing is written).
+pub async fn plan_content_types(db: &Db, dir: &Path) -> anyhow::Result<String> {
+    let actor = Actor::system("system:content-types");
+    let mut out = String::new();
+    for ct in read_content_types(dir)? {
+        let id = ct.api_id().to_string();
+        match store::content_types::get(db, &id).await {
+            Err(StoreError::NotFound) => out.push_str(&format!("{id}: created\n")),
+            Ok(current) if current.content_type.def == ct.def => {
+                out.push_str(&format!("{id}: unchanged\n"))
+            }
+            Ok(_) => {
+                match crate::content::types::apply_change(db, &ct, None, false, true, &actor).await
+                {
+                    Ok((_, plan)) => {
+                        out.push_str(&format!("{id}: changed\n"));
+                        let steps = [
+                            ("add", &plan.added),
+                            ("rename", &plan.renamed),
+                            ("convert", &plan.converted),
+                            ("require", &plan.required),
+                            ("remove", &plan.removed),
+                        ];
+                        for (verb, list) in steps {
+                            for s in list {
+                                out.push_str(&format!(
+                                    "  {verb} {}: {} ({} entries)\n",
+                                    s.field, s.detail, s.entries
+                                ));
+                            }
+                        }
+                    }
+                    Err(StoreError::DataLoss(errors) | StoreError::Invalid(errors)) => {
+                        out.push_str(&format!("{id}: refused\n{}\n", describe(&errors)));
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(out)
 }
 
 /// Creates the first admin from the configuration when no user exists yet,

@@ -88,6 +88,10 @@ enum TypesCommand {
         #[arg(long)]
         openapi: bool,
     },
+    /// Show what applying the `content-types/` folder would do to the
+    /// stored types and their entries (fields added, renamed, converted,
+    /// removed, with the entries each touches), changing nothing.
+    Plan,
 }
 
 #[derive(Subcommand)]
@@ -261,6 +265,16 @@ async fn main() -> anyhow::Result<()> {
             let deleted =
                 quire::media::sweep::orphans(media.as_ref(), &db, min_age, folder).await?;
             println!("removed {deleted} media objects no asset names");
+        }
+        Command::Types {
+            command: TypesCommand::Plan,
+        } => {
+            let dir = config.content_types.clone().ok_or_else(|| {
+                anyhow::anyhow!("no content-types folder: set QUIRE_CONTENT_TYPES")
+            })?;
+            let db = quire::store::Db::connect(&config).await?;
+            db.migrate().await?;
+            print!("{}", quire::bootstrap::plan_content_types(&db, &dir).await?);
         }
         Command::Types {
             command: TypesCommand::Export { ts, .. },

@@ -6,6 +6,7 @@ use super::Content;
 use crate::model::FieldError;
 use crate::model::actor::Actor;
 use crate::model::content_type::ContentType;
+use crate::model::schema_change::{self, Plan};
 use crate::store::content_types::StoredType;
 use crate::store::{self, Conflict, StoreError, StoreResult};
 
@@ -28,20 +29,25 @@ impl Content {
         Ok(stored)
     }
 
-    /// Changes a type, if `expected` is still its schema version.
+    /// Changes a type, if `expected` is still its schema version, carrying
+    /// its entries along (see [`apply_change`]). With `dry_run`, answers
+    /// the plan and changes nothing.
     pub async fn update_type(
         &self,
         ct: ContentType,
         expected: Option<i64>,
         allow_data_loss: bool,
+        dry_run: bool,
         actor: &Actor,
-    ) -> StoreResult<StoredType> {
+    ) -> StoreResult<(StoredType, Plan)> {
         self.check_targets(&ct)?;
-        let stored =
-            store::content_types::update(&self.db, &ct, expected, allow_data_loss, actor).await?;
-        self.types.put(ct);
-        self.changed();
-        Ok(stored)
+        let (stored, plan) =
+            apply_change(&self.db, &ct, expected, allow_data_loss, dry_run, actor).await?;
+        if !dry_run {
+            self.types.put(ct);
+            self.changed();
+        }
+        Ok((stored, plan))
     }
 
     /// Deletes a type, refused while another type's relations point at it.
@@ -90,4 +96,30 @@ pub fn unknown_targets_among(types: &[ContentType], known: &[String]) -> Vec<(St
         }
     }
     out
+}
+
+/// Plans changing a stored type into `next` and carries the plan out in
+/// one transaction (or, with `dry_run`, rolls it back and answers the plan
+/// with the entries each step would touch).
+pub async fn apply_change(
+    db: &crate::store::Db,
+    next: &ContentType,
+    expected: Option<i64>,
+    allow_data_loss: bool,
+    dry_run: bool,
+    actor: &Actor,
+) -> StoreResult<(StoredType, Plan)> {
+    let current = store::content_types::get(db, next.api_id()).await?;
+    let plan = schema_change::plan(&current.content_type, next).map_err(StoreError::Invalid)?;
+    store::content_types::update(
+        db,
+        next,
+        &current,
+        expected,
+        plan,
+        allow_data_loss,
+        dry_run,
+        actor,
+    )
+    .await
 }

@@ -159,6 +159,10 @@ pub struct FieldDef {
     /// The content type a relation points at.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
+    /// The field's previous name: a change of the type renames it, values
+    /// included, instead of removing one field and adding another.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renamed_from: Option<String>,
     /// What deleting a target does to this relation (`restrict` when unset).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub on_delete: Option<OnDelete>,

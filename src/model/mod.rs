@@ -10,6 +10,7 @@ pub mod locale;
 pub mod names;
 pub mod populate;
 pub mod query;
+pub mod schema_change;
 pub mod validate;
 
 /// One thing wrong with one field of a document: which field (a path such as

@@ -97,11 +97,17 @@ db_tests! {
         assert_eq!(res.status(), StatusCode::OK);
     }
 
-    async fn retyping_a_field_with_data_is_refused(app) {
+    async fn retyping_a_field_whose_values_cannot_follow_is_refused(app) {
         app.create_type(events()).await;
         app.create_entry("events", json!({"title": "Launch", "venue": "Hall A"})).await;
+        // "Hall A" is no integer: the entry is named, nothing changes.
         let mut def = events();
         def["fields"][1]["type"] = json!("integer");
+        let res = app.admin(Method::PUT, "/admin/api/content-types/events").json(&def).send().await.unwrap();
+        let p = problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(field_rules(&p), vec![("venue".to_string(), "conversion".to_string())]);
+        // Text never becomes an asset id: that is a loss.
+        def["fields"][1]["type"] = json!("media");
         let res = app.admin(Method::PUT, "/admin/api/content-types/events").json(&def).send().await.unwrap();
         let p = problem(res, StatusCode::CONFLICT).await;
         assert_eq!(field_rules(&p), vec![("venue".to_string(), "type_changed".to_string())]);

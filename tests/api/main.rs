@@ -19,6 +19,7 @@ mod public;
 mod refusals;
 mod relations;
 mod s3_server;
+mod schema_changes;
 mod search;
 mod server;
 mod strict_input;

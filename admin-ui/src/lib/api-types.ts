@@ -799,8 +799,15 @@ export interface paths {
             };
         };
         /**
-         * Replace a definition. Removing or retyping a field that entries hold
-         *     is refused (409 `data_loss`) unless `allow_data_loss=true`. Send the
+         * Replace a definition; existing entries follow. A field with
+         *     `renamed_from` keeps its values under the new name; a field whose
+         *     type changes has each value converted (422 `conversion` naming the
+         *     entries whose value does not); an added field gives entries its
+         *     `default` (a required one without a default is refused while
+         *     entries lack it). Removing a field that entries hold, or changing it
+         *     to a type its values cannot take, is refused (409 `data_loss`)
+         *     unless `allow_data_loss=true`. `dry_run=true` answers the plan, with
+         *     the entries each step touches, and changes nothing. Send the
          *     `schema_version` the change is based on (`?version=N` or
          *     `If-Match: "N"`): if someone changed the type since, 409
          *     `version_conflict` and nothing is written.
@@ -810,6 +817,8 @@ export interface paths {
                 query?: {
                     /** @description Remove the values of removed or retyped fields from every entry. */
                     allow_data_loss?: boolean;
+                    /** @description Answer what the change would do, and change nothing. */
+                    dry_run?: boolean;
                     /** @description The schema version this change is based on. */
                     version?: number;
                 };
@@ -3673,6 +3682,16 @@ export interface components {
             schema_version: number;
             created_at: string;
             updated_at: string;
+            /**
+             * @description On a change (`PUT`): what it did, or with `dry_run=true` would do, to
+             *     the entries.
+             */
+            plan?: (components["schemas"]["SchemaPlan"] & unknown) | null;
+            /**
+             * @description `true` when nothing was changed: the answer to a dry run, showing the
+             *     type as it still is.
+             */
+            dry_run?: boolean | null;
         };
         /** EntryCreate */
         EntryCreate: {
@@ -3786,6 +3805,12 @@ export interface components {
              *     and names each entry once).
              */
             multiple?: boolean | null;
+            /**
+             * @description The field's previous name: the change renames it and keeps its
+             *     values (in working, live and revision copies) instead of removing
+             *     one field and adding another. Ignored once applied.
+             */
+            renamed_from?: string | null;
             /** @description The content type a relation points at (relation; required). */
             to?: string | null;
             /**
@@ -3828,6 +3853,22 @@ export interface components {
         PasswordChange: {
             current_password: string;
             new_password: string;
+        };
+        /**
+         * PlanStep
+         * @description One step of a schema change.
+         */
+        PlanStep: {
+            /** @description The field, by its new name. */
+            field: string;
+            /** @description The old name (renamed) or old type (converted). */
+            from?: string | null;
+            detail: string;
+            /**
+             * Format: int64
+             * @description Entries the step touches.
+             */
+            entries: number;
         };
         /**
          * Problem
@@ -3898,6 +3939,18 @@ export interface components {
             data: unknown;
             author_id?: string | null;
             created_at: string;
+        };
+        /**
+         * SchemaPlan
+         * @description What a schema change does to existing entries, step by step.
+         */
+        SchemaPlan: {
+            added: components["schemas"]["PlanStep"][];
+            renamed: components["schemas"]["PlanStep"][];
+            converted: components["schemas"]["PlanStep"][];
+            removed: components["schemas"]["PlanStep"][];
+            /** @description Existing fields that become required. */
+            required: components["schemas"]["PlanStep"][];
         };
         /**
          * SearchHit

@@ -7,7 +7,7 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};
 use serde_json::Value;
 
-use super::objects::{ContentTypeList, ContentTypeOut};
+use super::objects::{ContentTypeList, ContentTypeOut, SchemaPlan};
 use super::schemas::{ContentTypeDefinition, Documented};
 use super::{AdminAuth, Tag};
 use crate::api::problem::ApiError;
@@ -84,8 +84,15 @@ impl ContentTypesApi {
         Ok(Json(ContentTypeOut::from(&stored)))
     }
 
-    /// Replace a definition. Removing or retyping a field that entries hold
-    /// is refused (409 `data_loss`) unless `allow_data_loss=true`. Send the
+    /// Replace a definition; existing entries follow. A field with
+    /// `renamed_from` keeps its values under the new name; a field whose
+    /// type changes has each value converted (422 `conversion` naming the
+    /// entries whose value does not); an added field gives entries its
+    /// `default` (a required one without a default is refused while
+    /// entries lack it). Removing a field that entries hold, or changing it
+    /// to a type its values cannot take, is refused (409 `data_loss`)
+    /// unless `allow_data_loss=true`. `dry_run=true` answers the plan, with
+    /// the entries each step touches, and changes nothing. Send the
     /// `schema_version` the change is based on (`?version=N` or
     /// `If-Match: "N"`): if someone changed the type since, 409
     /// `version_conflict` and nothing is written.
@@ -98,6 +105,8 @@ impl ContentTypesApi {
         api_id: Path<String>,
         /// Remove the values of removed or retyped fields from every entry.
         allow_data_loss: Query<Option<bool>>,
+        /// Answer what the change would do, and change nothing.
+        dry_run: Query<Option<bool>>,
         /// The schema version this change is based on.
         version: Query<Option<i64>>,
         #[oai(name = "If-Match")] if_match: Header<Option<String>>,
@@ -122,11 +131,15 @@ impl ContentTypesApi {
         }
         let ct = parse(body)?;
         let allow = allow_data_loss.0.unwrap_or(false);
-        let stored = state
+        let dry_run = dry_run.0.unwrap_or(false);
+        let (stored, plan) = state
             .content
-            .update_type(ct, expected, allow, &auth.0.actor)
+            .update_type(ct, expected, allow, dry_run, &auth.0.actor)
             .await?;
-        Ok(Json(ContentTypeOut::from(&stored)))
+        let mut out = ContentTypeOut::from(&stored);
+        out.plan = Some(SchemaPlan::from(&plan));
+        out.dry_run = dry_run.then_some(true);
+        Ok(Json(out))
     }
 
     /// Delete a content type. One with entries is refused (409) unless

@@ -195,6 +195,59 @@ pub struct ContentTypeOut {
     pub schema_version: i64,
     pub created_at: String,
     pub updated_at: String,
+    /// On a change (`PUT`): what it did, or with `dry_run=true` would do, to
+    /// the entries.
+    #[oai(skip_serializing_if_is_none)]
+    pub plan: Option<SchemaPlan>,
+    /// `true` when nothing was changed: the answer to a dry run, showing the
+    /// type as it still is.
+    #[oai(skip_serializing_if_is_none)]
+    pub dry_run: Option<bool>,
+}
+
+/// One step of a schema change.
+#[derive(Debug, Object)]
+pub struct PlanStep {
+    /// The field, by its new name.
+    pub field: String,
+    /// The old name (renamed) or old type (converted).
+    pub from: Option<String>,
+    pub detail: String,
+    /// Entries the step touches.
+    pub entries: i64,
+}
+
+/// What a schema change does to existing entries, step by step.
+#[derive(Debug, Object)]
+pub struct SchemaPlan {
+    pub added: Vec<PlanStep>,
+    pub renamed: Vec<PlanStep>,
+    pub converted: Vec<PlanStep>,
+    pub removed: Vec<PlanStep>,
+    /// Existing fields that become required.
+    pub required: Vec<PlanStep>,
+}
+
+impl From<&crate::model::schema_change::Plan> for SchemaPlan {
+    fn from(p: &crate::model::schema_change::Plan) -> Self {
+        let steps = |v: &[crate::model::schema_change::Step]| {
+            v.iter()
+                .map(|s| PlanStep {
+                    field: s.field.clone(),
+                    from: s.from.clone(),
+                    detail: s.detail.clone(),
+                    entries: s.entries,
+                })
+                .collect()
+        };
+        SchemaPlan {
+            added: steps(&p.added),
+            renamed: steps(&p.renamed),
+            converted: steps(&p.converted),
+            removed: steps(&p.removed),
+            required: steps(&p.required),
+        }
+    }
 }
 
 impl From<&StoredType> for ContentTypeOut {
@@ -208,6 +261,8 @@ impl From<&StoredType> for ContentTypeOut {
             schema_version: t.schema_version,
             created_at: clock::format(t.created_at),
             updated_at: clock::format(t.updated_at),
+            plan: None,
+            dry_run: None,
         }
     }
 }

@@ -220,6 +220,11 @@ pub struct FieldDefinition {
     /// A list rather than one (media, relation; a relation list is ordered
     /// and names each entry once).
     pub multiple: Option<bool>,
+    /// The field's previous name: the change renames it and keeps its
+    /// values (in working, live and revision copies) instead of removing
+    /// one field and adding another. Ignored once applied.
+    #[oai(validator(pattern = "^[a-z](_?[a-z0-9])*$", max_length = 64))]
+    pub renamed_from: Option<String>,
     /// The content type a relation points at (relation; required).
     pub to: Option<String>,
     /// What deleting a target does (relation): `restrict` (default) refuses
@@ -287,7 +292,7 @@ mod tests {
                 "unique": true, "default": "x", "min": 1, "max": 2, "min_length": 1,
                 "max_length": 2, "pattern": "x", "values": ["x"], "from": "g",
                 "searchable": true, "boost": 2.0, "multiple": true, "accept": ["image/*"],
-                "to": "b", "on_delete": "nullify"}]
+                "to": "b", "on_delete": "nullify", "renamed_from": "h"}]
         }))
         .unwrap_or_else(|e| panic!("the model reads every key: {e}"));
         let v = serde_json::to_value(&def).unwrap_or_default();
