@@ -22,6 +22,21 @@ fn describe(errors: &[FieldError]) -> String {
 
 /// Reads every `*.json` in `dir` as a content type definition.
 pub fn read_content_types(dir: &Path) -> anyhow::Result<Vec<ContentType>> {
+    Ok(read_with_files(dir)?
+        .into_iter()
+        .map(|(_, ct)| ct)
+        .collect())
+}
+
+/// Which file of `dir` defines each type: those types belong to the folder.
+pub fn folder_owned(dir: &Path) -> anyhow::Result<std::collections::HashMap<String, String>> {
+    Ok(read_with_files(dir)?
+        .into_iter()
+        .map(|(path, ct)| (ct.api_id().to_string(), path.display().to_string()))
+        .collect())
+}
+
+fn read_with_files(dir: &Path) -> anyhow::Result<Vec<(std::path::PathBuf, ContentType)>> {
     let mut paths: Vec<_> = std::fs::read_dir(dir)
         .with_context(|| format!("cannot read {}", dir.display()))?
         .filter_map(Result::ok)
@@ -42,13 +57,14 @@ pub fn read_content_types(dir: &Path) -> anyhow::Result<Vec<ContentType>> {
                 describe(&errors)
             )
         })?;
-        types.push(ct);
+        types.push((path, ct));
     }
     Ok(types)
 }
 
 /// Creates or updates the types defined in `dir`. Idempotent; a change that
-/// would lose stored values is refused and stops the start.
+/// would be refused (lost values, values that do not convert, a required
+/// field without a default) stops the start before any file is applied.
 pub async fn apply_content_types(db: &Db, dir: &Path) -> anyhow::Result<()> {
     let actor = Actor::system("system:content-types");
     let types = read_content_types(dir)?;
@@ -68,27 +84,48 @@ pub async fn apply_content_types(db: &Db, dir: &Path) -> anyhow::Result<()> {
             lines.join("\n")
         );
     }
+    // Every change is tried first as a dry run: one that would be refused
+    // stops the start before any file is applied.
+    let mut refused = Vec::new();
+    let mut pending = Vec::new();
     for ct in types {
         match store::content_types::get(db, ct.api_id()).await {
-            Err(StoreError::NotFound) => {
-                store::content_types::create(db, &ct, &actor).await?;
-                tracing::info!(content_type = ct.api_id(), "created from content-types/");
-            }
+            Err(StoreError::NotFound) => pending.push((ct, true)),
             Ok(current) if current.content_type.def == ct.def => {}
-            Ok(_) => match crate::content::types::apply_change(db, &ct, None, false, false, &actor)
-                .await
-            {
-                Ok(_) => tracing::info!(content_type = ct.api_id(), "updated from content-types/"),
-                Err(StoreError::DataLoss(losses)) => bail!(
-                    "refusing to apply {}/{}.json: existing entries would lose data:\n{}\n\
-                     Change the type through the admin API with ?allow_data_loss=true if that is meant.",
-                    dir.display(),
-                    ct.api_id(),
-                    describe(&losses)
-                ),
-                Err(e) => return Err(e).context(format!("cannot apply {}", ct.api_id())),
-            },
+            Ok(_) => {
+                match crate::content::types::apply_change(db, &ct, None, false, true, &actor).await
+                {
+                    Ok(_) => pending.push((ct, false)),
+                    Err(StoreError::DataLoss(errors) | StoreError::Invalid(errors)) => refused
+                        .push(format!(
+                            "{}/{}.json:\n{}",
+                            dir.display(),
+                            ct.api_id(),
+                            describe(&errors)
+                        )),
+                    Err(e) => return Err(e).context(format!("cannot plan {}", ct.api_id())),
+                }
+            }
             Err(e) => return Err(e.into()),
+        }
+    }
+    if !refused.is_empty() {
+        bail!(
+            "refusing to apply content-types/: nothing was changed.\n{}\n\
+             `quire types plan` shows every change; a field removed on purpose is \
+             removed through the admin API with ?allow_data_loss=true.",
+            refused.join("\n")
+        );
+    }
+    for (ct, new) in pending {
+        if new {
+            store::content_types::create(db, &ct, &actor).await?;
+            tracing::info!(content_type = ct.api_id(), "created from content-types/");
+        } else {
+            crate::content::types::apply_change(db, &ct, None, false, false, &actor)
+                .await
+                .with_context(|| format!("cannot apply {}", ct.api_id()))?;
+            tracing::info!(content_type = ct.api_id(), "updated from content-types/");
         }
     }
     Ok(())

@@ -171,6 +171,59 @@ try {
     await page.close();
   });
 
+  await test('rename a field in the builder and see the data kept', async () => {
+    const made = await api(base, token, 'POST', '/content-types', {
+      api_id: 'dishes',
+      name: 'Dish',
+      fields: [
+        { name: 'title', type: 'string' },
+        { name: 'minutes', type: 'string' },
+      ],
+    });
+    assert(made.status === 201, `dishes type: ${made.status} ${JSON.stringify(made.body)}`);
+    const entry = await api(base, token, 'POST', '/entries/dishes', { data: { title: 'Soup', minutes: '20' } });
+    assert(entry.status === 201, `dish: ${entry.status} ${JSON.stringify(entry.body)}`);
+    const id = entry.body.id;
+    // Published too: the rename moves the live copy's value as well.
+    const live = await api(base, token, 'POST', `/entries/dishes/${id}/publish`);
+    assert(live.status === 200, `dish published: ${live.status}`);
+
+    const page = await newPage();
+    await signIn(page, base, ADMIN);
+    await page.goto(`${base}/admin/types/dishes`);
+    // Rows in definition order: title, minutes.
+    await page.getByLabel('Field name').nth(1).fill('cook_time');
+    await page.getByText('Renamed from minutes; its values are kept.').waitFor();
+    await page.getByRole('button', { name: 'Save type' }).click();
+    // The dry run's plan, before anything changes.
+    const review = page.getByRole('region', { name: 'Review the change' });
+    await review.getByRole('listitem').filter({ hasText: 'Rename minutes → cook_time (1 entry keeps its value)' }).waitFor();
+    const steps = await review.getByRole('listitem').allTextContents();
+    assert(steps.length === 1, `one step: ${JSON.stringify(steps)}`);
+    await page.screenshot({ path: join(shots, 'type-review.png') });
+    await axe(page, 'schema change review');
+    const before = await api(base, token, 'GET', `/entries/dishes/${id}`);
+    assert(before.body.data.minutes === '20' && !('cook_time' in before.body.data), `unchanged before applying: ${JSON.stringify(before.body.data)}`);
+
+    await review.getByRole('button', { name: 'Apply change' }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved (schema version' }).waitFor();
+    const stored = await api(base, token, 'GET', `/entries/dishes/${id}`);
+    assert(stored.status === 200, `dish read back: ${stored.status}`);
+    assert(stored.body.data.cook_time === '20', `kept under the new name: ${JSON.stringify(stored.body.data)}`);
+    assert(!('minutes' in stored.body.data), `old name gone: ${JSON.stringify(stored.body.data)}`);
+    const res = await fetch(`${base}/api/dishes/${id}`);
+    assert(res.status === 200, `public API answers ${res.status}`);
+    const published = (await res.json()).data;
+    assert(published.cook_time === '20', `live copy kept: ${JSON.stringify(published)}`);
+    const type = await api(base, token, 'GET', '/content-types/dishes');
+    const names = type.body.definition.fields.map((f) => f.name);
+    assert(JSON.stringify(names) === '["title","cook_time"]', `fields: ${JSON.stringify(names)}`);
+    // Reloaded as saved: the field is called cook_time now, no rename pending.
+    assert((await page.getByLabel('Field name').nth(1).inputValue()) === 'cook_time', 'the builder shows the new name');
+    assert((await page.getByText('its values are kept').count()) === 0, 'no rename pending after applying');
+    await page.close();
+  });
+
   await test('the editor fits a tablet, in the dark theme too', async () => {
     for (const colorScheme of ['light', 'dark']) {
       const context = await browser.newContext({ viewport: { width: 768, height: 1024 }, colorScheme });
@@ -452,6 +505,18 @@ try {
     await page.getByText('Referenced by', { exact: true }).click();
     await page.getByRole('link', { name: picked.title, exact: true }).waitFor();
     await axe(page, 'referenced by');
+    await page.close();
+  });
+
+  await test('a type defined by a file is read only in the builder', async () => {
+    const page = await newPage();
+    await signIn(page, base, ADMIN);
+    await page.goto(`${base}/admin/types/articles`);
+    const notice = page.locator('#folder-owned');
+    await notice.waitFor();
+    assert((await notice.textContent()).includes('articles.json'), 'the notice names the file');
+    assert(await page.getByRole('button', { name: 'Save type' }).isDisabled(), 'saving is off');
+    await axe(page, 'read-only type');
     await page.close();
   });
 

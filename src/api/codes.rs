@@ -83,6 +83,8 @@ catalogue! {
         "The content type still has entries; `?delete_entries=true` deletes them with it.";
     TypeReferenced = "type_referenced", 409, "Type referenced",
         "Relation fields of other types point at this type; change them first.";
+    FolderOwned = "folder_owned", 409, "Defined by a file",
+        "The type is defined by a file in `content-types/`; change the file, not the API.";
     SingletonExists = "singleton_exists", 409, "Singleton exists",
         "A singleton type already has its entry in this locale.";
     NotASingleton = "not_a_singleton", 409, "Not a singleton",

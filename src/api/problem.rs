@@ -302,6 +302,7 @@ fn conflict_code(rule: Conflict) -> Code {
         Conflict::TypeExists => Code::TypeExists,
         Conflict::TypeHasEntries => Code::TypeHasEntries,
         Conflict::TypeReferenced => Code::TypeReferenced,
+        Conflict::FolderOwned => Code::FolderOwned,
         Conflict::SingletonExists => Code::SingletonExists,
         Conflict::NotASingleton => Code::NotASingleton,
         Conflict::EmailTaken => Code::EmailTaken,

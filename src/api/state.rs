@@ -78,7 +78,13 @@ impl AppState {
         let metrics = Arc::new(crate::metrics::Metrics::new());
         let cache = PublicCache::new(config.public_cache_bytes)
             .counted(metrics.cache_hits.clone(), metrics.cache_misses.clone());
-        let content = Content::open(db.clone(), cache).await?;
+        let mut content = Content::open(db.clone(), cache).await?;
+        if let Some(dir) = &config.content_types {
+            // The files were read moments ago by the start; unreadable now
+            // means no type is claimed.
+            let files = crate::bootstrap::folder_owned(dir).unwrap_or_default();
+            content = content.owned_by_folder(files);
+        }
         let login_limiter = Arc::new(crate::auth::limiter::LoginLimiter::new(
             config.login_max_failures,
             std::time::Duration::from_secs(15 * 60),

@@ -27,6 +27,9 @@ pub struct Content {
     pub db: Db,
     pub types: Arc<TypeRegistry>,
     pub cache: Arc<PublicCache>,
+    /// Types defined by files in `content-types/`, with their file: those
+    /// change with the file, never through the API.
+    pub folder: Arc<std::collections::HashMap<String, String>>,
 }
 
 impl Content {
@@ -41,7 +44,19 @@ impl Content {
             db,
             types,
             cache: Arc::new(cache),
+            folder: Arc::default(),
         })
+    }
+
+    /// Marks the types the `content-types/` folder defines as its own.
+    pub fn owned_by_folder(mut self, files: std::collections::HashMap<String, String>) -> Content {
+        self.folder = Arc::new(files);
+        self
+    }
+
+    /// The file that defines `api_id`, when the folder owns it.
+    pub fn folder_file(&self, api_id: &str) -> Option<&str> {
+        self.folder.get(api_id).map(String::as_str)
     }
 
     /// Call after every committed write: public answers may have changed.

@@ -11,6 +11,19 @@ use crate::store::content_types::StoredType;
 use crate::store::{self, Conflict, StoreError, StoreResult};
 
 impl Content {
+    /// A type the `content-types/` folder defines changes with its file.
+    fn check_not_folder_owned(&self, api_id: &str) -> StoreResult<()> {
+        match self.folder_file(api_id) {
+            Some(file) => Err(StoreError::Conflict(
+                Conflict::FolderOwned,
+                format!(
+                    "`{api_id}` is defined by {file}: change that file (applied at the next start), not the API"
+                ),
+            )),
+            None => Ok(()),
+        }
+    }
+
     fn check_targets(&self, ct: &ContentType) -> StoreResult<()> {
         let unknown = ct.unknown_targets(&|to| self.types.get(to).is_some());
         if unknown.is_empty() {
@@ -40,6 +53,7 @@ impl Content {
         dry_run: bool,
         actor: &Actor,
     ) -> StoreResult<(StoredType, Plan)> {
+        self.check_not_folder_owned(ct.api_id())?;
         self.check_targets(&ct)?;
         let (stored, plan) =
             apply_change(&self.db, &ct, expected, allow_data_loss, dry_run, actor).await?;
@@ -57,6 +71,7 @@ impl Content {
         with_entries: bool,
         actor: &Actor,
     ) -> StoreResult<()> {
+        self.check_not_folder_owned(api_id)?;
         let pointing: Vec<String> = self
             .types
             .all()

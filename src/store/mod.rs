@@ -82,6 +82,7 @@ pub enum Conflict {
     TypeExists,
     TypeHasEntries,
     TypeReferenced,
+    FolderOwned,
     SingletonExists,
     NotASingleton,
     EmailTaken,

@@ -637,3 +637,126 @@ async fn sigterm_under_load_drains_flushes_search_and_exits_0() {
         "the index holds every change"
     );
 }
+
+/// `content-types/` is applied whole or not at all: a start whose folder
+/// holds one good change and one that would lose values changes nothing
+/// and says why; `quire types plan` shows both beforehand.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_types_folder_applies_whole_or_not_at_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("types");
+    std::fs::create_dir(&folder).unwrap();
+    let write = |file: &str, def: serde_json::Value| {
+        std::fs::write(folder.join(file), def.to_string()).unwrap();
+    };
+    write(
+        "shelves.json",
+        json!({"api_id": "shelves", "name": "Shelf", "fields": [
+        {"name": "title", "type": "string"}, {"name": "minutes", "type": "string"}]}),
+    );
+    write(
+        "crates.json",
+        json!({"api_id": "crates", "name": "Crate", "fields": [
+        {"name": "label", "type": "string"}, {"name": "note", "type": "string"}]}),
+    );
+    let env = [
+        ("QUIRE_CONTENT_TYPES", folder.to_str().unwrap()),
+        ("QUIRE_ADMIN_EMAIL", "admin@example.com"),
+        ("QUIRE_ADMIN_PASSWORD", "a long enough password"),
+    ];
+    let (child, addr, _) = serve(dir.path(), "info", &env);
+    let client = reqwest::Client::new();
+    let token = login(
+        &client,
+        &addr,
+        "admin@example.com",
+        "a long enough password",
+    )
+    .await;
+    for (ty, data) in [
+        ("shelves", json!({"title": "A", "minutes": "5"})),
+        ("crates", json!({"label": "B", "note": "fragile"})),
+    ] {
+        let url = format!("http://{addr}/admin/api/entries/{ty}");
+        let e = post_json(&client, &url, Some(&token), json!({"data": data})).await;
+        assert!(e["id"].is_string(), "{e}");
+    }
+    stop(child);
+
+    // A good rename in one file, a lossy removal in the other.
+    write(
+        "shelves.json",
+        json!({"api_id": "shelves", "name": "Shelf", "fields": [
+        {"name": "title", "type": "string"}, {"name": "cook_time", "type": "string", "renamed_from": "minutes"}]}),
+    );
+    write(
+        "crates.json",
+        json!({"api_id": "crates", "name": "Crate", "fields": [
+        {"name": "label", "type": "string"}]}),
+    );
+    let conf = dir.path().join("quire.toml");
+    let plan = quire()
+        .arg("--config")
+        .arg(&conf)
+        .args(["types", "plan"])
+        .current_dir(dir.path())
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&plan.stdout);
+    assert!(
+        plan.status.success(),
+        "{}",
+        String::from_utf8_lossy(&plan.stderr)
+    );
+    assert!(
+        text.contains("shelves: changed")
+            && text.contains("rename cook_time")
+            && text.contains("(1 entries)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("crates: refused") && text.contains("note"),
+        "{text}"
+    );
+
+    let start = quire()
+        .arg("--config")
+        .arg(&conf)
+        .arg("serve")
+        .current_dir(dir.path())
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    assert!(!start.status.success(), "a lossy folder stops the start");
+    let err = String::from_utf8_lossy(&start.stderr);
+    assert!(
+        err.contains("nothing was changed") && err.contains("crates.json"),
+        "{err}"
+    );
+
+    // Nothing was applied: the old folder still matches what is stored.
+    write(
+        "shelves.json",
+        json!({"api_id": "shelves", "name": "Shelf", "fields": [
+        {"name": "title", "type": "string"}, {"name": "minutes", "type": "string"}]}),
+    );
+    write(
+        "crates.json",
+        json!({"api_id": "crates", "name": "Crate", "fields": [
+        {"name": "label", "type": "string"}, {"name": "note", "type": "string"}]}),
+    );
+    let plan = quire()
+        .arg("--config")
+        .arg(&conf)
+        .args(["types", "plan"])
+        .current_dir(dir.path())
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&plan.stdout);
+    assert!(
+        text.contains("shelves: unchanged") && text.contains("crates: unchanged"),
+        "{text}"
+    );
+}

@@ -14,6 +14,22 @@ fn events() -> Value {
 }
 
 db_tests! {
+    async fn a_type_defined_by_a_file_changes_with_the_file_only(app) {
+        let def = app.admin_get("/admin/api/content-types/articles").await;
+        let res = app.admin(Method::PUT, "/admin/api/content-types/articles")
+            .json(&def["definition"]).send().await.unwrap();
+        let p = problem(res, StatusCode::CONFLICT).await;
+        assert_eq!(p["code"], "folder_owned");
+        assert!(p["detail"].as_str().unwrap().contains("articles.json"), "{p}");
+        let res = app.admin(Method::DELETE, "/admin/api/content-types/tags").send().await.unwrap();
+        assert_eq!(problem(res, StatusCode::CONFLICT).await["code"], "folder_owned");
+        assert_eq!(def["source_file"].as_str().map(|f| f.ends_with("articles.json")), Some(true));
+        // A type made through the API stays the API's.
+        assert_eq!(app.create_type(events()).await.status(), StatusCode::CREATED);
+        let events = app.admin_get("/admin/api/content-types/events").await;
+        assert!(events.get("source_file").is_none());
+    }
+
     async fn example_model_is_applied_at_start(app) {
         let res = app.admin(Method::GET, "/admin/api/content-types").send().await.unwrap();
         assert_eq!(res.status(), StatusCode::OK);
@@ -61,6 +77,8 @@ db_tests! {
     }
 
     async fn adding_a_field_is_free(app) {
+        // The example types belong to content-types/; without the folder they are the API's.
+        let app = app.restart_with(|c| c.content_types = None).await;
         app.create_entry("articles", json!({"title": "kept"})).await;
         let mut def = serde_json::from_str::<Value>(&std::fs::read_to_string(crate::helpers::repo_path("content-types/articles.json")).unwrap()).unwrap();
         def["fields"].as_array_mut().unwrap().push(json!({"name": "subtitle", "type": "string"}));
@@ -125,6 +143,8 @@ db_tests! {
     }
 
     async fn renaming_through_put_is_refused(app) {
+        // The example types belong to content-types/; without the folder they are the API's.
+        let app = app.restart_with(|c| c.content_types = None).await;
         let res = app.admin(Method::PUT, "/admin/api/content-types/articles")
             .json(&json!({"api_id": "posts", "name": "P", "fields": []})).send().await.unwrap();
         let p = problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;

@@ -144,6 +144,8 @@ db_tests! {
     }
 
     async fn making_a_field_searchable_reindexes_its_type(app) {
+        // The example types belong to content-types/; without the folder they are the API's.
+        let app = app.restart_with(|c| c.content_types = None).await;
         let id = article(&app, "Guest column", "Opinions.", true).await;
         app.patch("articles", &id, json!({"byline": "Hypatia"}), 2).await;
         app.publish("articles", &id).await;
@@ -323,6 +325,12 @@ async fn reindex_equals_incremental_postgres() {
 /// type's rebuild must keep the entries.
 async fn a_batch_with_a_type_change_keeps_its_entries(backend: Backend) {
     let app = TestApp::spawn_with(backend, |s| s.search_interval_ms = Some(3_600_000)).await;
+    // The example types belong to content-types/; without the folder they are the API's.
+    let app = app
+        .restart_with(|c| {
+            c.content_types = None;
+        })
+        .await;
     tokio::time::sleep(std::time::Duration::from_millis(800)).await;
     let a = article(&app, "Batch one", "Together in a batch.", true).await;
     let b = article(&app, "Batch two", "Together in a batch.", false).await;

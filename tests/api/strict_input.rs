@@ -153,21 +153,21 @@ db_tests! {
         assert!(checked >= 9, "every operation with a body was tried ({checked})");
     }
 
-    async fn a_dry_run_the_api_does_not_know_changes_nothing(app) {
+    async fn an_option_the_api_does_not_know_changes_nothing(app) {
         let before = app.admin_get("/admin/api/content-types/articles").await;
         let mut changed = before.clone();
         changed["fields"] = json!([{"name": "title", "type": "string"}]);
         let res = app
             .admin(
                 Method::PUT,
-                "/admin/api/content-types/articles?allow_data_loss=true&dry_run=true",
+                "/admin/api/content-types/articles?allow_data_loss=true&force=true",
             )
             .json(&changed)
             .send()
             .await
             .expect("request");
         let body = problem(res, StatusCode::BAD_REQUEST).await;
-        assert_eq!(body["errors"][0]["field"], "dry_run");
+        assert_eq!(body["errors"][0]["field"], "force");
         let after = app.admin_get("/admin/api/content-types/articles").await;
         assert_eq!(before["fields"], after["fields"], "nothing was applied");
     }

@@ -3692,6 +3692,12 @@ export interface components {
              *     type as it still is.
              */
             dry_run?: boolean | null;
+            /**
+             * @description The file in `content-types/` that defines the type, when one does:
+             *     such a type changes with its file, and the API answers 409
+             *     `folder_owned` to a change.
+             */
+            source_file?: string | null;
         };
         /** EntryCreate */
         EntryCreate: {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ApiError, createEntry, deleteAsset, listEntries, listReferences } from './api';
+import { ApiError, createEntry, deleteAsset, listEntries, listReferences, putContentType } from './api';
 
 function answer(status: number, body: unknown) {
   const fetch = vi.fn(async (_url: string, _init?: RequestInit) =>
@@ -51,6 +51,17 @@ describe('the admin API client', () => {
     expect(JSON.parse(String(fetch.mock.calls[0][1]?.body))).toEqual({ data: { title: 'x' }, locale: 'fr' });
     await createEntry('articles', { title: 'x' });
     expect(JSON.parse(String(fetch.mock.calls[1][1]?.body))).toEqual({ data: { title: 'x' } });
+  });
+
+  it('asks for a schema change\'s plan, or forces it', async () => {
+    const fetch = answer(200, { api_id: 't', dry_run: true });
+    await putContentType('t', { api_id: 't' }, 3, { dryRun: true });
+    expect(fetch.mock.calls[0][0]).toBe('/admin/api/content-types/t?version=3&dry_run=true');
+    expect(fetch.mock.calls[0][1]?.method).toBe('PUT');
+    await putContentType('t', { api_id: 't' }, 3, { allowDataLoss: true });
+    expect(fetch.mock.calls[1][0]).toBe('/admin/api/content-types/t?version=3&allow_data_loss=true');
+    await putContentType('t', { api_id: 't' }, null);
+    expect(fetch.mock.calls[2][0]).toBe('/admin/api/content-types/t');
   });
 
   it('deletes an asset, and reports one in use', async () => {

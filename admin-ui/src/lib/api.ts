@@ -275,12 +275,28 @@ export const getContentType = (apiId: string) => call('get', '/content-types/{ap
 type Definition = Schemas['ContentTypeDefinition'];
 export const createContentType = (definition: Record<string, unknown>) =>
   call('post', '/content-types', { body: definition as Definition });
-/** Replaces a definition; `version` is the schema version it was based on (a stale one is a 409). */
-export const putContentType = (apiId: string, definition: Record<string, unknown>, version: number | null, allowDataLoss = false) =>
+export type SchemaPlan = Schemas['SchemaPlan'];
+export type PlanStep = Schemas['PlanStep'];
+/**
+ * Replaces a definition; `version` is the schema version it was based on (a
+ * stale one is a 409). `dryRun`: answers the plan (what it would do to the
+ * entries) with the type as it still is, and changes nothing. `allowDataLoss`:
+ * removes the values of removed fields, and values that do not convert.
+ */
+export const putContentType = (
+  apiId: string,
+  definition: Record<string, unknown>,
+  version: number | null,
+  { allowDataLoss = false, dryRun = false }: { allowDataLoss?: boolean; dryRun?: boolean } = {},
+) =>
   call('put', '/content-types/{api_id}', {
     path: { api_id: apiId },
     body: definition as Definition,
-    query: { ...(version === null ? {} : { version }), ...(allowDataLoss ? { allow_data_loss: true } : {}) },
+    query: {
+      ...(version === null ? {} : { version }),
+      ...(allowDataLoss ? { allow_data_loss: true } : {}),
+      ...(dryRun ? { dry_run: true } : {}),
+    },
   });
 
 /** Full-text search over working copies (drafts included). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { definitionToForm, emptyForm, errorKey, errorTarget, formToDefinition, rulesFor } from './typeform';
+import { definitionToForm, emptyForm, errorKey, errorTarget, formToDefinition, problemTarget, renamedFrom, rulesFor } from './typeform';
 
 const recipes = {
   api_id: 'recipes',
@@ -34,7 +34,7 @@ describe('definitionToForm', () => {
   });
 
   it('copes with junk', () => {
-    expect(definitionToForm(null)).toEqual({ apiId: '', name: '', kind: 'collection', fields: [], extra: {} });
+    expect(definitionToForm(null)).toEqual({ apiId: '', name: '', kind: 'collection', fields: [], extra: {}, origNames: [] });
     expect(definitionToForm({ fields: [null] }).fields[0].type).toBe('string');
   });
 });
@@ -121,6 +121,63 @@ describe('formToDefinition', () => {
   });
 });
 
+describe('renames', () => {
+  const fieldsOf = (f: ReturnType<typeof definitionToForm>) => formToDefinition(f).definition.fields as Record<string, unknown>[];
+
+  it('adds renamed_from when a loaded field gets another name, and removes it when the name goes back', () => {
+    const f = definitionToForm(recipes);
+    expect(f.origNames).toEqual(['title', 'slug', 'minutes', 'vegetarian', 'course', 'photos', 'chef', 'pairs_with']);
+    f.fields[2].name = ' cook_time ';
+    expect(renamedFrom(f.fields[2])).toBe('minutes');
+    expect(formToDefinition(f).errors).toEqual({});
+    expect(fieldsOf(f)[2]).toEqual({ name: 'cook_time', type: 'integer', min: 1, max: 600, renamed_from: 'minutes' });
+    f.fields[2].name = 'minutes';
+    expect(renamedFrom(f.fields[2])).toBeNull();
+    expect(fieldsOf(f)[2]).toEqual({ name: 'minutes', type: 'integer', min: 1, max: 600 });
+    // Emptied is not a rename either (the name's own error says so).
+    f.fields[2].name = '';
+    expect(renamedFrom(f.fields[2])).toBeNull();
+  });
+
+  it('keeps a loaded renamed_from (already applied) on a round trip, and replaces it on a new rename', () => {
+    const applied = { ...recipes, fields: [{ name: 'cook_time', type: 'integer', renamed_from: 'minutes' }] };
+    const f = definitionToForm(applied);
+    expect(renamedFrom(f.fields[0])).toBeNull();
+    expect(formToDefinition(f).definition).toEqual(applied);
+    f.fields[0].name = 'prep_time';
+    expect(fieldsOf(f)[0]).toEqual({ name: 'prep_time', type: 'integer', renamed_from: 'cook_time' });
+    f.fields[0].name = 'cook_time';
+    expect(formToDefinition(f).definition).toEqual(applied);
+  });
+
+  it('never marks a new field, or any field of a new type, as renamed', () => {
+    const f = definitionToForm(recipes);
+    f.fields.push({ ...emptyForm().fields[0], name: 'serves', type: 'integer' });
+    expect(renamedFrom(f.fields[8])).toBeNull();
+    expect(fieldsOf(f)[8]).toEqual({ name: 'serves', type: 'integer' });
+    const n = emptyForm();
+    Object.assign(n, { apiId: 'x', name: 'X' });
+    n.fields[0].name = 'a';
+    expect(formToDefinition(n).definition.fields).toEqual([{ name: 'a', type: 'string' }]);
+  });
+
+  it('refuses a rename onto a name another field had when the type was opened', () => {
+    const f = definitionToForm(recipes);
+    // `vegetarian` removed, `course` renamed to its name: the server would keep
+    // `vegetarian` and drop `course`'s values, so it takes two saves.
+    f.fields.splice(3, 1);
+    f.fields[3].name = 'vegetarian';
+    expect(formToDefinition(f).errors).toEqual({
+      'fields[3].name': '“vegetarian” was another field’s name when this type was opened: save that change first, then rename this one.',
+    });
+    // A swap is the same.
+    const g = definitionToForm(recipes);
+    g.fields[2].name = 'title';
+    g.fields[0].name = 'minutes';
+    expect(Object.keys(formToDefinition(g).errors).sort()).toEqual(['fields[0].name', 'fields[2].name']);
+  });
+});
+
 describe('errorTarget', () => {
   it('maps API error paths to inputs', () => {
     expect(errorTarget('fields[2].name')).toEqual({ row: 2, input: 'name' });
@@ -133,6 +190,17 @@ describe('errorTarget', () => {
     expect(errorTarget('language')).toBeNull();
     expect(errorKey({ row: 2, input: 'name' })).toBe('fields[2].name');
     expect(errorKey({ row: null, input: 'kind' })).toBe('kind');
+  });
+  it('puts a refusal about a field\'s values at that row, by its current name', () => {
+    const names = ['title', 'minutes', 'serves'];
+    expect(problemTarget({ field: 'minutes', rule: 'conversion' }, names)).toEqual({ row: 1, input: 'type' });
+    expect(problemTarget({ field: 'minutes', rule: 'type_changed' }, names)).toEqual({ row: 1, input: 'type' });
+    expect(problemTarget({ field: 'serves', rule: 'required_without_default' }, names)).toEqual({ row: 2, input: 'name' });
+    // A removed field has no row; paths read as before (`name` is the type's name here).
+    expect(problemTarget({ field: 'notes', rule: 'removed' }, names)).toBeNull();
+    expect(problemTarget({ field: 'name', rule: 'required' }, ['name'])).toEqual({ row: null, input: 'name' });
+    expect(problemTarget({ field: 'fields[1].renamed_from', rule: 'unknown_field' }, names)).toEqual({ row: 1, input: 'renamed_from' });
+    expect(problemTarget({ field: 'kind', rule: 'kind_changed' }, names)).toEqual({ row: null, input: 'kind' });
   });
   it('says which rules a type has', () => {
     expect(rulesFor('slug')).toMatchObject({ maxLength: true, from: true, minMax: false });

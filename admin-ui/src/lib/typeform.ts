@@ -49,6 +49,8 @@ export interface FieldRow {
   extra: Record<string, unknown>;
   /** The type the field had when loaded: `default` is kept only while it is unchanged. */
   origType: string | null;
+  /** The name the field had when loaded (null for a new row): another name now is a rename. */
+  origName: string | null;
 }
 
 export interface TypeForm {
@@ -58,6 +60,8 @@ export interface TypeForm {
   fields: FieldRow[];
   /** Top-level keys the form does not edit (`language` …). */
   extra: Record<string, unknown>;
+  /** The fields' names when the type was loaded (removed rows' too). */
+  origNames: string[];
 }
 
 const TEXTUAL = new Set(['string', 'text', 'richtext', 'slug']);
@@ -108,11 +112,12 @@ export function emptyRow(): FieldRow {
     onDelete: '',
     extra: {},
     origType: null,
+    origName: null,
   };
 }
 
 export function emptyForm(): TypeForm {
-  return { apiId: '', name: '', kind: 'collection', fields: [emptyRow()], extra: {} };
+  return { apiId: '', name: '', kind: 'collection', fields: [emptyRow()], extra: {}, origNames: [] };
 }
 
 export function fieldToRow(field: unknown): FieldRow {
@@ -120,8 +125,9 @@ export function fieldToRow(field: unknown): FieldRow {
   const extra: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(f)) if (!EDITED.has(k)) extra[k] = v;
   const type = typeof f.type === 'string' ? f.type : 'string';
+  const name = typeof f.name === 'string' ? f.name : '';
   return {
-    name: typeof f.name === 'string' ? f.name : '',
+    name,
     type,
     required: f.required === true,
     unique: f.unique === true,
@@ -137,6 +143,7 @@ export function fieldToRow(field: unknown): FieldRow {
     onDelete: typeof f.on_delete === 'string' ? f.on_delete : '',
     extra,
     origType: type,
+    origName: name || null,
   };
 }
 
@@ -145,12 +152,14 @@ export function definitionToForm(def: unknown): TypeForm {
   const d = obj(def);
   const extra: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(d)) if (!TOP.has(k)) extra[k] = v;
+  const fields = Array.isArray(d.fields) ? d.fields.map(fieldToRow) : [];
   return {
     apiId: typeof d.api_id === 'string' ? d.api_id : '',
     name: typeof d.name === 'string' ? d.name : '',
     kind: typeof d.kind === 'string' ? d.kind : 'collection',
-    fields: Array.isArray(d.fields) ? d.fields.map(fieldToRow) : [],
+    fields,
     extra,
+    origNames: fields.flatMap((r) => (r.origName === null ? [] : [r.origName])),
   };
 }
 
@@ -161,6 +170,16 @@ const splitList = (s: string) =>
     .filter(Boolean);
 
 export type RowErrors = Record<string, string>;
+
+/**
+ * The old name when the row renames a field that existed when the type was
+ * loaded (its values move to the new name); null when the name is unchanged
+ * (back to the original, too) or the field is new.
+ */
+export function renamedFrom(row: FieldRow): string | null {
+  const name = row.name.trim();
+  return row.origName !== null && name && name !== row.origName ? row.origName : null;
+}
 
 /** One row → a field definition, or what is wrong with its inputs (by input key). */
 export function rowToField(row: FieldRow): { field: Record<string, unknown>; errors: RowErrors } {
@@ -174,6 +193,9 @@ export function rowToField(row: FieldRow): { field: Record<string, unknown>; err
     if (k === 'boost' && !rules.searchable) continue;
     field[k] = v;
   }
+  // A rename sends `renamed_from`; a loaded one (already applied) stays as it was.
+  const from = renamedFrom(row);
+  if (from) field.renamed_from = from;
   field.name = row.name.trim();
   field.type = row.type;
   if (row.required) field.required = true;
@@ -233,6 +255,10 @@ export function formToDefinition(form: TypeForm): { definition: Record<string, u
   const names = fields.map((f) => f.name);
   names.forEach((n, i) => {
     if (n && names.indexOf(n) !== i) errors[`fields[${i}].name`] = `“${n}” is used by another field.`;
+    // The server takes a field that has the new name already as that field
+    // (a rename onto it would drop the moved values): one step at a time.
+    else if (renamedFrom(form.fields[i]) && form.origNames.includes(n as string))
+      errors[`fields[${i}].name`] = `“${n}” was another field’s name when this type was opened: save that change first, then rename this one.`;
   });
   if (!form.apiId.trim()) errors.api_id = 'Enter an API id.';
   if (!form.name.trim()) errors.name = 'Enter a name.';
@@ -263,6 +289,29 @@ export function errorTarget(path: string): { row: number | null; input: string }
   const top = p.split(/[.[]/)[0];
   if (top === 'api_id' || top === 'name' || top === 'kind') return { row: null, input: top };
   return null;
+}
+
+/** Refusals whose `field` is a field's name (a schema change's effect on entries), and the input to mark. */
+const BY_NAME: Record<string, string> = {
+  conversion: 'type',
+  type_changed: 'type',
+  required_without_default: 'name',
+  unique: 'name',
+};
+
+/**
+ * Where a problem's error points: a field named in a refusal about its
+ * values (`{field: "minutes", rule: "conversion"}`) → that row's input, by
+ * the rows' current names; otherwise as `errorTarget` reads the path.
+ */
+export function problemTarget(
+  error: { field: string; rule: string },
+  names: readonly string[],
+): { row: number | null; input: string } | null {
+  const input = BY_NAME[error.rule];
+  const row = names.indexOf(error.field);
+  if (input && row >= 0) return { row, input };
+  return errorTarget(error.field);
 }
 
 /** Keys for per-input errors: `api_id`, `fields[2].name`. */

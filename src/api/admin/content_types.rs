@@ -15,6 +15,7 @@ use crate::api::state::AppState;
 use crate::model::access::Permission;
 use crate::model::content_type::ContentType;
 use crate::store;
+use crate::store::content_types::StoredType;
 
 pub struct ContentTypesApi;
 
@@ -30,6 +31,16 @@ pub enum Deleted {
     /// The content type is gone.
     #[oai(status = 204)]
     Done,
+}
+
+/// A stored type as the API shows it, with the file that defines it.
+fn out_of(state: &AppState, stored: &StoredType) -> ContentTypeOut {
+    let mut out = ContentTypeOut::from(stored);
+    out.source_file = state
+        .content
+        .folder_file(stored.content_type.api_id())
+        .map(str::to_string);
+    out
 }
 
 fn parse(body: Value) -> Result<ContentType, ApiError> {
@@ -51,7 +62,7 @@ impl ContentTypesApi {
             data: types
                 .iter()
                 .filter(|t| auth.0.require_type(t.content_type.api_id()).is_ok())
-                .map(ContentTypeOut::from)
+                .map(|t| out_of(&state, t))
                 .collect(),
         }))
     }
@@ -67,7 +78,7 @@ impl ContentTypesApi {
         auth.0.require(Permission::ManageContentTypes)?;
         let ct = parse(body.0.0)?;
         let stored = state.content.create_type(ct, &auth.0.actor).await?;
-        Ok(Created::Created(Json(ContentTypeOut::from(&stored))))
+        Ok(Created::Created(Json(out_of(&state, &stored))))
     }
 
     /// One content type.
@@ -81,7 +92,7 @@ impl ContentTypesApi {
         auth.0.require(Permission::ReadContent)?;
         auth.0.require_type(&api_id)?;
         let stored = store::content_types::get(&state.db, &api_id).await?;
-        Ok(Json(ContentTypeOut::from(&stored)))
+        Ok(Json(out_of(&state, &stored)))
     }
 
     /// Replace a definition; existing entries follow. A field with
@@ -136,7 +147,7 @@ impl ContentTypesApi {
             .content
             .update_type(ct, expected, allow, dry_run, &auth.0.actor)
             .await?;
-        let mut out = ContentTypeOut::from(&stored);
+        let mut out = out_of(&state, &stored);
         out.plan = Some(SchemaPlan::from(&plan));
         out.dry_run = dry_run.then_some(true);
         Ok(Json(out))

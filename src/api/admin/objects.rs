@@ -203,6 +203,11 @@ pub struct ContentTypeOut {
     /// type as it still is.
     #[oai(skip_serializing_if_is_none)]
     pub dry_run: Option<bool>,
+    /// The file in `content-types/` that defines the type, when one does:
+    /// such a type changes with its file, and the API answers 409
+    /// `folder_owned` to a change.
+    #[oai(skip_serializing_if_is_none)]
+    pub source_file: Option<String>,
 }
 
 /// One step of a schema change.
@@ -263,6 +268,7 @@ impl From<&StoredType> for ContentTypeOut {
             updated_at: clock::format(t.updated_at),
             plan: None,
             dry_run: None,
+            source_file: None,
         }
     }
 }
