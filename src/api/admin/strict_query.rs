@@ -193,7 +193,14 @@ mod tests {
 
     #[test]
     fn declared_parameters_pass() {
-        assert!(unknown(Method::PUT, "/content-types/x", "allow_data_loss=true").is_empty());
+        assert!(
+            unknown(
+                Method::PUT,
+                "/content-types/x",
+                "allow_data_loss=true&dry_run=true"
+            )
+            .is_empty()
+        );
         assert!(unknown(Method::GET, "/assets", "limit=5&mime_type=image/*").is_empty());
     }
 
@@ -203,9 +210,9 @@ mod tests {
             unknown(
                 Method::PUT,
                 "/content-types/x",
-                "allow_data_loss=true&dry_run=true"
+                "allow_data_loss=true&force=true"
             ),
-            ["dry_run"]
+            ["force"]
         );
         assert_eq!(
             unknown(
