@@ -57,6 +57,7 @@ export interface Pages {
   title: string | null;
   slug: string | null;
   body: string | null;
+  sections: ({ kind: string } & Record<string, unknown>)[] | null;
   show_in_menu: boolean | null;
   menu_order: number | null;
   seo_description: string | null;

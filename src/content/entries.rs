@@ -21,6 +21,10 @@ impl Content {
         data: &Map<String, Value>,
         actor: &Actor,
     ) -> StoreResult<Entry> {
+        // A component has no entries of its own.
+        if ct.def.kind == Kind::Component {
+            return Err(StoreError::NotFound);
+        }
         let valid = validate_entry(ct, data, Mode::Create).map_err(StoreError::Invalid)?;
         let entry = store::entries::create(&self.db, ct, locale, valid, actor).await?;
         self.changed();

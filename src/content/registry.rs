@@ -7,35 +7,70 @@ use std::sync::{Arc, RwLock};
 use crate::model::content_type::ContentType;
 use crate::store::{self, Db, StoreResult};
 
-/// Content types by api id, read on every request and so kept in memory.
+/// Content types by api id, read on every request and so kept in memory:
+/// as defined, and resolved (reusable components filled in), which is what
+/// readers get.
 #[derive(Default)]
 pub struct TypeRegistry {
-    types: RwLock<HashMap<String, Arc<ContentType>>>,
+    types: RwLock<Maps>,
+}
+
+#[derive(Default)]
+struct Maps {
+    defined: HashMap<String, Arc<ContentType>>,
+    resolved: HashMap<String, Arc<ContentType>>,
+}
+
+impl Maps {
+    /// Resolves every type again: a change to a component changes the
+    /// types that use it.
+    fn resolve(&mut self) {
+        let defined = &self.defined;
+        let lookup = |id: &str| defined.get(id).cloned();
+        self.resolved = defined
+            .iter()
+            .map(|(id, ct)| (id.clone(), Arc::new(ct.resolved(&lookup))))
+            .collect();
+    }
 }
 
 impl TypeRegistry {
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Maps> {
+        // A poisoned lock only means a panic elsewhere; the maps are whole.
+        self.types.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Maps> {
+        self.types.write().unwrap_or_else(|p| p.into_inner())
+    }
+
     pub fn get(&self, api_id: &str) -> Option<Arc<ContentType>> {
-        // A poisoned lock only means a panic elsewhere; the map is still whole.
-        let map = self.types.read().unwrap_or_else(|p| p.into_inner());
-        map.get(api_id).cloned()
+        self.read().resolved.get(api_id).cloned()
     }
 
     /// Every type, in api id order.
     pub fn all(&self) -> Vec<Arc<ContentType>> {
-        let map = self.types.read().unwrap_or_else(|p| p.into_inner());
-        let mut all: Vec<_> = map.values().cloned().collect();
+        let mut all: Vec<_> = self.read().resolved.values().cloned().collect();
         all.sort_by(|a, b| a.api_id().cmp(b.api_id()));
         all
     }
 
+    /// `ct` with its reusable components filled in from the types in force.
+    pub fn resolve(&self, ct: &ContentType) -> ContentType {
+        let maps = self.read();
+        ct.resolved(&|id| maps.defined.get(id).cloned())
+    }
+
     pub fn put(&self, ct: ContentType) {
-        let mut map = self.types.write().unwrap_or_else(|p| p.into_inner());
-        map.insert(ct.api_id().to_string(), Arc::new(ct));
+        let mut maps = self.write();
+        maps.defined.insert(ct.api_id().to_string(), Arc::new(ct));
+        maps.resolve();
     }
 
     pub fn remove(&self, api_id: &str) {
-        let mut map = self.types.write().unwrap_or_else(|p| p.into_inner());
-        map.remove(api_id);
+        let mut maps = self.write();
+        maps.defined.remove(api_id);
+        maps.resolve();
     }
 
     pub async fn reload(&self, db: &Db) -> StoreResult<()> {
@@ -49,7 +84,9 @@ impl TypeRegistry {
                 )
             })
             .collect();
-        *self.types.write().unwrap_or_else(|p| p.into_inner()) = fresh;
+        let mut maps = self.write();
+        maps.defined = fresh;
+        maps.resolve();
         Ok(())
     }
 }

@@ -25,7 +25,12 @@ impl Content {
     }
 
     fn check_targets(&self, ct: &ContentType) -> StoreResult<()> {
-        let unknown = ct.unknown_targets(&|to| self.types.get(to).is_some());
+        let mut unknown = ct.unknown_targets(&|to| self.types.get(to).is_some());
+        unknown.extend(ct.unknown_components(&|id| {
+            self.types
+                .get(id)
+                .is_some_and(|c| c.def.kind == crate::model::content_type::Kind::Component)
+        }));
         if unknown.is_empty() {
             Ok(())
         } else {
@@ -36,7 +41,8 @@ impl Content {
     /// Defines a new type.
     pub async fn create_type(&self, ct: ContentType, actor: &Actor) -> StoreResult<StoredType> {
         self.check_targets(&ct)?;
-        let stored = store::content_types::create(&self.db, &ct, actor).await?;
+        let stored =
+            store::content_types::create(&self.db, &self.types.resolve(&ct), actor).await?;
         self.types.put(ct);
         self.changed();
         Ok(stored)
@@ -55,8 +61,16 @@ impl Content {
     ) -> StoreResult<(StoredType, Plan)> {
         self.check_not_folder_owned(ct.api_id())?;
         self.check_targets(&ct)?;
-        let (stored, plan) =
-            apply_change(&self.db, &ct, expected, allow_data_loss, dry_run, actor).await?;
+        let resolved = self.types.resolve(&ct);
+        let (stored, plan) = apply_change(
+            &self.db,
+            &resolved,
+            expected,
+            allow_data_loss,
+            dry_run,
+            actor,
+        )
+        .await?;
         if !dry_run {
             self.types.put(ct);
             self.changed();
@@ -78,17 +92,22 @@ impl Content {
             .iter()
             .filter(|t| t.api_id() != api_id)
             .flat_map(|t| {
-                t.relations()
+                let mut users: Vec<String> = t
+                    .relations()
                     .filter(|(_, to)| *to == api_id)
                     .map(|(f, _)| format!("{}.{}", t.api_id(), f.name))
-                    .collect::<Vec<_>>()
+                    .collect();
+                if t.uses_component(api_id) {
+                    users.push(format!("{} (as a component)", t.api_id()));
+                }
+                users
             })
             .collect();
         if !pointing.is_empty() {
             return Err(StoreError::Conflict(
                 Conflict::TypeReferenced,
                 format!(
-                    "relation fields point at `{api_id}`: {}; change or remove them first",
+                    "other types use `{api_id}`: {}; change or remove those fields first",
                     pointing.join(", ")
                 ),
             ));

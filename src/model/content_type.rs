@@ -2,6 +2,7 @@
 //! [`ContentType`] that cannot hold a bad rule.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use regex::Regex;
 use serde::{Deserialize, Serialize};
@@ -17,6 +18,9 @@ pub enum Kind {
     #[default]
     Collection,
     Singleton,
+    /// A reusable group of fields, used by component and blocks fields of
+    /// other types; it has no entries of its own.
+    Component,
 }
 
 impl Kind {
@@ -24,6 +28,7 @@ impl Kind {
         match self {
             Kind::Collection => "collection",
             Kind::Singleton => "singleton",
+            Kind::Component => "component",
         }
     }
 }
@@ -49,7 +54,25 @@ pub struct ContentTypeDef {
 pub struct Field {
     pub def: FieldDef,
     pub pattern: Option<Regex>,
+    /// The fields a component or blocks field holds, once known: inline
+    /// ones when parsed, reusable ones when resolved against the registry.
+    pub nested: Nested,
 }
+
+/// What a component or blocks field holds.
+#[derive(Debug, Clone, Default)]
+pub enum Nested {
+    /// Not a nested field, or a reusable component not resolved (yet).
+    #[default]
+    None,
+    /// The fields of a component.
+    Group(Arc<Vec<Field>>),
+    /// Each kind a blocks field takes, with its fields.
+    Kinds(Vec<(String, Arc<Vec<Field>>)>),
+}
+
+/// Deepest nesting of components and blocks in an entry.
+pub const MAX_NESTING: usize = 5;
 
 impl std::ops::Deref for Field {
     type Target = FieldDef;
@@ -132,56 +155,11 @@ impl ContentType {
                 format!("at most {MAX_SEARCHABLE} searchable fields"),
             ));
         }
-        let mut seen = HashSet::new();
-        let mut fields = Vec::with_capacity(def.fields.len());
-        for (i, f) in def.fields.iter().enumerate() {
-            let at = |rule: &str| format!("fields[{i}].{rule}");
-            if !is_snake_case(&f.name) {
-                errors.push(FieldError::new(
-                    at("name"),
-                    "snake_case",
-                    format!("`{}` must be lower snake case", f.name),
-                ));
-            } else if SYSTEM_FIELDS.contains(&f.name.as_str()) {
-                errors.push(FieldError::new(
-                    at("name"),
-                    "reserved",
-                    format!("`{}` is a system field of every entry", f.name),
-                ));
-            } else if !seen.insert(f.name.as_str()) {
-                errors.push(FieldError::new(
-                    at("name"),
-                    "duplicate",
-                    format!("`{}` is defined twice", f.name),
-                ));
-            }
-            let pattern = check_field_rules(f, &def.fields, &at, &mut errors);
-            fields.push(Field {
-                def: f.clone(),
-                pattern,
-            });
-        }
+        let fields = parse_fields(&def.fields, "", 1, def.kind == Kind::Component, &mut errors);
         if !errors.is_empty() {
             return Err(errors);
         }
-        let ct = ContentType { def, fields };
-        // A default must itself be a valid value of its field.
-        for (i, f) in ct.fields.iter().enumerate() {
-            if let Some(d) = &f.default
-                && let Err(e) = validate::check_value(f, d)
-            {
-                errors.push(FieldError::new(
-                    format!("fields[{i}].default"),
-                    e.rule,
-                    e.message,
-                ));
-            }
-        }
-        if errors.is_empty() {
-            Ok(ct)
-        } else {
-            Err(errors)
-        }
+        Ok(ContentType { def, fields })
     }
 
     pub fn api_id(&self) -> &str {
@@ -237,6 +215,201 @@ impl ContentType {
             })
             .collect()
     }
+}
+
+/// Parses a list of field definitions at `prefix` (`""` for a type's own,
+/// `fields[2].` for an inline component's), `depth` levels deep; inside a
+/// component (`nested`) the rules that need a column of their own (slug,
+/// unique, search) do not apply.
+fn parse_fields(
+    defs: &[FieldDef],
+    prefix: &str,
+    depth: usize,
+    nested: bool,
+    errors: &mut Vec<FieldError>,
+) -> Vec<Field> {
+    let mut seen = HashSet::new();
+    let mut fields = Vec::with_capacity(defs.len());
+    for (i, f) in defs.iter().enumerate() {
+        let at = |rule: &str| format!("{prefix}fields[{i}].{rule}");
+        if !is_snake_case(&f.name) {
+            errors.push(FieldError::new(
+                at("name"),
+                "snake_case",
+                format!("`{}` must be lower snake case", f.name),
+            ));
+        } else if !nested && SYSTEM_FIELDS.contains(&f.name.as_str()) {
+            errors.push(FieldError::new(
+                at("name"),
+                "reserved",
+                format!("`{}` is a system field of every entry", f.name),
+            ));
+        } else if nested && f.name == "kind" {
+            errors.push(FieldError::new(
+                at("name"),
+                "reserved",
+                "`kind` tags each item of a blocks field",
+            ));
+        } else if !seen.insert(f.name.as_str()) {
+            errors.push(FieldError::new(
+                at("name"),
+                "duplicate",
+                format!("`{}` is defined twice", f.name),
+            ));
+        }
+        if nested {
+            let column_rule = if f.field_type == FieldType::Slug {
+                Some("type")
+            } else if f.unique {
+                Some("unique")
+            } else if f.searchable {
+                Some("searchable")
+            } else if f.on_delete == Some(crate::model::field::OnDelete::Nullify) {
+                Some("on_delete")
+            } else {
+                None
+            };
+            if let Some(rule) = column_rule {
+                errors.push(FieldError::new(
+                    at(rule),
+                    "not_in_component",
+                    "slugs, unique values, search and on_delete nullify apply to a type's own fields, not inside a component",
+                ));
+            }
+        }
+        let pattern = check_field_rules(f, defs, &at, errors);
+        let mut inner = Nested::None;
+        if let Some(sub) = &f.fields {
+            if depth >= MAX_NESTING {
+                errors.push(FieldError::new(
+                    at("fields"),
+                    "depth",
+                    format!("components nest at most {MAX_NESTING} levels"),
+                ));
+            } else {
+                let sub_prefix = format!("{prefix}fields[{i}].");
+                inner = Nested::Group(Arc::new(parse_fields(
+                    sub,
+                    &sub_prefix,
+                    depth + 1,
+                    true,
+                    errors,
+                )));
+            }
+        }
+        let field = Field {
+            def: f.clone(),
+            pattern,
+            nested: inner,
+        };
+        // A default must itself be a valid value of its field.
+        if let Some(d) = &field.default
+            && let Err(e) = validate::check_value(&field, d)
+        {
+            errors.push(FieldError::new(at("default"), e.rule, e.message));
+        }
+        fields.push(field);
+    }
+    fields
+}
+
+impl ContentType {
+    /// This type with its reusable components (`"component": "seo"`, blocks'
+    /// `components`) filled in from `lookup`, nesting at most
+    /// [`MAX_NESTING`] levels; a component `lookup` lacks stays unresolved,
+    /// and an entry using it is refused.
+    pub fn resolved(&self, lookup: &dyn Fn(&str) -> Option<Arc<ContentType>>) -> ContentType {
+        ContentType {
+            def: self.def.clone(),
+            fields: resolve_fields(&self.fields, lookup, 1),
+        }
+    }
+
+    /// Some component or blocks field, at any depth, uses component `api_id`.
+    pub fn uses_component(&self, api_id: &str) -> bool {
+        fn uses(defs: &[FieldDef], api_id: &str) -> bool {
+            defs.iter().any(|f| {
+                f.component.as_deref() == Some(api_id)
+                    || f.components.iter().flatten().any(|c| c == api_id)
+                    || f.fields.as_deref().is_some_and(|sub| uses(sub, api_id))
+            })
+        }
+        uses(&self.def.fields, api_id)
+    }
+
+    /// Components and blocks fields name components that `exists` does not
+    /// know as types of kind component.
+    pub fn unknown_components(&self, exists: &dyn Fn(&str) -> bool) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        unknown_components_in(&self.def.fields, "", exists, &mut errors);
+        errors
+    }
+}
+
+fn unknown_components_in(
+    defs: &[FieldDef],
+    prefix: &str,
+    exists: &dyn Fn(&str) -> bool,
+    errors: &mut Vec<FieldError>,
+) {
+    for (i, f) in defs.iter().enumerate() {
+        for c in f.component.iter().chain(f.components.iter().flatten()) {
+            if !exists(c) {
+                errors.push(FieldError::new(
+                    format!(
+                        "{prefix}fields[{i}].{}",
+                        if f.component.is_some() {
+                            "component"
+                        } else {
+                            "components"
+                        }
+                    ),
+                    "unknown_component",
+                    format!("`{c}` is not a content type of kind component"),
+                ));
+            }
+        }
+        if let Some(sub) = &f.fields {
+            unknown_components_in(sub, &format!("{prefix}fields[{i}]."), exists, errors);
+        }
+    }
+}
+
+fn resolve_fields(
+    fields: &[Field],
+    lookup: &dyn Fn(&str) -> Option<Arc<ContentType>>,
+    depth: usize,
+) -> Vec<Field> {
+    let component = |api_id: &str| -> Option<Arc<Vec<Field>>> {
+        if depth >= MAX_NESTING {
+            return None;
+        }
+        let ct = lookup(api_id).filter(|c| c.def.kind == Kind::Component)?;
+        Some(Arc::new(resolve_fields(&ct.fields, lookup, depth + 1)))
+    };
+    fields
+        .iter()
+        .map(|f| {
+            let nested = match (&f.nested, &f.component, &f.components) {
+                (Nested::Group(inline), _, _) if depth < MAX_NESTING => {
+                    Nested::Group(Arc::new(resolve_fields(inline, lookup, depth + 1)))
+                }
+                (_, Some(api_id), _) => component(api_id).map_or(Nested::None, Nested::Group),
+                (_, _, Some(kinds)) => Nested::Kinds(
+                    kinds
+                        .iter()
+                        .filter_map(|k| Some((k.clone(), component(k)?)))
+                        .collect(),
+                ),
+                (other, _, _) => other.clone(),
+            };
+            Field {
+                def: f.def.clone(),
+                pattern: f.pattern.clone(),
+                nested,
+            }
+        })
+        .collect()
 }
 
 /// Checks that each rule fits its field's type; returns the compiled pattern.
@@ -305,8 +478,46 @@ fn check_field_rules(
     if f.accept.is_some() && t != FieldType::Media {
         not_for("accept");
     }
-    if t.holds_ids() && f.default.is_some() {
+    if (t.holds_ids() || t.is_nested()) && f.default.is_some() {
         not_for("default");
+    }
+    if f.repeatable && t != FieldType::Component {
+        not_for("repeatable");
+    }
+    if (f.fields.is_some() || f.component.is_some()) && t != FieldType::Component {
+        not_for(if f.fields.is_some() {
+            "fields"
+        } else {
+            "component"
+        });
+    }
+    if f.components.is_some() && t != FieldType::Blocks {
+        not_for("components");
+    }
+    if t == FieldType::Component && f.fields.is_some() == f.component.is_some() {
+        errors.push(FieldError::new(
+            at("fields"),
+            "one_of",
+            "a component field has either its own `fields` or a reusable `component`",
+        ));
+    }
+    if t == FieldType::Blocks {
+        match &f.components {
+            Some(list) if !list.is_empty() => {
+                if list.iter().collect::<HashSet<_>>().len() != list.len() {
+                    errors.push(FieldError::new(
+                        at("components"),
+                        "duplicate",
+                        "each component is listed once",
+                    ));
+                }
+            }
+            _ => errors.push(FieldError::new(
+                at("components"),
+                "required",
+                "a blocks field lists the components it takes",
+            )),
+        }
     }
     if t == FieldType::Relation {
         match &f.to {

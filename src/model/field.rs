@@ -21,6 +21,12 @@ pub enum FieldType {
     Media,
     /// Other entries, by id: one, or an ordered list with `multiple`.
     Relation,
+    /// A nested group of fields (`fields`, or a reusable `component`); an
+    /// ordered list of groups with `repeatable`.
+    Component,
+    /// An ordered list of groups, each of one of several components,
+    /// tagged by `kind`: the page-builder pattern.
+    Blocks,
 }
 
 impl FieldType {
@@ -39,6 +45,8 @@ impl FieldType {
             FieldType::Slug => "slug",
             FieldType::Media => "media",
             FieldType::Relation => "relation",
+            FieldType::Component => "component",
+            FieldType::Blocks => "blocks",
         }
     }
 
@@ -72,8 +80,18 @@ impl FieldType {
     pub fn is_ordered(self) -> bool {
         !matches!(
             self,
-            FieldType::Json | FieldType::Boolean | FieldType::Media | FieldType::Relation
+            FieldType::Json
+                | FieldType::Boolean
+                | FieldType::Media
+                | FieldType::Relation
+                | FieldType::Component
+                | FieldType::Blocks
         )
+    }
+
+    /// Holds nested groups of fields.
+    pub fn is_nested(self) -> bool {
+        matches!(self, FieldType::Component | FieldType::Blocks)
     }
 
     /// Holds ids of other things (assets or entries), one or a list.
@@ -99,6 +117,8 @@ impl FieldType {
                 | FieldType::Text
                 | FieldType::Media
                 | FieldType::Relation
+                | FieldType::Component
+                | FieldType::Blocks
         )
     }
 }
@@ -163,6 +183,18 @@ pub struct FieldDef {
     /// included, instead of removing one field and adding another.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renamed_from: Option<String>,
+    /// The fields of an inline component.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fields: Option<Vec<FieldDef>>,
+    /// A reusable component: the api_id of a type of kind `component`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub component: Option<String>,
+    /// A component field holding an ordered list of groups.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub repeatable: bool,
+    /// The components a blocks field takes, by api_id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub components: Option<Vec<String>>,
     /// What deleting a target does to this relation (`restrict` when unset).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub on_delete: Option<OnDelete>,

@@ -8,6 +8,7 @@ pub mod entry;
 pub mod field;
 pub mod locale;
 pub mod names;
+pub mod nested;
 pub mod populate;
 pub mod query;
 pub mod schema_change;

@@ -369,11 +369,13 @@ fn parse_filter(
         if matches!(
             &column,
             Column::Field {
-                ty: FieldType::Json,
+                ty: FieldType::Json | FieldType::Component | FieldType::Blocks,
                 ..
             }
         ) {
-            return Err(bad_op("does not apply to a json field; use null"));
+            return Err(bad_op(
+                "does not apply to a json, component or blocks field; use null",
+            ));
         }
         Ok(Cond::Cmp(op, typed_value(&column, key, value)?))
     };
@@ -388,11 +390,13 @@ fn parse_filter(
             if matches!(
                 &column,
                 Column::Field {
-                    ty: FieldType::Json,
+                    ty: FieldType::Json | FieldType::Component | FieldType::Blocks,
                     ..
                 }
             ) {
-                return Err(bad_op("does not apply to a json field; use null"));
+                return Err(bad_op(
+                    "does not apply to a json, component or blocks field; use null",
+                ));
             }
             let values: Vec<Scalar> = value
                 .split(',')

@@ -103,28 +103,7 @@ pub fn validate_entry(
             )
         })
         .collect();
-    let mut data = Map::new();
-    for f in &ct.fields {
-        let value = match input.get(&f.name) {
-            Some(Value::Null) | None if mode == Mode::Create => f.default.clone(),
-            Some(Value::Null) | None => None,
-            Some(v) => Some(v.clone()),
-        };
-        match value {
-            Some(v) => match check_value(f, &v) {
-                Ok(v) => {
-                    data.insert(f.name.clone(), v);
-                }
-                Err(e) => errors.push(e),
-            },
-            None if f.required && f.field_type != FieldType::Slug => errors.push(FieldError::new(
-                f.name.clone(),
-                "required",
-                format!("`{}` is required", f.name),
-            )),
-            None => {}
-        }
-    }
+    let mut data = validate_fields(&ct.fields, input, mode == Mode::Create, "", 1, &mut errors);
     let mut slug_generated = false;
     if let Some(sf) = ct.slug_field()
         && !data.contains_key(&sf.name)
@@ -159,6 +138,196 @@ pub fn validate_entry(
         })
     } else {
         Err(errors)
+    }
+}
+
+/// `prefix.name`, or `name` at the top.
+fn path_of(prefix: &str, name: &str) -> String {
+    if prefix.is_empty() {
+        name.to_string()
+    } else {
+        format!("{prefix}.{name}")
+    }
+}
+
+/// Validates the values of `fields` in `input` (at `prefix`, `depth`
+/// levels of nesting deep); answers the normalized values, pushing one
+/// error per broken rule with the full path of the value.
+fn validate_fields(
+    fields: &[Field],
+    input: &Map<String, Value>,
+    defaults: bool,
+    prefix: &str,
+    depth: usize,
+    errors: &mut Vec<FieldError>,
+) -> Map<String, Value> {
+    let mut data = Map::new();
+    for f in fields {
+        let path = path_of(prefix, &f.name);
+        let value = match input.get(&f.name) {
+            Some(Value::Null) | None if defaults => f.default.clone(),
+            Some(Value::Null) | None => None,
+            Some(v) => Some(v.clone()),
+        };
+        match value {
+            Some(v) if f.field_type.is_nested() => {
+                if let Some(v) = check_nested(f, &v, &path, depth, errors) {
+                    data.insert(f.name.clone(), v);
+                }
+            }
+            Some(v) => match check_value(f, &v) {
+                Ok(v) => {
+                    data.insert(f.name.clone(), v);
+                }
+                Err(mut e) => {
+                    if !prefix.is_empty() {
+                        e.field = format!("{prefix}.{}", e.field);
+                    }
+                    errors.push(e);
+                }
+            },
+            None if f.required && f.field_type != FieldType::Slug => errors.push(FieldError::new(
+                path,
+                "required",
+                format!("`{}` is required", f.name),
+            )),
+            None => {}
+        }
+    }
+    data
+}
+
+/// Most items one repeatable component or blocks field holds.
+pub const MAX_NESTED_ITEMS: usize = 100;
+
+/// One group of a component or blocks field: an object holding only the
+/// group's fields (and, in blocks, its `kind`).
+fn check_group(
+    fields: &[Field],
+    v: &Value,
+    kind: Option<&str>,
+    path: &str,
+    depth: usize,
+    errors: &mut Vec<FieldError>,
+) -> Option<Value> {
+    let Some(obj) = v.as_object() else {
+        errors.push(FieldError::new(
+            path,
+            "type",
+            format!("`{path}` must be an object"),
+        ));
+        return None;
+    };
+    for k in obj.keys() {
+        if fields.iter().all(|f| &f.name != k) && !(kind.is_some() && k == "kind") {
+            errors.push(FieldError::new(
+                path_of(path, k),
+                "unknown_field",
+                format!("`{k}` is not a field here"),
+            ));
+        }
+    }
+    let values = validate_fields(fields, obj, true, path, depth + 1, errors);
+    let mut out = Map::new();
+    if let Some(kind) = kind {
+        out.insert("kind".into(), Value::String(kind.to_string()));
+    }
+    out.extend(values);
+    Some(Value::Object(out))
+}
+
+/// A component or blocks value, checked recursively.
+fn check_nested(
+    f: &Field,
+    v: &Value,
+    path: &str,
+    depth: usize,
+    errors: &mut Vec<FieldError>,
+) -> Option<Value> {
+    use super::content_type::Nested;
+    if depth > super::content_type::MAX_NESTING {
+        errors.push(FieldError::new(
+            path,
+            "depth",
+            format!(
+                "components nest at most {} levels",
+                super::content_type::MAX_NESTING
+            ),
+        ));
+        return None;
+    }
+    let list = |v: &Value, errors: &mut Vec<FieldError>| -> Option<Vec<Value>> {
+        match v.as_array() {
+            Some(items) if items.len() <= MAX_NESTED_ITEMS => Some(items.clone()),
+            Some(_) => {
+                errors.push(FieldError::new(
+                    path,
+                    "max_items",
+                    format!("at most {MAX_NESTED_ITEMS} items"),
+                ));
+                None
+            }
+            None => {
+                errors.push(FieldError::new(
+                    path,
+                    "type",
+                    format!("`{path}` must be a list"),
+                ));
+                None
+            }
+        }
+    };
+    match (&f.nested, f.field_type) {
+        (Nested::Group(fields), FieldType::Component) if f.repeatable => {
+            let items = list(v, errors)?;
+            let out: Vec<Value> = items
+                .iter()
+                .enumerate()
+                .filter_map(|(i, item)| {
+                    check_group(fields, item, None, &format!("{path}[{i}]"), depth, errors)
+                })
+                .collect();
+            Some(Value::Array(out))
+        }
+        (Nested::Group(fields), FieldType::Component) => {
+            check_group(fields, v, None, path, depth, errors)
+        }
+        (Nested::Kinds(kinds), FieldType::Blocks) => {
+            let items = list(v, errors)?;
+            let mut out = Vec::with_capacity(items.len());
+            for (i, item) in items.iter().enumerate() {
+                let at = format!("{path}[{i}]");
+                let kind = item.get("kind").and_then(Value::as_str);
+                match kind.and_then(|k| kinds.iter().find(|(name, _)| name == k)) {
+                    Some((name, fields)) => {
+                        if let Some(v) = check_group(fields, item, Some(name), &at, depth, errors) {
+                            out.push(v);
+                        }
+                    }
+                    None => errors.push(FieldError::new(
+                        format!("{at}.kind"),
+                        "values",
+                        format!(
+                            "each item names its `kind`, one of: {}",
+                            kinds
+                                .iter()
+                                .map(|(k, _)| k.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    )),
+                }
+            }
+            Some(Value::Array(out))
+        }
+        _ => {
+            errors.push(FieldError::new(
+                path,
+                "unknown_component",
+                format!("`{}` uses a component that is not defined", f.name),
+            ));
+            None
+        }
     }
 }
 
@@ -264,6 +433,8 @@ pub fn check_value(f: &Field, v: &Value) -> Result<Value, FieldError> {
             }
         }
         FieldType::Json => Ok(v.clone()),
+        // Checked recursively by `validate_fields`, which knows the path.
+        FieldType::Component | FieldType::Blocks => Ok(v.clone()),
         FieldType::Media | FieldType::Relation => {
             let (one, many) = match f.field_type {
                 FieldType::Media => ("an asset id", "assets"),
@@ -287,7 +458,15 @@ pub fn check_value(f: &Field, v: &Value) -> Result<Value, FieldError> {
                     }
                     Ok(v.clone())
                 }
-                _ => expect(&format!("a list of {one}s")),
+                Some(list) => {
+                    let i = list.iter().position(|v| !is_id(v)).unwrap_or_default();
+                    Err(FieldError::new(
+                        format!("{}[{i}]", f.name),
+                        "type",
+                        format!("`{}[{i}]` must be {one}", f.name),
+                    ))
+                }
+                None => expect(&format!("a list of {one}s")),
             }
         }
     }

@@ -11,7 +11,6 @@ use crate::model::FieldError;
 use crate::model::content_type::ContentType;
 use crate::model::field::FieldType;
 use crate::model::schema_change::Plan;
-use crate::store::assets::ids_in;
 use crate::store::sql::Dialect;
 
 /// A content type as stored, with its bookkeeping.
@@ -580,19 +579,19 @@ pub async fn delete(db: &Db, api_id: &str, with_entries: bool, actor: &Actor) ->
 /// An entry's id with its working and live copies.
 type EntryCopies = (String, Option<Json<Value>>, Option<Json<Value>>);
 
-/// The asset ids a type's media fields name in an entry's copies, once each.
+/// The asset ids a type's media fields name in an entry's copies (at any
+/// depth of components and blocks), once each.
 fn media_in(ct: &ContentType, copies: [Option<Json<Value>>; 2]) -> Vec<String> {
-    let names: Vec<&str> = ct
-        .fields
-        .iter()
-        .filter(|f| f.field_type == FieldType::Media)
-        .map(|f| f.name.as_str())
-        .collect();
     let mut ids: Vec<String> = copies
         .into_iter()
         .flatten()
         .filter_map(|copy| match copy.0 {
-            Value::Object(map) => Some(ids_in(names.iter().copied(), &map)),
+            Value::Object(map) => Some(
+                crate::model::nested::ids_at(&ct.fields, &map, FieldType::Media)
+                    .into_iter()
+                    .map(|at| at.id)
+                    .collect::<Vec<_>>(),
+            ),
             _ => None,
         })
         .flatten()

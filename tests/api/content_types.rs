@@ -35,7 +35,7 @@ db_tests! {
         assert_eq!(res.status(), StatusCode::OK);
         let body: Value = res.json().await.unwrap();
         let ids: Vec<_> = body["data"].as_array().unwrap().iter().map(|t| t["api_id"].as_str().unwrap().to_string()).collect();
-        assert_eq!(ids, ["articles", "authors", "pages", "tags"]);
+        assert_eq!(ids, ["articles", "authors", "hero", "pages", "quote", "tags"]);
     }
 
     async fn created_type_can_be_read_back(app) {

@@ -6,6 +6,7 @@ mod access;
 mod admin_ui;
 mod auth;
 mod cli;
+mod components;
 mod content_types;
 mod contract;
 mod crash;

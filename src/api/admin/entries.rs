@@ -67,11 +67,15 @@ pub enum EntryDeleted {
     Done,
 }
 
+/// A type that has entries: a component is used inside other types only.
 fn content_type_of(state: &AppState, api_id: &str) -> Result<Arc<ContentType>, ApiError> {
-    state
-        .types
-        .get(api_id)
-        .ok_or_else(|| ApiError::not_found(format!("no content type `{api_id}`")))
+    match state.types.get(api_id) {
+        Some(ct) if ct.def.kind == Kind::Component => Err(ApiError::not_found(format!(
+            "`{api_id}` is a component: it is used inside other types' fields and has no entries"
+        ))),
+        Some(ct) => Ok(ct),
+        None => Err(ApiError::not_found(format!("no content type `{api_id}`"))),
+    }
 }
 
 fn as_object(data: Value) -> Result<Map<String, Value>, ApiError> {
@@ -255,7 +259,8 @@ impl EntriesApi {
         // service once the caller may write at all.
         let existing = match ct.def.kind {
             Kind::Singleton => store::entries::singleton(&state.db, ct.api_id(), &locale).await?,
-            Kind::Collection => None,
+            // A component never gets here: it has no entry routes.
+            Kind::Collection | Kind::Component => None,
         };
         match existing {
             Some(current) => auth.0.require_edit(current.created_by.as_deref())?,

@@ -187,7 +187,7 @@ pub struct LoginResponse {
 pub struct ContentTypeOut {
     pub api_id: String,
     pub name: String,
-    /// `collection` or `singleton`.
+    /// `collection`, `singleton` or `component`.
     pub kind: String,
     /// The whole definition, as accepted by POST and PUT.
     pub definition: Documented<ContentTypeDefinition>,

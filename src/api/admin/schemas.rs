@@ -140,6 +140,7 @@ impl<S: Type> ToJSON for Documented<S> {
 pub enum KindName {
     Collection,
     Singleton,
+    Component,
 }
 
 #[derive(Debug, Enum)]
@@ -158,6 +159,8 @@ pub enum FieldTypeName {
     Slug,
     Media,
     Relation,
+    Component,
+    Blocks,
 }
 
 #[derive(Debug, Enum)]
@@ -176,7 +179,8 @@ pub struct ContentTypeDefinition {
     #[oai(validator(pattern = "^[a-z](_?[a-z0-9])*$", max_length = 64))]
     pub api_id: Option<String>,
     pub name: String,
-    /// `collection` (default) or `singleton`.
+    /// `collection` (default), `singleton` or `component` (a reusable group
+    /// of fields for other types' component and blocks fields; no entries).
     pub kind: Option<KindName>,
     pub description: Option<String>,
     /// Language of its text for search stemming (`en` when unset).
@@ -225,6 +229,15 @@ pub struct FieldDefinition {
     /// one field and adding another. Ignored once applied.
     #[oai(validator(pattern = "^[a-z](_?[a-z0-9])*$", max_length = 64))]
     pub renamed_from: Option<String>,
+    /// The fields of an inline component (component).
+    pub fields: Option<Vec<FieldDefinition>>,
+    /// A reusable component: the api_id of a type of kind `component`
+    /// (component; instead of `fields`).
+    pub component: Option<String>,
+    /// An ordered list of groups rather than one (component).
+    pub repeatable: Option<bool>,
+    /// The components each item may be, by api_id (blocks; required).
+    pub components: Option<Vec<String>>,
     /// The content type a relation points at (relation; required).
     pub to: Option<String>,
     /// What deleting a target does (relation): `restrict` (default) refuses
@@ -292,7 +305,8 @@ mod tests {
                 "unique": true, "default": "x", "min": 1, "max": 2, "min_length": 1,
                 "max_length": 2, "pattern": "x", "values": ["x"], "from": "g",
                 "searchable": true, "boost": 2.0, "multiple": true, "accept": ["image/*"],
-                "to": "b", "on_delete": "nullify", "renamed_from": "h"}]
+                "to": "b", "on_delete": "nullify", "renamed_from": "h",
+                "fields": [], "component": "c", "repeatable": true, "components": ["c"]}]
         }))
         .unwrap_or_else(|e| panic!("the model reads every key: {e}"));
         let v = serde_json::to_value(&def).unwrap_or_default();
@@ -321,7 +335,7 @@ mod tests {
             .iter()
             .filter_map(|v| v.as_str().map(str::to_string))
             .collect();
-        assert_eq!(names.len(), 13, "{names:?}");
+        assert_eq!(names.len(), 15, "{names:?}");
         for name in names {
             let parsed: Result<crate::model::field::FieldType, _> =
                 serde_json::from_value(Value::String(name.clone()));

@@ -66,9 +66,11 @@ fn content_type(
     if let Access::Preview(principal) = access {
         principal.require_type(api_id)?;
     }
+    // A component has no entries of its own: it is not a route.
     state
         .types
         .get(api_id)
+        .filter(|ct| ct.def.kind != Kind::Component)
         .ok_or_else(|| ApiError::not_found(format!("no content type `{api_id}`")))
 }
 

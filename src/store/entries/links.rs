@@ -8,7 +8,10 @@ use sqlx::AssertSqlSafe;
 
 use super::{EntryRow, columns};
 use crate::model::FieldError;
+use crate::model::content_type::Field;
 use crate::model::entry::Entry;
+use crate::model::field::FieldType;
+use crate::model::nested::ids_at;
 use crate::model::query::Surface;
 use crate::store::sql::{Arg, Dialect, Sql, bind_args};
 use crate::store::{Db, StoreResult, on_pool};
@@ -17,38 +20,32 @@ use crate::store::{Db, StoreResult, on_pool};
 #[derive(Debug, Clone)]
 pub(super) struct Link<'a> {
     pub copy: &'static str,
-    pub field: &'a str,
+    /// The field's place without positions (`author`, `body.author`).
+    pub field: String,
+    /// Where the id is, for errors (`body[2].author`).
+    pub path: String,
     pub to: &'a str,
     pub target: String,
 }
 
-/// The ids an entry id or a list of them holds.
-fn ids(v: Option<&Value>) -> Vec<&str> {
-    match v {
-        Some(Value::String(id)) => vec![id.as_str()],
-        Some(Value::Array(list)) => list.iter().filter_map(Value::as_str).collect(),
-        _ => Vec::new(),
-    }
-}
-
-/// What the relation fields (`(name, to)`) of one copy point at.
+/// What the relation fields of one copy point at, at any depth.
 pub(super) fn links_in<'a>(
-    relations: &[(&'a str, &'a str)],
+    fields: &'a [Field],
     copy: &'static str,
     data: &Map<String, Value>,
 ) -> Vec<Link<'a>> {
-    let mut links = Vec::new();
-    for &(field, to) in relations {
-        for id in ids(data.get(field)) {
-            links.push(Link {
+    ids_at(fields, data, FieldType::Relation)
+        .into_iter()
+        .filter_map(|at| {
+            Some(Link {
                 copy,
-                field,
-                to,
-                target: id.to_string(),
-            });
-        }
-    }
-    links
+                to: at.field.to.as_deref()?,
+                field: at.link,
+                path: at.path,
+                target: at.id,
+            })
+        })
+        .collect()
 }
 
 /// Selects id and type of the given entries, keeping them from being
@@ -61,25 +58,22 @@ pub(super) fn targets_sql(dialect: Dialect, ids: &[String]) -> Sql {
     sql
 }
 
-/// A relation field naming an entry that is not there, or of another type.
+/// Links of a working copy to an entry that is not there, or of another type.
 pub(super) fn missing_targets(
-    relations: &[(&str, &str)],
-    draft: &Map<String, Value>,
+    links: &[Link<'_>],
     found: &HashMap<String, String>,
 ) -> Vec<FieldError> {
-    let mut errors = Vec::new();
-    for &(field, to) in relations {
-        for id in ids(draft.get(field)) {
-            if found.get(id).is_none_or(|t| t != to) {
-                errors.push(FieldError::new(
-                    field,
-                    "exists",
-                    format!("no {to} entry has the id {id}"),
-                ));
-            }
-        }
-    }
-    errors
+    links
+        .iter()
+        .filter(|l| l.copy == "draft" && found.get(&l.target).is_none_or(|t| t != l.to))
+        .map(|l| {
+            FieldError::new(
+                l.path.clone(),
+                "exists",
+                format!("no {} entry has the id {}", l.to, l.target),
+            )
+        })
+        .collect()
 }
 
 /// Rows per INSERT: four parameters each, well under SQLite's limit.
@@ -98,7 +92,7 @@ pub(super) fn insert_sql(source: &str, links: &[Link<'_>]) -> Vec<Sql> {
             sql.list([
                 Arg::Text(source.to_string()),
                 Arg::Text(l.copy.to_string()),
-                Arg::Text(l.field.to_string()),
+                Arg::Text(l.field.clone()),
                 Arg::Text(l.target.clone()),
             ]);
         }

@@ -11,9 +11,9 @@ use crate::model::FieldError;
 use crate::model::content_type::ContentType;
 use crate::model::entry::{Entry, Status};
 use crate::model::field::FieldType;
+use crate::model::nested::{IdAt, ids_at};
 use crate::model::validate::{Mode, Valid, validate_entry};
 use crate::store::Conflict;
-use crate::store::assets::ids_in;
 use crate::store::audit::{Actor, audit};
 use crate::store::sql::{Arg, Dialect, Sql, bind_args};
 use crate::store::{Db, StoreError, StoreResult, WritePool, lock_feed, on_pool};
@@ -80,39 +80,33 @@ macro_rules! link_media {
             .bind(&$entry.id)
             .execute(&mut *$tx)
             .await?;
-        let media: Vec<&crate::model::content_type::Field> = $ct
-            .fields
-            .iter()
-            .filter(|f| f.field_type == FieldType::Media)
-            .collect();
-        if !media.is_empty() {
-            let names = || media.iter().map(|f| f.name.as_str());
-            let mut ids = ids_in(names(), &$entry.draft);
-            if let Some(live) = &$entry.published {
-                ids.extend(ids_in(names(), live));
+        let mut refs = ids_at(&$ct.fields, &$entry.draft, FieldType::Media);
+        let in_draft = refs.len();
+        if let Some(live) = &$entry.published {
+            refs.extend(ids_at(&$ct.fields, live, FieldType::Media));
+        }
+        let mut ids: Vec<String> = refs.iter().map(|r| r.id.clone()).collect();
+        ids.sort();
+        ids.dedup();
+        if !ids.is_empty() {
+            let sql = assets_sql($dialect, &ids);
+            let found: Vec<(String, String)> = bind_args!(
+                sqlx::query_as(AssertSqlSafe(sql.text.clone())),
+                sql.args.clone()
+            )
+            .fetch_all(&mut *$tx)
+            .await?;
+            let found: std::collections::HashMap<String, String> = found.into_iter().collect();
+            let errors = media_errors(&refs[..in_draft], &found);
+            if !errors.is_empty() {
+                return Err(StoreError::Invalid(errors));
             }
-            ids.sort();
-            ids.dedup();
-            if !ids.is_empty() {
-                let sql = assets_sql($dialect, &ids);
-                let found: Vec<(String, String)> = bind_args!(
-                    sqlx::query_as(AssertSqlSafe(sql.text.clone())),
-                    sql.args.clone()
-                )
-                .fetch_all(&mut *$tx)
-                .await?;
-                let found: std::collections::HashMap<String, String> = found.into_iter().collect();
-                let errors = media_errors(&media, &$entry.draft, &found);
-                if !errors.is_empty() {
-                    return Err(StoreError::Invalid(errors));
-                }
-                for id in ids.iter().filter(|id| found.contains_key(*id)) {
-                    sqlx::query("INSERT INTO asset_refs (asset_id, entry_id) VALUES ($1, $2)")
-                        .bind(id)
-                        .bind(&$entry.id)
-                        .execute(&mut *$tx)
-                        .await?;
-                }
+            for id in ids.iter().filter(|id| found.contains_key(*id)) {
+                sqlx::query("INSERT INTO asset_refs (asset_id, entry_id) VALUES ($1, $2)")
+                    .bind(id)
+                    .bind(&$entry.id)
+                    .execute(&mut *$tx)
+                    .await?;
             }
         }
     }};
@@ -131,33 +125,31 @@ fn assets_sql(dialect: Dialect, ids: &[String]) -> Sql {
 /// What is wrong with the assets a working copy names, given the MIME type
 /// of each asset that exists.
 fn media_errors(
-    media: &[&crate::model::content_type::Field],
-    draft: &Map<String, Value>,
+    refs: &[IdAt<'_>],
     found: &std::collections::HashMap<String, String>,
 ) -> Vec<FieldError> {
     let mut errors = Vec::new();
-    for f in media {
-        for id in ids_in(std::iter::once(f.name.as_str()), draft) {
-            match found.get(&id) {
-                None => errors.push(FieldError::new(
-                    f.name.clone(),
-                    "exists",
-                    format!("no asset has the id {id}"),
-                )),
-                Some(mime) => {
-                    if let Some(accept) = &f.accept
-                        && !crate::media::sniff::accepts(accept, mime)
-                    {
-                        errors.push(FieldError::new(
-                            f.name.clone(),
-                            "accept",
-                            format!(
-                                "asset {id} is {mime}; `{}` takes {}",
-                                f.name,
-                                accept.join(", ")
-                            ),
-                        ));
-                    }
+    for r in refs {
+        match found.get(&r.id) {
+            None => errors.push(FieldError::new(
+                r.path.clone(),
+                "exists",
+                format!("no asset has the id {}", r.id),
+            )),
+            Some(mime) => {
+                if let Some(accept) = &r.field.accept
+                    && !crate::media::sniff::accepts(accept, mime)
+                {
+                    errors.push(FieldError::new(
+                        r.path.clone(),
+                        "accept",
+                        format!(
+                            "asset {} is {mime}; `{}` takes {}",
+                            r.id,
+                            r.field.name,
+                            accept.join(", ")
+                        ),
+                    ));
                 }
             }
         }
@@ -175,13 +167,9 @@ macro_rules! link_entries {
             .bind(&$entry.id)
             .execute(&mut *$tx)
             .await?;
-        let relations: Vec<(&str, &str)> = $ct
-            .relations()
-            .map(|(f, to)| (f.name.as_str(), to))
-            .collect();
-        let mut links = super::links::links_in(&relations, "draft", &$entry.draft);
+        let mut links = super::links::links_in(&$ct.fields, "draft", &$entry.draft);
         if let Some(live) = &$entry.published {
-            links.extend(super::links::links_in(&relations, "live", live));
+            links.extend(super::links::links_in(&$ct.fields, "live", live));
         }
         if !links.is_empty() {
             let mut ids: Vec<String> = links.iter().map(|l| l.target.clone()).collect();
@@ -195,7 +183,7 @@ macro_rules! link_entries {
             .fetch_all(&mut *$tx)
             .await?;
             let found: std::collections::HashMap<String, String> = found.into_iter().collect();
-            let errors = super::links::missing_targets(&relations, &$entry.draft, &found);
+            let errors = super::links::missing_targets(&links, &found);
             if !errors.is_empty() {
                 return Err(StoreError::Invalid(errors));
             }

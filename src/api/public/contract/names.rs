@@ -29,7 +29,12 @@ pub(super) struct Named<'a> {
 
 /// The types in api_id order, each with a name no other schema takes.
 pub(super) fn named(types: &[Arc<ContentType>]) -> Vec<Named<'_>> {
-    let mut sorted: Vec<&ContentType> = types.iter().map(Arc::as_ref).collect();
+    // Components have no routes; their fields show inside the types using them.
+    let mut sorted: Vec<&ContentType> = types
+        .iter()
+        .map(Arc::as_ref)
+        .filter(|ct| ct.def.kind != crate::model::content_type::Kind::Component)
+        .collect();
     sorted.sort_by(|a, b| a.api_id().cmp(b.api_id()));
     sorted.dedup_by(|a, b| a.api_id() == b.api_id());
     let mut taken: HashSet<String> = SHARED_NAMES.iter().map(|s| s.to_string()).collect();

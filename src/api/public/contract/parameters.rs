@@ -31,7 +31,7 @@ impl Operand {
             FieldType::Boolean => Operand::Boolean,
             FieldType::Date => Operand::Date,
             FieldType::Datetime => Operand::DateTime,
-            FieldType::Json => return None,
+            FieldType::Json | FieldType::Component | FieldType::Blocks => return None,
             // Enum values and asset ids are compared as text, unchecked.
             FieldType::String
             | FieldType::Text

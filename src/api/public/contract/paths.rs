@@ -132,7 +132,8 @@ pub(super) fn add_type_paths(n: &Named, all: &[Named], paths: &mut Map<String, V
     list_params.extend(populate.clone());
     list_params.extend(filter_params(&columns));
     let list = match ct.def.kind {
-        Kind::Collection => Operation {
+        // Components are left out of the contract before this.
+        Kind::Collection | Kind::Component => Operation {
             id: format!("list{}", n.name),
             summary: format!("List published {} entries", ct.def.name),
             description: Some(format!(

@@ -190,6 +190,7 @@ fn field_schema(f: &Field) -> Map<String, Value> {
         FieldType::Json => Map::new(),
         FieldType::Media => media_schema(f),
         FieldType::Relation => relation_schema(f),
+        FieldType::Component | FieldType::Blocks => nested_schema(f),
     };
     // Every field may be null, required ones too: entries published before
     // a field was added have no value for it.
@@ -250,6 +251,17 @@ fn media_schema(f: &Field) -> Map<String, Value> {
     } else {
         // A `$ref` cannot carry `nullable`; `allOf` lets it.
         map(json!({ "allOf": [schema_ref("Asset")] }))
+    }
+}
+
+/// A group of fields as an object, or a list of them (repeatable, blocks
+/// tagged by `kind`).
+fn nested_schema(f: &Field) -> Map<String, Value> {
+    let group = json!({ "type": "object", "additionalProperties": true });
+    if f.repeatable || f.field_type == FieldType::Blocks {
+        map(json!({ "type": "array", "items": group }))
+    } else {
+        map(group)
     }
 }
 

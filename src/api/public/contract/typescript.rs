@@ -140,6 +140,9 @@ fn ts_field_type(f: &Field, target: Option<&str>) -> String {
             variants.join(" | ")
         }
         FieldType::Json => "unknown".into(),
+        FieldType::Component if !f.repeatable => "Record<string, unknown> | null".into(),
+        FieldType::Component => "Record<string, unknown>[] | null".into(),
+        FieldType::Blocks => "({ kind: string } & Record<string, unknown>)[] | null".into(),
         FieldType::Media if f.multiple => "Asset[] | null".into(),
         FieldType::Media => "Asset | null".into(),
         // An id, or with `populate` the related entry.
