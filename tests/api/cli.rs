@@ -695,14 +695,17 @@ async fn the_types_folder_applies_whole_or_not_at_all() {
         {"name": "label", "type": "string"}]}),
     );
     let conf = dir.path().join("quire.toml");
-    let plan = quire()
-        .arg("--config")
-        .arg(&conf)
-        .args(["types", "plan"])
-        .current_dir(dir.path())
-        .envs(env.iter().copied())
-        .output()
-        .unwrap();
+    let run = |args: &[&str]| {
+        quire()
+            .arg("--config")
+            .arg(&conf)
+            .args(args)
+            .current_dir(dir.path())
+            .envs(env.iter().copied())
+            .output()
+            .unwrap()
+    };
+    let plan = run(&["types", "plan"]);
     let text = String::from_utf8_lossy(&plan.stdout);
     assert!(
         plan.status.success(),
@@ -720,14 +723,7 @@ async fn the_types_folder_applies_whole_or_not_at_all() {
         "{text}"
     );
 
-    let start = quire()
-        .arg("--config")
-        .arg(&conf)
-        .arg("serve")
-        .current_dir(dir.path())
-        .envs(env.iter().copied())
-        .output()
-        .unwrap();
+    let start = run(&["serve"]);
     assert!(!start.status.success(), "a lossy folder stops the start");
     let err = String::from_utf8_lossy(&start.stderr);
     assert!(
@@ -746,14 +742,7 @@ async fn the_types_folder_applies_whole_or_not_at_all() {
         json!({"api_id": "crates", "name": "Crate", "fields": [
         {"name": "label", "type": "string"}, {"name": "note", "type": "string"}]}),
     );
-    let plan = quire()
-        .arg("--config")
-        .arg(&conf)
-        .args(["types", "plan"])
-        .current_dir(dir.path())
-        .envs(env.iter().copied())
-        .output()
-        .unwrap();
+    let plan = run(&["types", "plan"]);
     let text = String::from_utf8_lossy(&plan.stdout);
     assert!(
         text.contains("shelves: unchanged") && text.contains("crates: unchanged"),

@@ -71,6 +71,19 @@ macro_rules! record {
     }};
 }
 
+/// Runs a query of `(id, text)` rows into a map by id.
+macro_rules! pairs {
+    ($tx:expr, $sql:expr) => {{
+        let sql = $sql;
+        let rows: Vec<(String, String)> =
+            bind_args!(sqlx::query_as(AssertSqlSafe(sql.text)), sql.args)
+                .fetch_all(&mut *$tx)
+                .await?;
+        rows.into_iter()
+            .collect::<std::collections::HashMap<String, String>>()
+    }};
+}
+
 /// Checks the assets a working copy names (each must exist and suit its
 /// field's `accept`), then records every asset the entry's working and live
 /// copies use, so that none of them can be deleted from under it.
@@ -89,14 +102,7 @@ macro_rules! link_media {
         ids.sort();
         ids.dedup();
         if !ids.is_empty() {
-            let sql = assets_sql($dialect, &ids);
-            let found: Vec<(String, String)> = bind_args!(
-                sqlx::query_as(AssertSqlSafe(sql.text.clone())),
-                sql.args.clone()
-            )
-            .fetch_all(&mut *$tx)
-            .await?;
-            let found: std::collections::HashMap<String, String> = found.into_iter().collect();
+            let found = pairs!($tx, assets_sql($dialect, &ids));
             let errors = media_errors(&refs[..in_draft], &found);
             if !errors.is_empty() {
                 return Err(StoreError::Invalid(errors));
@@ -175,14 +181,7 @@ macro_rules! link_entries {
             let mut ids: Vec<String> = links.iter().map(|l| l.target.clone()).collect();
             ids.sort();
             ids.dedup();
-            let sql = super::links::targets_sql($dialect, &ids);
-            let found: Vec<(String, String)> = bind_args!(
-                sqlx::query_as(AssertSqlSafe(sql.text.clone())),
-                sql.args.clone()
-            )
-            .fetch_all(&mut *$tx)
-            .await?;
-            let found: std::collections::HashMap<String, String> = found.into_iter().collect();
+            let found = pairs!($tx, super::links::targets_sql($dialect, &ids));
             let errors = super::links::missing_targets(&links, &found);
             if !errors.is_empty() {
                 return Err(StoreError::Invalid(errors));
