@@ -239,6 +239,70 @@ try {
     }
   });
 
+  await test('format an article with the toolbar', async () => {
+    const page = await newPage();
+    await signIn(page, base, ADMIN);
+    await page.goto(`${base}/admin/entries/articles/new`);
+    await page.getByLabel('title', { exact: false }).first().fill('Formatted in a browser');
+    // The body's editor: a toolbar named after the field, and an editable
+    // area (role textbox) labelled by the field's label. Loaded on demand.
+    const toolbar = page.getByRole('toolbar', { name: 'Body formatting' });
+    const tool = (name) => toolbar.getByRole('button', { name, exact: true });
+    const body = page.getByRole('textbox', { name: 'Body', exact: true });
+    await body.click();
+    await page.keyboard.type('Why it matters');
+    await tool('Heading 2').click();
+    assert((await tool('Heading 2').getAttribute('aria-pressed')) === 'true', 'Heading 2 shows as pressed');
+    // The toolbar gives the focus back to the text.
+    await page.keyboard.press('End');
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('This is important');
+    await page.keyboard.press('Shift+Control+ArrowLeft');
+    await tool('Bold').click();
+    assert((await tool('Bold').getAttribute('aria-pressed')) === 'true', 'Bold shows as pressed');
+    // At the end of the bold word, Bold again stops it for what comes next.
+    await page.keyboard.press('End');
+    await tool('Bold').click();
+    assert((await tool('Bold').getAttribute('aria-pressed')) === 'false', 'Bold is off again');
+    await page.keyboard.type(' news, ');
+    // Keyboard shortcuts work too.
+    await page.keyboard.press('Control+i');
+    await page.keyboard.type('really');
+    await page.keyboard.press('Control+i');
+    await page.keyboard.type('.');
+    await page.keyboard.press('Enter');
+    await tool('Bulleted list').click();
+    await page.keyboard.type('First point');
+    assert((await tool('Bulleted list').getAttribute('aria-pressed')) === 'true', 'Bulleted list shows as pressed');
+    await body.locator('h2', { hasText: 'Why it matters' }).waitFor();
+    await page.screenshot({ path: join(shots, 'richtext.png') });
+    await axe(page, 'rich text editor');
+
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.waitForURL(/\/admin\/entries\/articles\/[0-9a-f-]{36}$/);
+    const id = page.url().split('/').pop();
+    const stored = await api(base, token, 'GET', `/entries/articles/${id}`);
+    assert(stored.status === 200, `article read back: ${stored.status}`);
+    const md = stored.body.data.body;
+    assert(typeof md === 'string', `body stored as a string: ${JSON.stringify(stored.body.data)}`);
+    assert(/^## Why it matters$/m.test(md), `a heading in ${JSON.stringify(md)}`);
+    assert(md.includes('**important**'), `bold in ${JSON.stringify(md)}`);
+    assert(/(^|[^*])[*_]really[*_]([^*]|$)/.test(md), `italic in ${JSON.stringify(md)}`);
+    assert(/^[-*] First point$/m.test(md), `a bulleted list in ${JSON.stringify(md)}`);
+
+    // Reopened, it shows formatted; the Markdown toggle shows the text itself
+    // and comes back, and none of that counts as a change.
+    await body.locator('strong', { hasText: 'important' }).waitFor();
+    await tool('Markdown').click();
+    const raw = page.getByRole('textbox', { name: 'Body', exact: true });
+    assert((await raw.evaluate((el) => el.tagName)) === 'TEXTAREA', 'Markdown shows a textarea');
+    assert((await raw.inputValue()) === md, 'the textarea holds the stored markdown');
+    await tool('Markdown').click();
+    await body.locator('li', { hasText: 'First point' }).waitFor();
+    assert((await page.getByText('Unsaved changes').count()) === 0, 'switching views changes nothing');
+    await page.close();
+  });
+
   await test('typing survives a session that ends mid-edit', async () => {
     const page = await newPage();
     await signIn(page, base, ADMIN);
@@ -556,6 +620,57 @@ try {
     assert(refused.status === 403, `the API refuses a viewer's save: ${refused.status}`);
     const stored = await api(base, token, 'GET', `/entries/articles/${created.body.id}`);
     assert(stored.body.data.title === 'Read only', 'the viewer changed nothing');
+    await page.close();
+  });
+
+  await test('add, reorder and remove blocks', async () => {
+    // `pages` has `sections: {type: blocks, components: [hero, quote]}` (content-types/).
+    const page = await newPage();
+    await signIn(page, base, ADMIN);
+    const nav = page.getByRole('navigation', { name: 'Content types' });
+    await nav.getByRole('link', { name: 'Page', exact: true }).waitFor();
+    assert((await nav.getByRole('link', { name: 'Hero', exact: true }).count()) === 0, 'a component type is not in the navigation');
+    await page.goto(`${base}/admin/entries/pages/new`);
+    await page.getByLabel('title', { exact: false }).first().fill('Blocks, in a browser');
+    const sections = page.getByRole('group', { name: 'Sections', exact: true });
+    const addBlock = async (kind) => {
+      await sections.getByLabel('Block type', { exact: true }).selectOption(kind);
+      await sections.getByRole('button', { name: 'Add block', exact: true }).click();
+    };
+    const items = sections.getByRole('group', { name: /^\d+\. (Hero|Quote)/ });
+    await addBlock('hero');
+    await sections.getByRole('group', { name: /^1\. Hero/ }).getByLabel(/^Heading\b/).fill('Welcome');
+    await addBlock('quote');
+    await sections.getByRole('group', { name: /^2\. Quote/ }).getByLabel(/^Text\b/).fill('Less is more.');
+    await sections.getByRole('group', { name: /^2\. Quote/ }).getByRole('button', { name: 'Move up', exact: true }).click();
+    const quote = sections.getByRole('group', { name: '1. Quote — Less is more.', exact: true });
+    await quote.waitFor();
+    await sections.getByRole('group', { name: '2. Hero — Welcome', exact: true }).waitFor();
+    // Collapsed, an item keeps its title and hides its fields.
+    await quote.getByRole('button', { name: 'Collapse', exact: true }).click();
+    await quote.getByLabel(/^Text\b/).waitFor({ state: 'hidden' });
+    await quote.getByRole('button', { name: 'Expand', exact: true }).click();
+    await quote.getByLabel(/^Text\b/).waitFor();
+    await addBlock('hero');
+    const extra = sections.getByRole('group', { name: /^3\. Hero/ });
+    await extra.getByRole('button', { name: 'Remove', exact: true }).click();
+    await extra.waitFor({ state: 'detached' });
+    assert((await items.count()) === 2, `two blocks left: ${await items.count()}`);
+    await page.screenshot({ path: join(shots, 'blocks.png') });
+    await axe(page, 'blocks editor');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.waitForURL(/\/admin\/entries\/pages\/[0-9a-f-]{36}$/);
+    const id = page.url().split('/').pop();
+    // Reopened, the blocks are in the saved order.
+    await page.getByRole('group', { name: '1. Quote — Less is more.', exact: true }).waitFor();
+    await page.getByRole('group', { name: '2. Hero — Welcome', exact: true }).waitFor();
+    const stored = await api(base, token, 'GET', `/entries/pages/${id}`);
+    assert(stored.status === 200, `stored page: ${stored.status}`);
+    const got = stored.body.data.sections;
+    const shape = JSON.stringify(got);
+    assert(Array.isArray(got) && got.length === 2, `two sections: ${shape}`);
+    assert(got[0].kind === 'quote' && got[0].text === 'Less is more.', `the quote first: ${shape}`);
+    assert(got[1].kind === 'hero' && got[1].heading === 'Welcome', `then the hero: ${shape}`);
     await page.close();
   });
 } finally {

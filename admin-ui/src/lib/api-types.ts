@@ -3656,7 +3656,10 @@ export interface components {
              */
             api_id?: string | null;
             name: string;
-            /** @description `collection` (default) or `singleton`. */
+            /**
+             * @description `collection` (default), `singleton` or `component` (a reusable group
+             *     of fields for other types' component and blocks fields; no entries).
+             */
             kind?: (components["schemas"]["KindName"] & unknown) | null;
             description?: string | null;
             /** @description Language of its text for search stemming (`en` when unset). */
@@ -3671,7 +3674,7 @@ export interface components {
         ContentTypeOut: {
             api_id: string;
             name: string;
-            /** @description `collection` or `singleton`. */
+            /** @description `collection`, `singleton` or `component`. */
             kind: string;
             /** @description The whole definition, as accepted by POST and PUT. */
             definition: components["schemas"]["ContentTypeDefinition"] & unknown;
@@ -3817,6 +3820,17 @@ export interface components {
              *     one field and adding another. Ignored once applied.
              */
             renamed_from?: string | null;
+            /** @description The fields of an inline component (component). */
+            fields?: components["schemas"]["FieldDefinition"][] | null;
+            /**
+             * @description A reusable component: the api_id of a type of kind `component`
+             *     (component; instead of `fields`).
+             */
+            component?: string | null;
+            /** @description An ordered list of groups rather than one (component). */
+            repeatable?: boolean | null;
+            /** @description The components each item may be, by api_id (blocks; required). */
+            components?: string[] | null;
             /** @description The content type a relation points at (relation; required). */
             to?: string | null;
             /**
@@ -3828,9 +3842,9 @@ export interface components {
             accept?: string[] | null;
         };
         /** @enum {string} */
-        FieldTypeName: "string" | "text" | "richtext" | "integer" | "number" | "boolean" | "date" | "datetime" | "enum" | "json" | "slug" | "media" | "relation";
+        FieldTypeName: "string" | "text" | "richtext" | "integer" | "number" | "boolean" | "date" | "datetime" | "enum" | "json" | "slug" | "media" | "relation" | "component" | "blocks";
         /** @enum {string} */
-        KindName: "collection" | "singleton";
+        KindName: "collection" | "singleton" | "component";
         /** ListMeta */
         ListMeta: {
             /** Format: int64 */

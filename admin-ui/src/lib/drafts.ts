@@ -1,8 +1,9 @@
 // Unsaved form data kept in sessionStorage across a sign-in (after a 401).
+import type { InputValue } from './form';
 const PREFIX = 'quire.draft:';
 
 export interface Draft {
-  inputs: Record<string, string | boolean | string[]>;
+  inputs: Record<string, InputValue>;
   baseVersion: number | null;
 }
 

@@ -2,6 +2,7 @@
 // widgets, and conversions between API values and what the inputs hold.
 // No DOM, no Svelte: unit tested in form.test.ts.
 import { fieldLabel } from './labels';
+import { groupInputFromValue, groupValueFromInput, isGroupInput, sameGroupInput, type BlockDef, type GroupInput } from './groups';
 
 export type FieldType =
   | 'string'
@@ -16,7 +17,9 @@ export type FieldType =
   | 'json'
   | 'slug'
   | 'media'
-  | 'relation';
+  | 'relation'
+  | 'component'
+  | 'blocks';
 
 /** What deleting a relation's target does to the entries that point at it. */
 export type OnDelete = 'restrict' | 'nullify';
@@ -42,6 +45,16 @@ export interface FieldDef {
   to?: string;
   /** For relation: `restrict` (the default) or `nullify`. */
   on_delete?: OnDelete;
+  /** For component: its fields, inline (or resolved from `component` by groups.ts). */
+  fields?: FieldDef[];
+  /** For component: the api_id of a reusable component type. */
+  component?: string;
+  /** For component: an ordered list of groups rather than one. */
+  repeatable?: boolean;
+  /** For blocks: the component types each item may be. */
+  components?: string[];
+  /** For blocks: those component types, resolved by groups.ts (not sent by the server). */
+  blocks?: BlockDef[];
 }
 
 export type WidgetKind =
@@ -55,7 +68,9 @@ export type WidgetKind =
   | 'select'
   | 'json'
   | 'media'
-  | 'relation';
+  | 'relation'
+  | 'group'
+  | 'blocks';
 
 export interface Widget {
   /** The field's name: the key in the entry's data. */
@@ -82,10 +97,16 @@ export interface Widget {
   /** For slugs: the field it is generated from when left empty. */
   from?: string;
   hint?: string;
+  /** For group: its fields (resolved). */
+  fields?: FieldDef[];
+  /** For group: a list of groups rather than one. */
+  repeatable?: boolean;
+  /** For blocks: the kinds an item may be. */
+  blocks?: BlockDef[];
 }
 
 /** What a form control holds: text, a checkbox's state or a multi-select's ids. */
-export type InputValue = string | boolean | string[];
+export type InputValue = string | boolean | string[] | GroupInput;
 
 export type Converted = { ok: true; value: unknown } | { ok: false; error: string };
 
@@ -115,6 +136,8 @@ const KIND: Record<string, WidgetKind> = {
   json: 'json',
   media: 'media',
   relation: 'relation',
+  component: 'group',
+  blocks: 'blocks',
 };
 
 export function fieldToWidget(f: FieldDef): Widget {
@@ -131,6 +154,11 @@ export function fieldToWidget(f: FieldDef): Widget {
     w.multiple = !!f.multiple;
     if (f.accept) w.accept = [...f.accept];
   }
+  if (kind === 'group') {
+    w.fields = [...(f.fields ?? [])];
+    w.repeatable = !!f.repeatable;
+  }
+  if (kind === 'blocks') w.blocks = [...(f.blocks ?? [])];
   if (kind === 'relation') {
     w.multiple = !!f.multiple;
     w.to = typeof f.to === 'string' ? f.to : '';
@@ -148,7 +176,7 @@ export function fieldToWidget(f: FieldDef): Widget {
   }
   if (f.type === 'datetime') w.hint = 'Your local time; stored in UTC.';
   if (f.type === 'json') w.hint = 'JSON.';
-  if (f.type === 'richtext') w.hint = 'Markdown.';
+  if (f.type === 'richtext') w.hint = 'Saved as Markdown.';
   return w;
 }
 
@@ -200,6 +228,9 @@ export function uniqueIds(ids: readonly unknown[]): string[] {
 /** An API value → what the widget's control holds. */
 export function inputFromValue(w: Widget, value: unknown): InputValue {
   switch (w.kind) {
+    case 'group':
+    case 'blocks':
+      return groupInputFromValue(w, value);
     case 'checkbox':
       return value === true;
     case 'media':
@@ -230,6 +261,7 @@ export function inputFromValue(w: Widget, value: unknown): InputValue {
 /** What a widget's control holds → the API value (`null` clears), or an error to show. */
 export function valueFromInput(w: Widget, input: InputValue): Converted {
   if (w.kind === 'checkbox') return { ok: true, value: input === true };
+  if (w.kind === 'group' || w.kind === 'blocks') return groupValueFromInput(w, input);
   if (w.kind === 'media' && w.multiple) {
     const ids = Array.isArray(input) ? input : typeof input === 'string' && input ? [input] : [];
     return { ok: true, value: ids.length ? ids : null };
@@ -285,6 +317,7 @@ export function inputsFromData(widgets: Widget[], data: Record<string, unknown> 
 }
 
 export function sameInput(a: InputValue | undefined, b: InputValue | undefined): boolean {
+  if (isGroupInput(a) || isGroupInput(b)) return isGroupInput(a) && isGroupInput(b) && sameGroupInput(a, b);
   if (Array.isArray(a) || Array.isArray(b)) {
     return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => x === b[i]);
   }

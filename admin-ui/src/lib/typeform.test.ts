@@ -208,3 +208,72 @@ describe('errorTarget', () => {
     expect(rulesFor('relation')).toMatchObject({ relation: true, multiple: true, media: false, maxLength: false });
   });
 });
+
+describe('components and blocks', () => {
+  const landing = {
+    api_id: 'landing',
+    name: 'Landing',
+    kind: 'collection',
+    fields: [
+      {
+        name: 'seo',
+        type: 'component',
+        fields: [
+          { name: 'meta_title', type: 'string', max_length: 60 },
+          { name: 'links', type: 'component', repeatable: true, fields: [{ name: 'url', type: 'string', required: true }] },
+        ],
+      },
+      { name: 'faq', type: 'component', component: 'faq_item', repeatable: true },
+      { name: 'cta', type: 'component', component: 'hero', required: true },
+      { name: 'body', type: 'blocks', components: ['hero', 'quote'] },
+    ],
+  };
+
+  it('round-trips fields, component, repeatable and components unchanged', () => {
+    const f = definitionToForm(landing);
+    expect(f.fields[1]).toMatchObject({ type: 'component', component: 'faq_item', repeatable: true });
+    expect(f.fields[3]).toMatchObject({ type: 'blocks', components: ['hero', 'quote'] });
+    const { definition, errors } = formToDefinition(f);
+    expect(errors).toEqual({});
+    expect(definition).toEqual(landing);
+  });
+
+  it('round-trips a component type', () => {
+    const hero = { api_id: 'hero', name: 'Hero', kind: 'component', fields: [{ name: 'heading', type: 'string', required: true }] };
+    expect(formToDefinition(definitionToForm(hero)).definition).toEqual(hero);
+  });
+
+  it('choosing a reusable component replaces inline fields', () => {
+    const f = definitionToForm(landing);
+    f.fields[0].component = 'seo_meta';
+    const fields = formToDefinition(f).definition.fields as Record<string, unknown>[];
+    expect(fields[0]).toEqual({ name: 'seo', type: 'component', component: 'seo_meta' });
+  });
+
+  it('asks for a component type, and for blocks at least one', () => {
+    const f = emptyForm();
+    f.apiId = 'x';
+    f.name = 'X';
+    f.fields[0].name = 'part';
+    f.fields[0].type = 'component';
+    expect(formToDefinition(f).errors).toEqual({ 'fields[0].component': 'Choose a component type.' });
+    f.fields[0].type = 'blocks';
+    expect(formToDefinition(f).errors).toEqual({ 'fields[0].components': 'Choose at least one component type.' });
+  });
+
+  it('drops component keys when the type changes', () => {
+    const f = definitionToForm(landing);
+    f.fields[0].type = 'json';
+    f.fields[1].type = 'string';
+    f.fields[3].type = 'string';
+    const fields = formToDefinition(f).definition.fields as Record<string, unknown>[];
+    expect(fields[0]).toEqual({ name: 'seo', type: 'json' });
+    expect(fields[1]).toEqual({ name: 'faq', type: 'string' });
+    expect(fields[3]).toEqual({ name: 'body', type: 'string' });
+  });
+
+  it('offers component and blocks rules', () => {
+    expect(rulesFor('component')).toMatchObject({ component: true, blocks: false });
+    expect(rulesFor('blocks')).toMatchObject({ component: false, blocks: true });
+  });
+});

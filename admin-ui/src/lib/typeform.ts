@@ -15,6 +15,8 @@ export const FIELD_TYPES = [
   'slug',
   'media',
   'relation',
+  'component',
+  'blocks',
 ] as const;
 
 /** What deleting a relation's target does, as the builder offers it (default first). */
@@ -23,7 +25,7 @@ export const ON_DELETE = [
   ['nullify', 'Remove the link'],
 ] as const;
 
-export const KINDS = ['collection', 'singleton'] as const;
+export const KINDS = ['collection', 'singleton', 'component'] as const;
 
 /** One field as the form holds it: flags as booleans, rules as the inputs' text. */
 export interface FieldRow {
@@ -45,6 +47,12 @@ export interface FieldRow {
   to: string;
   /** Relation: `restrict`, `nullify`, or '' for the server's default (restrict). */
   onDelete: string;
+  /** Component: the api_id of a reusable component type ('' for inline `fields`, kept in `extra`). */
+  component: string;
+  /** Component: a list of groups rather than one. */
+  repeatable: boolean;
+  /** Blocks: the component types an item may be. */
+  components: string[];
   /** Keys the form does not edit (`label`, `default`, `pattern`, `boost` …), kept as they were. */
   extra: Record<string, unknown>;
   /** The type the field had when loaded: `default` is kept only while it is unchanged. */
@@ -78,6 +86,8 @@ export function rulesFor(type: string) {
     from: type === 'slug',
     media: type === 'media',
     relation: type === 'relation',
+    component: type === 'component',
+    blocks: type === 'blocks',
     /** A list rather than one: media's "Multiple", relation's "Many". */
     multiple: type === 'media' || type === 'relation',
     searchable: SEARCHABLE.has(type),
@@ -86,6 +96,7 @@ export function rulesFor(type: string) {
 
 const EDITED = new Set([
   'name', 'type', 'required', 'unique', 'searchable', 'multiple', 'max_length', 'min', 'max', 'values', 'from', 'accept', 'to', 'on_delete',
+  'component', 'repeatable', 'components',
 ]);
 const TOP = new Set(['api_id', 'name', 'kind', 'fields']);
 
@@ -110,6 +121,9 @@ export function emptyRow(): FieldRow {
     accept: '',
     to: '',
     onDelete: '',
+    component: '',
+    repeatable: false,
+    components: [],
     extra: {},
     origType: null,
     origName: null,
@@ -141,6 +155,9 @@ export function fieldToRow(field: unknown): FieldRow {
     accept: list(f.accept),
     to: typeof f.to === 'string' ? f.to : '',
     onDelete: typeof f.on_delete === 'string' ? f.on_delete : '',
+    component: typeof f.component === 'string' ? f.component : '',
+    repeatable: f.repeatable === true,
+    components: Array.isArray(f.components) ? f.components.filter((x): x is string => typeof x === 'string') : [],
     extra,
     origType: type,
     origName: name || null,
@@ -191,6 +208,8 @@ export function rowToField(row: FieldRow): { field: Record<string, unknown>; err
     if ((k === 'min_length') && !rules.maxLength) continue;
     if (k === 'pattern' && !PATTERNED.has(row.type)) continue;
     if (k === 'boost' && !rules.searchable) continue;
+    // Inline fields belong to a component that has no reusable one chosen.
+    if (k === 'fields' && (!rules.component || row.component.trim())) continue;
     field[k] = v;
   }
   // A rename sends `renamed_from`; a loaded one (already applied) stays as it was.
@@ -239,6 +258,17 @@ export function rowToField(row: FieldRow): { field: Record<string, unknown>; err
     if (to) field.to = to;
     else errors.to = 'Choose the type it points to.';
     if (row.onDelete) field.on_delete = row.onDelete;
+  }
+  if (rules.component) {
+    const component = row.component.trim();
+    if (component) field.component = component;
+    else if (!Array.isArray(field.fields)) errors.component = 'Choose a component type.';
+    if (row.repeatable) field.repeatable = true;
+  }
+  if (rules.blocks) {
+    const kinds = [...new Set(row.components.map((c) => c.trim()).filter(Boolean))];
+    if (!kinds.length) errors.components = 'Choose at least one component type.';
+    field.components = kinds;
   }
   if (!field.name) errors.name = 'Enter a field name.';
   return { field, errors };
