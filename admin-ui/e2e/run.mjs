@@ -264,6 +264,8 @@ try {
     await page.keyboard.press('End');
     await tool('Bold').click();
     assert((await tool('Bold').getAttribute('aria-pressed')) === 'false', 'Bold is off again');
+    // A click on a tool never takes the focus from the text, so the next key lands there.
+    assert(await body.evaluate((el) => el.contains(document.activeElement)), 'the text keeps the focus');
     await page.keyboard.type(' news, ');
     // Keyboard shortcuts work too.
     await page.keyboard.press('Control+i');
