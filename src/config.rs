@@ -42,7 +42,16 @@ pub struct Settings {
     /// cache; default 256).
     #[arg(long, global = true, env = "QUIRE_PUBLIC_CACHE_MB")]
     pub public_cache_mb: Option<u64>,
-    /// Locale given to entries created without one (default en).
+    /// The locales content is written in, the first being the default:
+    /// `en,fr,de` (default: QUIRE_DEFAULT_LOCALE alone).
+    #[arg(long, global = true, env = "QUIRE_LOCALES")]
+    pub locales: Option<String>,
+    /// Where a locale's missing values come from: `fr-CA:fr,fr:en`; every
+    /// chain ends at the default locale, which any locale not named falls
+    /// back to.
+    #[arg(long, global = true, env = "QUIRE_LOCALE_FALLBACKS")]
+    pub locale_fallbacks: Option<String>,
+    /// The default locale when QUIRE_LOCALES is not set (default en).
     #[arg(long, global = true, env = "QUIRE_DEFAULT_LOCALE")]
     pub default_locale: Option<String>,
     /// Largest request body the admin API accepts, in bytes (default 8388608).
@@ -123,6 +132,8 @@ impl Settings {
             session_ttl_secs: self.session_ttl_secs.or(other.session_ttl_secs),
             public_cache_mb: self.public_cache_mb.or(other.public_cache_mb),
             default_locale: self.default_locale.or(other.default_locale),
+            locales: self.locales.or(other.locales),
+            locale_fallbacks: self.locale_fallbacks.or(other.locale_fallbacks),
             max_body_bytes: self.max_body_bytes.or(other.max_body_bytes),
             public_access: self.public_access.or(other.public_access),
             cors_origins: self.cors_origins.or(other.cors_origins),
@@ -192,7 +203,9 @@ pub struct Config {
     pub session_ttl_secs: u64,
     /// Bytes of rendered public responses kept in memory; 0 disables the cache.
     pub public_cache_bytes: u64,
+    /// The first of `locales`.
     pub default_locale: String,
+    pub locales: crate::model::locale::Locales,
     pub max_body_bytes: usize,
     pub public_access: PublicAccess,
     pub cors_origins: CorsOrigins,
@@ -240,6 +253,7 @@ fn invalid(setting: &'static str, message: impl Into<String>) -> ConfigError {
 impl Config {
     /// Applies defaults and checks every value.
     pub fn resolve(s: Settings) -> Result<Config, ConfigError> {
+        let locales = locales_of(&s)?;
         let bind_text = s.bind.unwrap_or_else(|| "127.0.0.1:8080".into());
         let bind: SocketAddr = bind_text.parse().map_err(|_| {
             invalid(
@@ -287,13 +301,7 @@ impl Config {
         if session_ttl_secs == 0 {
             return Err(invalid("QUIRE_SESSION_TTL_SECS", "must be at least 1"));
         }
-        let default_locale = s.default_locale.unwrap_or_else(|| "en".into());
-        if !crate::model::locale::is_valid(&default_locale) {
-            return Err(invalid(
-                "QUIRE_DEFAULT_LOCALE",
-                format!("`{default_locale}` is not a locale like en or pt-BR"),
-            ));
-        }
+        let default_locale = locales.default_locale().to_string();
         let max_body_bytes = s.max_body_bytes.unwrap_or(8 * 1024 * 1024);
         if max_body_bytes < 1024 {
             return Err(invalid("QUIRE_MAX_BODY_BYTES", "must be at least 1024"));
@@ -402,6 +410,7 @@ impl Config {
             session_ttl_secs,
             public_cache_bytes: s.public_cache_mb.unwrap_or(256).saturating_mul(1024 * 1024),
             default_locale,
+            locales,
             max_body_bytes,
             public_access,
             cors_origins,
@@ -438,6 +447,43 @@ fn parse_networks(list: &str) -> Result<Vec<ipnet::IpNet>, String> {
 /// `path` made absolute against the working directory, for `file://` URLs.
 fn absolute(path: &std::path::Path) -> PathBuf {
     std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// The locales from QUIRE_LOCALES and QUIRE_LOCALE_FALLBACKS, or the one
+/// QUIRE_DEFAULT_LOCALE names.
+fn locales_of(s: &Settings) -> Result<crate::model::locale::Locales, ConfigError> {
+    use crate::model::locale::{Locales, is_valid};
+    let Some(list) = &s.locales else {
+        if s.locale_fallbacks.is_some() {
+            return Err(invalid(
+                "QUIRE_LOCALE_FALLBACKS",
+                "fallbacks need QUIRE_LOCALES to list the locales",
+            ));
+        }
+        let code = s.default_locale.clone().unwrap_or_else(|| "en".into());
+        if !is_valid(&code) {
+            return Err(invalid(
+                "QUIRE_DEFAULT_LOCALE",
+                format!("`{code}` is not a locale like en or pt-BR"),
+            ));
+        }
+        return Ok(Locales::single(&code));
+    };
+    Locales::parse(list, None).map_err(|e| invalid("QUIRE_LOCALES", e))?;
+    let locales = Locales::parse(list, s.locale_fallbacks.as_deref())
+        .map_err(|e| invalid("QUIRE_LOCALE_FALLBACKS", e))?;
+    if let Some(d) = &s.default_locale
+        && d != locales.default_locale()
+    {
+        return Err(invalid(
+            "QUIRE_DEFAULT_LOCALE",
+            format!(
+                "`{d}` differs from the first of QUIRE_LOCALES (`{}`); leave it out",
+                locales.default_locale()
+            ),
+        ));
+    }
+    Ok(locales)
 }
 
 #[cfg(test)]

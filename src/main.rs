@@ -290,7 +290,7 @@ async fn main() -> anyhow::Result<()> {
             if ts {
                 print!("{}", contract::typescript(&types));
             } else {
-                let doc = contract::openapi(&types, env!("CARGO_PKG_VERSION"));
+                let doc = contract::openapi(&types, &config.locales, env!("CARGO_PKG_VERSION"));
                 println!("{}", serde_json::to_string_pretty(&doc)?);
             }
         }

@@ -33,6 +33,8 @@ function startServer(dataDir) {
       QUIRE_MEDIA_SIGNING_KEY: 'e2e signing key, thirty-two chars or more',
       QUIRE_ADMIN_EMAIL: ADMIN.email,
       QUIRE_ADMIN_PASSWORD: ADMIN.password,
+      // Two locales, en the default: entries without a locale stay English.
+      QUIRE_LOCALES: 'en,fr',
       QUIRE_LOG: 'info',
       NO_COLOR: '1',
     },
@@ -673,6 +675,88 @@ try {
     assert(Array.isArray(got) && got.length === 2, `two sections: ${shape}`);
     assert(got[0].kind === 'quote' && got[0].text === 'Less is more.', `the quote first: ${shape}`);
     assert(got[1].kind === 'hero' && got[1].heading === 'Welcome', `then the hero: ${shape}`);
+    await page.close();
+  });
+
+  await test('translate an entry and publish only fr', async () => {
+    // A type of its own (not content-types/articles.json): title and body translated, byline shared.
+    const made = await api(base, token, 'POST', '/content-types', {
+      api_id: 'stories',
+      name: 'Story',
+      fields: [
+        { name: 'title', type: 'string', required: true, localized: true },
+        { name: 'body', type: 'richtext', localized: true },
+        { name: 'byline', type: 'string' },
+      ],
+    });
+    assert(made.status === 201, `stories type: ${made.status} ${JSON.stringify(made.body)}`);
+    const created = await api(base, token, 'POST', '/entries/stories', {
+      data: { title: 'Hello, world', body: 'Written in English.', byline: 'Ada' },
+    });
+    assert(created.status === 201, `story: ${created.status} ${JSON.stringify(created.body)}`);
+    const id = created.body.id;
+    const live = await api(base, token, 'POST', `/entries/stories/${id}/publish`);
+    assert(live.status === 200, `story published: ${live.status} ${JSON.stringify(live.body)}`);
+    assert(live.body.locale === 'en' && live.body.status === 'published', `published in English: ${JSON.stringify(live.body)}`);
+
+    const page = await newPage();
+    await signIn(page, base, ADMIN);
+    await page.goto(`${base}/admin/entries/stories/${id}`);
+    // The switcher: a link per locale, named by the language in itself, its code and its status.
+    const switcher = page.getByRole('navigation', { name: 'Translations' });
+    const english = switcher.getByRole('link', { name: /^English/ });
+    const french = switcher.getByRole('link', { name: /^Français/ });
+    await english.waitFor();
+    assert((await english.getAttribute('aria-current')) === 'page', 'English is the translation shown');
+    await english.getByText('published', { exact: true }).waitFor();
+    await french.getByText('Not translated', { exact: true }).waitFor();
+
+    await french.click();
+    await page.waitForURL(/\/admin\/entries\/stories\/[^/?]+\?locale=fr$/);
+    await page.getByRole('button', { name: 'Start from English', exact: true }).click();
+    await page.getByText('Started from English', { exact: false }).waitFor();
+    const title = page.getByRole('textbox', { name: 'Title', exact: true });
+    assert((await title.inputValue()) === 'Hello, world', `starts from the English title: "${await title.inputValue()}"`);
+    // The shared field says so, and is described by that hint.
+    await page.getByText('Shared by all languages', { exact: true }).waitFor();
+    const byline = page.getByRole('textbox', { name: 'Byline', exact: true });
+    assert((await byline.inputValue()) === 'Ada', 'the shared byline is shown');
+    const described = (await byline.getAttribute('aria-describedby')) ?? '';
+    const hints = await Promise.all(described.split(' ').filter(Boolean).map((h) => page.locator(`#${h}`).textContent()));
+    assert(hints.includes('Shared by all languages'), `byline described by: ${JSON.stringify(hints)}`);
+    await title.fill('Bonjour, le monde');
+    await axe(page, 'a new translation');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved (version' }).waitFor();
+    await french.getByText('draft', { exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Publish', exact: true }).click();
+    await page.getByText('Published.', { exact: true }).waitFor();
+    await french.getByText('published', { exact: true }).waitFor();
+    assert((await french.getAttribute('aria-current')) === 'page', 'Français is the translation shown');
+    await page.screenshot({ path: join(shots, 'translation.png') });
+
+    // The public API: fr has the French title, the default (en) still the English one.
+    const fr = await fetch(`${base}/api/stories/${id}?locale=fr`);
+    assert(fr.status === 200, `public fr answers ${fr.status}`);
+    const frTitle = (await fr.json()).data.title;
+    assert(frTitle === 'Bonjour, le monde', `public fr title: ${JSON.stringify(frTitle)}`);
+    const en = await fetch(`${base}/api/stories/${id}`);
+    assert(en.status === 200, `public en answers ${en.status}`);
+    const enTitle = (await en.json()).data.title;
+    assert(enTitle === 'Hello, world', `public en title: ${JSON.stringify(enTitle)}`);
+    // Only fr was published: en is as it was.
+    const enAdmin = await api(base, token, 'GET', `/entries/stories/${id}`);
+    assert(enAdmin.body.locale === 'en' && enAdmin.body.status === live.body.status, `en after: ${JSON.stringify(enAdmin.body)}`);
+    assert(enAdmin.body.data.title === 'Hello, world', `en working copy: ${JSON.stringify(enAdmin.body.data)}`);
+    const frRow = (enAdmin.body.translations ?? []).find((t) => t.locale === 'fr');
+    assert(frRow?.status === 'published', `fr in translations: ${JSON.stringify(enAdmin.body.translations)}`);
+
+    // The URL keeps the translation: a reload shows fr again.
+    await page.reload();
+    await french.waitFor();
+    assert((await french.getAttribute('aria-current')) === 'page', 'still Français after a reload');
+    assert((await title.inputValue()) === 'Bonjour, le monde', 'the French title after a reload');
+    await french.getByText('published', { exact: true }).waitFor();
     await page.close();
   });
 } finally {

@@ -31,6 +31,8 @@ export interface Articles {
   featured: boolean | null;
   event_date: string | null;
   seo: unknown;
+  /** Read in a locale other than the default: where localized values came from. */
+  meta?: { locale: string; fallbacks: Record<string, string> };
 }
 
 /** Author (collection `authors`). */
@@ -45,6 +47,8 @@ export interface Authors {
   email: string | null;
   bio: string | null;
   website: string | null;
+  /** Read in a locale other than the default: where localized values came from. */
+  meta?: { locale: string; fallbacks: Record<string, string> };
 }
 
 /** Page: Standalone pages such as About or Contact. */
@@ -61,6 +65,8 @@ export interface Pages {
   show_in_menu: boolean | null;
   menu_order: number | null;
   seo_description: string | null;
+  /** Read in a locale other than the default: where localized values came from. */
+  meta?: { locale: string; fallbacks: Record<string, string> };
 }
 
 /** Tag (collection `tags`). */
@@ -72,6 +78,8 @@ export interface Tags {
   published_at: string | null;
   name: string | null;
   slug: string | null;
+  /** Read in a locale other than the default: where localized values came from. */
+  meta?: { locale: string; fallbacks: Record<string, string> };
 }
 
 export interface ListMeta {

@@ -69,6 +69,8 @@ catalogue! {
         "The asset already has as many stored transforms as one may have.";
     NotFound = "not_found", 404, "Not found",
         "No such route, content type, entry, asset, user or token (or not published).";
+    TranslationMissing = "translation_missing", 404, "Translation missing",
+        "The entry exists, but not in the locale asked for; a PATCH with `?locale=` starts that translation.";
     MethodNotAllowed = "method_not_allowed", 405, "Method not allowed",
         "The route exists but does not answer this method.";
     VersionConflict = "version_conflict", 409, "Version conflict",

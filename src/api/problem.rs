@@ -224,6 +224,12 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => ApiError::not_found("no such resource"),
+            StoreError::TranslationMissing(locale) => ApiError::new(
+                Code::TranslationMissing,
+                format!(
+                    "the entry has no {locale} translation yet; PATCH it with ?locale={locale} to start one"
+                ),
+            ),
             StoreError::VersionConflict { expected, current } => {
                 let mut err = ApiError::new(
                     Code::VersionConflict,

@@ -12,7 +12,7 @@ use super::state::AppState;
 use crate::auth::Principal;
 use crate::model::FieldError;
 use crate::model::content_type::ContentType;
-use crate::model::query::{ListQuery, Surface};
+use crate::model::query::{ListQuery, Surface, Translations, known_locale};
 use crate::search::documents::plan;
 use crate::search::highlight::{Matcher, highlight};
 use crate::search::{Copy, query};
@@ -99,6 +99,18 @@ pub async fn run(
     if surface == Surface::Public {
         lq.locale
             .get_or_insert_with(|| state.config.default_locale.clone());
+    }
+    // Search finds translations in the locale asked for (every one with
+    // `*` or, on the admin API, none), not along fallback chains.
+    if lq.locale.as_deref() == Some("*") {
+        lq.locale = None;
+    }
+    if let Some(l) = &lq.locale {
+        known_locale(&state.config.locales, l).map_err(|e| ApiError::invalid_query(vec![e]))?;
+        lq.translations = Translations::Best {
+            order: vec![l.clone()],
+            only: true,
+        };
     }
     let (limit, offset) = (lq.limit as usize, lq.offset as usize);
     if offset + limit > MAX_HITS {

@@ -78,7 +78,9 @@ impl AppState {
         let metrics = Arc::new(crate::metrics::Metrics::new());
         let cache = PublicCache::new(config.public_cache_bytes)
             .counted(metrics.cache_hits.clone(), metrics.cache_misses.clone());
-        let mut content = Content::open(db.clone(), cache).await?;
+        let mut content = Content::open(db.clone(), cache)
+            .await?
+            .with_locales(config.locales.clone());
         if let Some(dir) = &config.content_types {
             // The files were read moments ago by the start; unreadable now
             // means no type is claimed.

@@ -2,6 +2,8 @@
 //! writes through the store in one transaction, and makes cached public
 //! answers stale.
 
+use std::collections::HashMap;
+
 use serde_json::{Map, Value};
 
 use super::Content;
@@ -10,6 +12,7 @@ use crate::model::content_type::{ContentType, Kind};
 use crate::model::entry::Entry;
 use crate::model::field::OnDelete;
 use crate::model::validate::{Mode, validate_entry};
+use crate::store::entries::{Lookup, Target};
 use crate::store::{self, Conflict, StoreError, StoreResult};
 
 impl Content {
@@ -31,38 +34,87 @@ impl Content {
         Ok(entry)
     }
 
-    /// Changes the fields in `patch` of the working copy, if `version` is
-    /// still current; the merged copy is validated as a whole.
+    /// Which translation a call names: the locale given, else the default
+    /// locale's (or the entry's only one).
+    pub fn target<'a>(&'a self, id: &'a str, locale: Option<&'a str>) -> Target<'a> {
+        let default_locale = self.locales.default_locale();
+        Target {
+            id,
+            lookup: match locale {
+                Some(l) => Lookup::Exact(l),
+                None => Lookup::Prefer(default_locale),
+            },
+            default_locale,
+        }
+    }
+
+    /// One translation of an entry with its working copy.
+    pub async fn entry(
+        &self,
+        ct: &ContentType,
+        id: &str,
+        locale: Option<&str>,
+    ) -> StoreResult<Entry> {
+        let t = self.target(id, locale);
+        store::entries::get(&self.db, ct.api_id(), id, t.lookup).await
+    }
+
+    /// Changes the fields in `patch` of a translation's working copy, if
+    /// `version` is still current; the merged copy is validated as a whole.
+    /// A locale the entry has no translation in yet is started from the
+    /// patch, without a version (`true`): its shared fields are the
+    /// entry's, its localized ones fall back until set.
     pub async fn update_entry(
         &self,
         ct: &ContentType,
         id: &str,
-        version: i64,
+        locale: Option<&str>,
+        version: Option<i64>,
         patch: Map<String, Value>,
         actor: &Actor,
-    ) -> StoreResult<Entry> {
-        let entry = store::entries::update(&self.db, ct, id, version, patch, actor).await?;
+    ) -> StoreResult<(Entry, bool)> {
+        let target = self.target(id, locale);
+        let (entry, created) = match (version, locale) {
+            (Some(v), _) => (
+                store::entries::update(&self.db, ct, target, v, patch, actor).await?,
+                false,
+            ),
+            (None, Some(l)) => (
+                store::entries::create_translation(&self.db, ct, target, l, patch, actor).await?,
+                true,
+            ),
+            (None, None) => {
+                let current = store::entries::get(&self.db, ct.api_id(), id, target.lookup).await?;
+                return Err(StoreError::VersionConflict {
+                    expected: 0,
+                    current: current.version,
+                });
+            }
+        };
         self.changed();
-        Ok(entry)
+        Ok((entry, created))
     }
 
-    /// The working copy becomes the live copy.
+    /// A translation's working copy becomes its live copy.
     pub async fn publish_entry(
         &self,
         ct: &ContentType,
         id: &str,
+        locale: Option<&str>,
         expected: Option<i64>,
         actor: &Actor,
     ) -> StoreResult<Entry> {
-        let entry = store::entries::publish(&self.db, ct, id, expected, actor).await?;
+        let target = self.target(id, locale);
+        let entry = store::entries::publish(&self.db, ct, target, expected, actor).await?;
         self.changed();
         Ok(entry)
     }
 
-    /// Writes the one entry of a singleton type in `locale`: creates it on
-    /// the first write (`true`), else replaces its working copy (fields
-    /// left out are cleared) if `expected` is its current version. Without
-    /// a version an existing entry is a conflict naming the current one.
+    /// Writes the one entry of a singleton type in `locale`: creates it (or
+    /// its translation in `locale`) on the first write (`true`), else
+    /// replaces that translation's working copy (fields left out are
+    /// cleared) if `expected` is its current version. Without a version an
+    /// existing translation is a conflict naming the current one.
     pub async fn put_singleton(
         &self,
         ct: &ContentType,
@@ -80,8 +132,18 @@ impl Content {
                 ),
             ));
         }
-        let Some(current) = store::entries::singleton(&self.db, ct.api_id(), locale).await? else {
-            return Ok((self.create_entry(ct, locale, &data, actor).await?, true));
+        let here = store::entries::singleton(&self.db, ct.api_id(), Lookup::Exact(locale)).await?;
+        let Some(current) = here else {
+            let default_locale = self.locales.default_locale();
+            let any =
+                store::entries::singleton(&self.db, ct.api_id(), Lookup::Prefer(default_locale))
+                    .await?;
+            return match any {
+                Some(other) => Ok(self
+                    .update_entry(ct, &other.id, Some(locale), None, data, actor)
+                    .await?),
+                None => Ok((self.create_entry(ct, locale, &data, actor).await?, true)),
+            };
         };
         let version = expected.ok_or(StoreError::VersionConflict {
             expected: 0,
@@ -90,27 +152,43 @@ impl Content {
         for f in &ct.fields {
             data.entry(f.name.clone()).or_insert(Value::Null);
         }
-        let entry = self
-            .update_entry(ct, &current.id, version, data, actor)
+        let (entry, _) = self
+            .update_entry(ct, &current.id, Some(locale), Some(version), data, actor)
             .await?;
         Ok((entry, false))
     }
 
-    /// The live copy is taken down; the working copy stays.
+    /// A translation's live copy is taken down; its working copy stays.
     pub async fn unpublish_entry(
         &self,
         ct: &ContentType,
         id: &str,
+        locale: Option<&str>,
         expected: Option<i64>,
         actor: &Actor,
     ) -> StoreResult<Entry> {
-        let entry = store::entries::unpublish(&self.db, ct, id, expected, actor).await?;
+        let target = self.target(id, locale);
+        let entry = store::entries::unpublish(&self.db, ct, target, expected, actor).await?;
         self.changed();
         Ok(entry)
     }
 
-    /// The entry and its revisions are gone. Refused while other entries
-    /// point at it, unless their fields say `"on_delete": "nullify"`.
+    /// The translations of the given entries, by entry id, oldest first.
+    pub async fn translations(
+        &self,
+        ids: &[String],
+    ) -> StoreResult<HashMap<String, Vec<store::entries::Translation>>> {
+        let mut by_id: HashMap<String, Vec<store::entries::Translation>> = HashMap::new();
+        for t in store::entries::translations(&self.db, ids).await? {
+            by_id.entry(t.entry_id.clone()).or_default().push(t);
+        }
+        Ok(by_id)
+    }
+
+    /// The entry, every translation and their revisions are gone; `expected`
+    /// is the version of the default locale's translation. Refused while
+    /// other entries point at it, unless their fields say
+    /// `"on_delete": "nullify"`.
     pub async fn delete_entry(
         &self,
         ct: &ContentType,
@@ -125,7 +203,8 @@ impl Content {
                     .is_some_and(|f| f.on_delete == Some(OnDelete::Nullify))
             })
         };
-        store::entries::delete(&self.db, ct.api_id(), id, expected, actor, &nullify).await?;
+        let target = self.target(id, None);
+        store::entries::delete(&self.db, ct.api_id(), target, expected, actor, &nullify).await?;
         self.changed();
         Ok(())
     }

@@ -10,12 +10,14 @@ pub mod cache;
 pub mod embed;
 pub mod entries;
 pub mod populate;
+pub mod reads;
 pub mod registry;
 pub mod types;
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
+use crate::model::locale::Locales;
 use crate::store::{self, Db, StoreResult};
 use cache::PublicCache;
 use registry::TypeRegistry;
@@ -30,6 +32,8 @@ pub struct Content {
     /// Types defined by files in `content-types/`, with their file: those
     /// change with the file, never through the API.
     pub folder: Arc<std::collections::HashMap<String, String>>,
+    /// The locales content is written in, with their fallbacks.
+    pub locales: Arc<Locales>,
 }
 
 impl Content {
@@ -45,7 +49,14 @@ impl Content {
             types,
             cache: Arc::new(cache),
             folder: Arc::default(),
+            locales: Arc::new(Locales::single("en")),
         })
+    }
+
+    /// Serves the configured locales.
+    pub fn with_locales(mut self, locales: Locales) -> Content {
+        self.locales = Arc::new(locales);
+        self
     }
 
     /// Marks the types the `content-types/` folder defines as its own.

@@ -10,10 +10,12 @@ use serde_json::Value;
 
 use super::Content;
 use super::embed::embed_fields;
+use super::reads::Read;
 use crate::model::content_type::ContentType;
 use crate::model::field::FieldType;
 use crate::model::populate::Populate;
 use crate::model::query::Surface;
+use crate::model::translation::{by_entry, fill};
 use crate::store::{self, StoreResult};
 
 /// One value being populated, with what to populate in it.
@@ -41,15 +43,18 @@ fn ids(v: Option<&Value>) -> Vec<String> {
 
 impl Content {
     /// Populates `values` (entries of `ct` as `surface` shows them) along
-    /// `tree`; answers how many queries it made. A target the surface does
-    /// not see (a draft on the public API, a deleted entry) reads as `null`
-    /// in a single relation and is left out of a list.
+    /// `tree`, each target in the first locale of `chain` it has (filled
+    /// along the chain); answers how many queries it made. A target the
+    /// surface does not see (a draft on the public API, a deleted entry, one
+    /// with no translation in the chain) reads as `null` in a single
+    /// relation and is left out of a list.
     pub async fn populate(
         &self,
         ct: &Arc<ContentType>,
         values: &mut [Value],
         tree: &Populate,
         surface: Surface,
+        chain: &[String],
     ) -> StoreResult<u64> {
         if tree.is_empty() || values.is_empty() {
             return Ok(0);
@@ -83,10 +88,25 @@ impl Content {
             }
             wanted.sort();
             wanted.dedup();
-            let found = store::entries::visible(&self.db, &wanted, surface).await?;
+            let rows = store::entries::in_locales(&self.db, &wanted, chain, surface).await?;
             queries += 1;
-            let found: HashMap<&str, &crate::model::entry::Entry> =
-                found.iter().map(|e| (e.id.as_str(), e)).collect();
+            let found: HashMap<String, Read> = by_entry(chain, rows)
+                .into_iter()
+                .filter_map(|mut group| {
+                    if group.is_empty() {
+                        return None;
+                    }
+                    let mut entry = group.remove(0);
+                    let fallbacks = (chain.len() > 1).then(|| {
+                        let ct = self.types.get(&entry.content_type);
+                        ct.map(|ct| {
+                            fill(&ct, chain, &mut entry, &group, surface == Surface::Public)
+                        })
+                        .unwrap_or_default()
+                    });
+                    Some((entry.id.clone(), Read { entry, fallbacks }))
+                })
+                .collect();
             let mut next: Vec<Node> = Vec::new();
             for node in level.iter_mut() {
                 for (field, sub) in &node.tree.fields {
@@ -104,10 +124,14 @@ impl Content {
                     for id in ids(node.value.get(field)) {
                         let shaped = found
                             .get(id.as_str())
-                            .filter(|e| e.content_type == to)
-                            .and_then(|e| match surface {
-                                Surface::Public => e.to_public(&target_ct, None),
-                                Surface::Admin => e.to_preview(&target_ct, None),
+                            .filter(|r| r.entry.content_type == to)
+                            .and_then(|r| {
+                                let mut v = match surface {
+                                    Surface::Public => r.entry.to_public(&target_ct, None),
+                                    Surface::Admin => r.entry.to_preview(&target_ct, None),
+                                }?;
+                                r.annotate(&mut v);
+                                Some(v)
                             });
                         at.push(shaped.map(|value| {
                             next.push(Node {

@@ -266,6 +266,8 @@ fn parse_fields(
                 Some("searchable")
             } else if f.on_delete == Some(crate::model::field::OnDelete::Nullify) {
                 Some("on_delete")
+            } else if f.localized {
+                Some("localized")
             } else {
                 None
             };
@@ -273,7 +275,7 @@ fn parse_fields(
                 errors.push(FieldError::new(
                     at(rule),
                     "not_in_component",
-                    "slugs, unique values, search and on_delete nullify apply to a type's own fields, not inside a component",
+                    "slugs, unique values, search, on_delete nullify and localized apply to a type's own fields, not inside a component (a localized component field is translated whole)",
                 ));
             }
         }

@@ -43,9 +43,14 @@ impl Status {
     }
 }
 
+/// One translation of an entry: entries keep their id across locales, and
+/// each locale has its own working copy, live copy, version and status.
 #[derive(Debug, Clone)]
 pub struct Entry {
+    /// The entry's id, shared by its translations.
     pub id: String,
+    /// This translation's own key (its revisions and links hang off it).
+    pub row: String,
     pub content_type: String,
     pub locale: String,
     pub status: Status,

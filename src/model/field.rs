@@ -201,6 +201,9 @@ pub struct FieldDef {
     /// MIME types a media field takes, such as `image/*` or `application/pdf`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accept: Option<Vec<String>>,
+    /// A value per locale; other fields are shared by all translations.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub localized: bool,
 }
 
 impl FieldDef {

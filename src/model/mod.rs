@@ -12,6 +12,7 @@ pub mod nested;
 pub mod populate;
 pub mod query;
 pub mod schema_change;
+pub mod translation;
 pub mod validate;
 
 /// One thing wrong with one field of a document: which field (a path such as

@@ -132,9 +132,93 @@ pub struct ListQuery {
     pub filters: Vec<Filter>,
     /// Fields to return; `None` for all. `id` is always returned.
     pub fields: Option<Vec<String>>,
+    /// The `locale` parameter as given (`*` for every translation).
     pub locale: Option<String>,
+    /// Which translation of each entry the list shows; set from `locale`
+    /// and the configured locales by [`ListQuery::choose_translations`].
+    pub translations: Translations,
     /// Relation fields to replace by the entries they point at.
     pub populate: Populate,
+}
+
+/// Which of an entry's translations a list shows.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Translations {
+    /// Every translation as an item of its own (`locale=*`).
+    #[default]
+    All,
+    /// Each entry once, as its translation in the first of `order` it has;
+    /// with `only`, an entry with none of them is left out, else it shows
+    /// in whichever translation comes first.
+    Best { order: Vec<String>, only: bool },
+}
+
+impl ListQuery {
+    /// Turns `locale` into the translations to show: on the public API the
+    /// locale's fallback chain (the default locale when none is given); on
+    /// the admin API exactly the locale given, or each entry once, in the
+    /// first configured locale it has. A locale not configured is refused.
+    pub fn choose_translations(
+        &mut self,
+        locales: &super::locale::Locales,
+        surface: Surface,
+    ) -> Result<(), FieldError> {
+        self.translations = match self.locale.as_deref() {
+            Some("*") => Translations::All,
+            Some(code) => {
+                let code = known_locale(locales, code)?;
+                match surface {
+                    Surface::Public => Translations::Best {
+                        order: locales.chain(code).iter().map(|c| c.to_string()).collect(),
+                        only: true,
+                    },
+                    Surface::Admin => Translations::Best {
+                        order: vec![code.to_string()],
+                        only: true,
+                    },
+                }
+            }
+            None => match surface {
+                Surface::Public => Translations::Best {
+                    order: vec![locales.default_locale().to_string()],
+                    only: true,
+                },
+                Surface::Admin => Translations::Best {
+                    order: locales.all().to_vec(),
+                    only: false,
+                },
+            },
+        };
+        Ok(())
+    }
+
+    /// The fallback chain readers asked for, when it is longer than one
+    /// locale (so values may come from another locale).
+    pub fn chain(&self) -> Option<&[String]> {
+        match &self.translations {
+            Translations::Best { order, only: true } if order.len() > 1 => Some(order),
+            _ => None,
+        }
+    }
+}
+
+/// `code` when it is one of the configured locales.
+pub fn known_locale<'a>(
+    locales: &super::locale::Locales,
+    code: &'a str,
+) -> Result<&'a str, FieldError> {
+    if locales.contains(code) {
+        Ok(code)
+    } else {
+        Err(FieldError::new(
+            "locale",
+            "locale",
+            format!(
+                "`{code}` is not one of this server's locales ({}; see QUIRE_LOCALES)",
+                locales.all().join(", ")
+            ),
+        ))
+    }
 }
 
 impl ListQuery {
@@ -163,6 +247,7 @@ impl ListQuery {
             filters: Vec::new(),
             fields: None,
             locale: None,
+            translations: Translations::All,
             populate: Populate::default(),
         };
         let mut errors = Vec::new();
@@ -221,13 +306,13 @@ fn parse_int(key: &str, value: &str, min: i64, max: i64) -> Result<i64, FieldErr
 }
 
 fn parse_locale(value: &str) -> Result<String, FieldError> {
-    if super::locale::is_valid(value) {
+    if value == "*" || super::locale::is_valid(value) {
         Ok(value.to_string())
     } else {
         Err(FieldError::new(
             "locale",
             "locale",
-            format!("`{value}` is not a locale like en or pt-BR"),
+            format!("`{value}` is not a locale like en or pt-BR, or `*` for every translation"),
         ))
     }
 }

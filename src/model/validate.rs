@@ -71,6 +71,10 @@ pub enum Mode {
     Create,
     /// A changed working copy: values absent stay absent.
     Update,
+    /// A translation other than the default locale's: its localized fields
+    /// may stay unset (readers get them from the fallback locale), so they
+    /// are neither required nor given defaults; the rest is as `Update`.
+    Translation,
 }
 
 /// A working copy that passed validation.
@@ -103,7 +107,16 @@ pub fn validate_entry(
             )
         })
         .collect();
-    let mut data = validate_fields(&ct.fields, input, mode == Mode::Create, "", 1, &mut errors);
+    let translation = mode == Mode::Translation;
+    let mut data = validate_fields(
+        &ct.fields,
+        input,
+        mode == Mode::Create,
+        translation,
+        "",
+        1,
+        &mut errors,
+    );
     let mut slug_generated = false;
     if let Some(sf) = ct.slug_field()
         && !data.contains_key(&sf.name)
@@ -118,7 +131,7 @@ pub fn validate_entry(
                 data.insert(sf.name.clone(), Value::String(s));
                 slug_generated = true;
             }
-            None if sf.required => errors.push(FieldError::new(
+            None if sf.required && !(translation && sf.localized) => errors.push(FieldError::new(
                 sf.name.clone(),
                 "required",
                 format!("`{}` is required", sf.name),
@@ -157,6 +170,7 @@ fn validate_fields(
     fields: &[Field],
     input: &Map<String, Value>,
     defaults: bool,
+    translation: bool,
     prefix: &str,
     depth: usize,
     errors: &mut Vec<FieldError>,
@@ -186,11 +200,16 @@ fn validate_fields(
                     errors.push(e);
                 }
             },
-            None if f.required && f.field_type != FieldType::Slug => errors.push(FieldError::new(
-                path,
-                "required",
-                format!("`{}` is required", f.name),
-            )),
+            None if f.required
+                && f.field_type != FieldType::Slug
+                && !(translation && f.localized) =>
+            {
+                errors.push(FieldError::new(
+                    path,
+                    "required",
+                    format!("`{}` is required", f.name),
+                ))
+            }
             None => {}
         }
     }
@@ -227,7 +246,7 @@ fn check_group(
             ));
         }
     }
-    let values = validate_fields(fields, obj, true, path, depth + 1, errors);
+    let values = validate_fields(fields, obj, true, false, path, depth + 1, errors);
     let mut out = Map::new();
     if let Some(kind) = kind {
         out.insert("kind".into(), Value::String(kind.to_string()));
@@ -587,5 +606,27 @@ mod tests {
     fn long_titles_make_bounded_slugs() {
         let s = make_slug(&"word ".repeat(100));
         assert!(s.len() <= GENERATED_SLUG_MAX && is_slug(&s));
+    }
+
+    #[test]
+    fn a_translation_may_leave_localized_fields_to_fall_back() {
+        let ct = ContentType::from_json(json!({"api_id": "t", "name": "T", "fields": [
+            {"name": "title", "type": "string", "required": true, "localized": true, "default": "x"},
+            {"name": "n", "type": "integer", "required": true},
+        ]}))
+        .unwrap();
+        let ok =
+            validate_entry(&ct, json!({"n": 1}).as_object().unwrap(), Mode::Translation).unwrap();
+        assert!(!ok.data.contains_key("title"), "no default: it falls back");
+        let err = validate_entry(
+            &ct,
+            json!({"title": "t"}).as_object().unwrap(),
+            Mode::Translation,
+        )
+        .unwrap_err();
+        assert_eq!(err[0].field, "n", "shared fields stay required");
+        let err =
+            validate_entry(&ct, json!({"n": 1}).as_object().unwrap(), Mode::Update).unwrap_err();
+        assert_eq!(err[0].field, "title");
     }
 }

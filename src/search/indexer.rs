@@ -53,7 +53,7 @@ async fn type_documents(
         let Some(last) = page.last() else {
             return Ok(());
         };
-        after = last.id.clone();
+        after = last.row.clone();
         sink(page.iter().flat_map(|e| documents(fields, ct, e)).collect())?;
     }
 }
@@ -86,18 +86,18 @@ pub async fn catch_up(db: &Db, search: &Arc<SearchIndex>) -> Result<usize, Index
         let mut cts: HashMap<String, Option<ContentType>> = HashMap::new();
         for id in entries {
             ops.push(Op::DeleteEntry(id.clone()));
-            let Some(e) = store::entries::find(db, &id).await? else {
-                continue;
-            };
-            if types.contains(&e.content_type) {
-                continue;
-            }
-            if !cts.contains_key(&e.content_type) {
-                let ct = content_type(db, &e.content_type).await?;
-                cts.insert(e.content_type.clone(), ct);
-            }
-            if let Some(Some(ct)) = cts.get(&e.content_type) {
-                ops.extend(documents(&fields, ct, &e).into_iter().map(Op::Add));
+            // Every translation of the entry, each its own documents.
+            for e in store::entries::find(db, &id).await? {
+                if types.contains(&e.content_type) {
+                    continue;
+                }
+                if !cts.contains_key(&e.content_type) {
+                    let ct = content_type(db, &e.content_type).await?;
+                    cts.insert(e.content_type.clone(), ct);
+                }
+                if let Some(Some(ct)) = cts.get(&e.content_type) {
+                    ops.extend(documents(&fields, ct, &e).into_iter().map(Op::Add));
+                }
             }
         }
         // A changed type (its searchable fields, its language) is rebuilt

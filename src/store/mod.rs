@@ -101,6 +101,9 @@ pub enum StoreError {
     Conflict(Conflict, String),
     #[error("other entries point at this one")]
     Referenced(Vec<entries::Reference>),
+    /// The entry exists, but not in this locale.
+    #[error("the entry has no {0} translation")]
+    TranslationMissing(String),
     #[error("the change would lose data")]
     DataLoss(Vec<FieldError>),
     #[error("the document is not valid")]

@@ -142,6 +142,16 @@ impl TestApp {
     }
 
     pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Settings)) -> TestApp {
+        Self::spawn_seeded(backend, tweak, async |_| {}).await
+    }
+
+    /// A server started on a database that `seed` has prepared first (as an
+    /// older release would have left it, say).
+    pub async fn spawn_seeded(
+        backend: Backend,
+        tweak: impl FnOnce(&mut Settings),
+        seed: impl AsyncFnOnce(&Config),
+    ) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let pg = match backend {
             Backend::Sqlite => None,
@@ -158,6 +168,8 @@ impl TestApp {
         };
         tweak(&mut settings);
         let config = Config::resolve(settings).expect("test config");
+        std::fs::create_dir_all(&config.data_dir).expect("data dir");
+        seed(&config).await;
         let running = quire::app::start(config.clone())
             .await
             .expect("server starts");

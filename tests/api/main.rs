@@ -12,6 +12,7 @@ mod contract;
 mod crash;
 mod entries;
 mod error_codes;
+mod locales;
 mod media;
 mod openapi;
 mod operations;

@@ -191,6 +191,9 @@ db_tests! {
     }
 
     async fn locales_are_separate(app) {
+        let app = app.restart_with(|c| {
+            c.locales = quire::model::locale::Locales::parse("en,fr", None).unwrap();
+        }).await;
         let res = app.admin(reqwest::Method::POST, "/admin/api/entries/articles")
             .json(&json!({"data": {"title": "Bonjour"}, "locale": "fr"}))
             .send().await.unwrap();

@@ -1141,7 +1141,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description The singleton's working copy was replaced. */
+                /** @description The translation's working copy was changed. */
                 200: {
                     headers: {
                         ETAG: string;
@@ -1151,7 +1151,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["EntryOut"];
                     };
                 };
-                /** @description The singleton's entry was created, as a draft. */
+                /**
+                 * @description The entry, or its translation in the locale named, was created as a
+                 *     draft.
+                 */
                 201: {
                     headers: {
                         LOCATION: string;
@@ -1368,10 +1371,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One entry with its working copy. */
+        /**
+         * One translation of an entry with its working copy: `?locale=`, or
+         *     the default locale's (the entry's only one when it has no other).
+         *     An entry without a translation in that locale is a 404
+         *     `translation_missing`.
+         */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description One of the server's locales (QUIRE_LOCALES). */
+                    locale?: string;
+                };
                 header?: never;
                 path: {
                     content_type: string;
@@ -1450,8 +1461,9 @@ export interface paths {
         put?: never;
         post?: never;
         /**
-         * Delete an entry. `?version=N` or `If-Match` guard against deleting a
-         *     newer version than the one seen.
+         * Delete an entry with every translation. `?version=N` or `If-Match`
+         *     (the default locale's translation's version) guard against deleting
+         *     a newer version than the one seen.
          */
         delete: {
             parameters: {
@@ -1544,12 +1556,21 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Change some fields of the working copy: `{"data": {...}, "version": N}`.
-         *     A published entry stays as it is on the public API until published again.
+         * Change some fields of a translation's working copy:
+         *     `{"data": {...}, "version": N}`, `?locale=` naming the translation
+         *     (default: the default locale's). Shared fields change in every
+         *     translation; a published one stays as it is on the public API until
+         *     published again. With `?locale=` the entry has no translation in
+         *     yet, and no version, the translation is started (201): shared
+         *     fields it leaves out keep the entry's values, localized ones fall
+         *     back until set.
          */
         patch: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description One of the server's locales (QUIRE_LOCALES). */
+                    locale?: string;
+                };
                 header?: never;
                 path: {
                     content_type: string;
@@ -1563,9 +1584,23 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description The entry; its ETag is its version, for `If-Match`. */
+                /** @description The translation's working copy was changed. */
                 200: {
                     headers: {
+                        ETAG: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["EntryOut"];
+                    };
+                };
+                /**
+                 * @description The entry, or its translation in the locale named, was created as a
+                 *     draft.
+                 */
+                201: {
+                    headers: {
+                        LOCATION: string;
                         ETAG: string;
                         [name: string]: unknown;
                     };
@@ -1667,11 +1702,17 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Publish: the working copy becomes the live copy on the public API. */
+        /**
+         * Publish a translation (`?locale=`, default: the default locale's):
+         *     its working copy becomes its live copy on the public API. Other
+         *     translations stay as they are.
+         */
         post: {
             parameters: {
                 query?: {
                     version?: number;
+                    /** @description One of the server's locales (QUIRE_LOCALES). */
+                    locale?: string;
                 };
                 header?: {
                     "If-Match"?: string;
@@ -1783,11 +1824,16 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Unpublish: take the entry off the public API; the working copy stays. */
+        /**
+         * Unpublish a translation (`?locale=`, default: the default
+         *     locale's): it leaves the public API; its working copy stays.
+         */
         post: {
             parameters: {
                 query?: {
                     version?: number;
+                    /** @description One of the server's locales (QUIRE_LOCALES). */
+                    locale?: string;
                 };
                 header?: {
                     "If-Match"?: string;
@@ -1983,10 +2029,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every saved state of an entry, newest first. */
+        /**
+         * Every saved state of a translation (`?locale=`, default: the
+         *     default locale's), newest first.
+         */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description One of the server's locales (QUIRE_LOCALES). */
+                    locale?: string;
+                };
                 header?: never;
                 path: {
                     content_type: string;
@@ -3581,6 +3633,86 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/locales": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The locales entries have translations in, with their fallbacks. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["LocalesAnswer"];
+                    };
+                };
+                /** @description The request is malformed: a bad or unknown parameter, body key or JSON. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No valid bearer token (or, at sign-in, wrong credentials). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token's user or scope may not do this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The request body is too large. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The database does not answer; `Retry-After` says when to try again. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3735,6 +3867,8 @@ export interface components {
             published_at?: string | null;
             created_by?: string | null;
             updated_by?: string | null;
+            /** @description Every translation the entry has (this one included), oldest first. */
+            translations: components["schemas"]["TranslationOut"][];
         };
         /** EntryPatch */
         EntryPatch: {
@@ -3743,8 +3877,10 @@ export interface components {
             /**
              * Format: int64
              * @description The version this change is based on; a stale one is refused with 409.
+             *     Left out only to start a translation (`?locale=` the entry has no
+             *     translation in yet).
              */
-            version: number;
+            version?: number | null;
         };
         /**
          * EntryPut
@@ -3840,6 +3976,11 @@ export interface components {
             on_delete?: (components["schemas"]["OnDeleteName"] & unknown) | null;
             /** @description MIME types a media field takes, such as `image/*`. */
             accept?: string[] | null;
+            /**
+             * @description A value per locale (a type's own fields); other fields are shared by
+             *     all of an entry's translations.
+             */
+            localized?: boolean | null;
         };
         /** @enum {string} */
         FieldTypeName: "string" | "text" | "richtext" | "integer" | "number" | "boolean" | "date" | "datetime" | "enum" | "json" | "slug" | "media" | "relation" | "component" | "blocks";
@@ -3853,6 +3994,27 @@ export interface components {
             limit: number;
             /** Format: int64 */
             offset: number;
+        };
+        /** LocalesAnswer */
+        LocalesAnswer: {
+            data: components["schemas"]["LocalesOut"];
+        };
+        /**
+         * LocalesOut
+         * @description The server's locales (QUIRE_LOCALES) and fallbacks (QUIRE_LOCALE_FALLBACKS).
+         */
+        LocalesOut: {
+            /**
+             * @description The first locale: entries are written in it unless told otherwise,
+             *     and every fallback chain ends at it.
+             */
+            default: string;
+            /** @description Every locale, the default first. */
+            locales: string[];
+            /** @description Each other locale and the one it falls back to. */
+            fallbacks: {
+                [key: string]: string;
+            };
         };
         /** LoginRequest */
         LoginRequest: {
@@ -3937,6 +4099,8 @@ export interface components {
          */
         ReferenceOut: {
             id: string;
+            /** @description The translation holding the reference. */
+            locale: string;
             type: string;
             /** @description The relation field holding the reference. */
             field: string;
@@ -4097,6 +4261,18 @@ export interface components {
              * @description JPEG quality, 1 to 100 (default 80).
              */
             q?: number | null;
+        };
+        /**
+         * TranslationOut
+         * @description One of an entry's translations.
+         */
+        TranslationOut: {
+            locale: string;
+            /** @description `draft`, `published` or `changed`. */
+            status: string;
+            /** Format: int64 */
+            version: number;
+            updated_at: string;
         };
         /** UserCreate */
         UserCreate: {

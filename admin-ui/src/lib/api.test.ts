@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ApiError, createEntry, deleteAsset, listEntries, listReferences, putContentType } from './api';
+import { ApiError, createEntry, deleteAsset, getEntry, listEntries, listReferences, patchEntry, publishEntry, putContentType, unpublishEntry } from './api';
 
 function answer(status: number, body: unknown) {
   const fetch = vi.fn(async (_url: string, _init?: RequestInit) =>
@@ -51,6 +51,23 @@ describe('the admin API client', () => {
     expect(JSON.parse(String(fetch.mock.calls[0][1]?.body))).toEqual({ data: { title: 'x' }, locale: 'fr' });
     await createEntry('articles', { title: 'x' });
     expect(JSON.parse(String(fetch.mock.calls[1][1]?.body))).toEqual({ data: { title: 'x' } });
+  });
+
+  it('names the translation with ?locale=, and creates one without a version', async () => {
+    const fetch = answer(200, { id: '1', locale: 'fr' });
+    await getEntry('articles', '1', 'fr');
+    expect(fetch.mock.calls[0][0]).toBe('/admin/api/entries/articles/1?locale=fr');
+    await getEntry('articles', '1');
+    expect(fetch.mock.calls[1][0]).toBe('/admin/api/entries/articles/1');
+    await patchEntry('articles', '1', { title: 'Bonjour' }, null, 'fr');
+    expect(fetch.mock.calls[2][0]).toBe('/admin/api/entries/articles/1?locale=fr');
+    expect(JSON.parse(String(fetch.mock.calls[2][1]?.body))).toEqual({ data: { title: 'Bonjour' } });
+    await patchEntry('articles', '1', { title: 'Salut' }, 2, 'fr');
+    expect(JSON.parse(String(fetch.mock.calls[3][1]?.body))).toEqual({ data: { title: 'Salut' }, version: 2 });
+    await publishEntry('articles', '1', 3, 'fr');
+    expect(fetch.mock.calls[4][0]).toBe('/admin/api/entries/articles/1/publish?version=3&locale=fr');
+    await unpublishEntry('articles', '1', undefined, 'fr');
+    expect(fetch.mock.calls[5][0]).toBe('/admin/api/entries/articles/1/unpublish?locale=fr');
   });
 
   it('asks for a schema change\'s plan, or forces it', async () => {

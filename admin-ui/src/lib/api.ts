@@ -214,16 +214,30 @@ export const listEntries = (
     query: { ...query, ...more } as typeof query,
   });
 };
-export const getEntry = (type: string, id: string) =>
-  call('get', '/entries/{content_type}/{id}', { path: { content_type: type, id } });
+// `?locale=` picks one translation of an entry; without it the server uses
+// the default locale's (or the only one). Not in api-types.ts until it is
+// regenerated, hence the casts.
+const inLocale = (locale?: string) => (locale ? { locale } : {});
+
+/** One translation of an entry; a 404 `translation_missing` when it has none in that locale. */
+export const getEntry = (type: string, id: string, locale?: string) =>
+  call('get', '/entries/{content_type}/{id}', { path: { content_type: type, id }, query: inLocale(locale) as never });
 /** Creates a draft; without a locale the server uses its default one. */
 export const createEntry = (type: string, data: Record<string, unknown>, locale?: string) =>
   call('post', '/entries/{content_type}', {
     path: { content_type: type },
     body: locale ? { data, locale } : { data },
   });
-export const patchEntry = (type: string, id: string, data: Record<string, unknown>, version: number) =>
-  call('patch', '/entries/{content_type}/{id}', { path: { content_type: type, id }, body: { data, version } });
+/**
+ * Changes some fields of a translation. `version` null: the translation does
+ * not exist yet, and this creates it (a 201 with the entry in that locale).
+ */
+export const patchEntry = (type: string, id: string, data: Record<string, unknown>, version: number | null, locale?: string) =>
+  call('patch', '/entries/{content_type}/{id}', {
+    path: { content_type: type, id },
+    query: inLocale(locale) as never,
+    body: (version === null ? { data } : { data, version }) as Schemas['EntryPatch'],
+  });
 export const deleteEntry = (type: string, id: string, version?: number) =>
   call('delete', '/entries/{content_type}/{id}', { path: { content_type: type, id }, query: { version } });
 /** An entry that points at another through one of its relation fields, in its draft or live copy. */
@@ -253,10 +267,20 @@ export async function listReferences(type: string, id: string): Promise<Referenc
   return Array.isArray(body?.data) ? body.data.filter(isReference) : [];
 }
 
-export const publishEntry = (type: string, id: string, version?: number) =>
-  call('post', '/entries/{content_type}/{id}/publish', { path: { content_type: type, id }, query: { version } });
-export const unpublishEntry = (type: string, id: string, version?: number) =>
-  call('post', '/entries/{content_type}/{id}/unpublish', { path: { content_type: type, id }, query: { version } });
+/** Publishes one translation (without a locale: the default one). */
+export const publishEntry = (type: string, id: string, version?: number, locale?: string) =>
+  call('post', '/entries/{content_type}/{id}/publish', {
+    path: { content_type: type, id },
+    query: { version, ...inLocale(locale) } as { version?: number },
+  });
+export const unpublishEntry = (type: string, id: string, version?: number, locale?: string) =>
+  call('post', '/entries/{content_type}/{id}/unpublish', {
+    path: { content_type: type, id },
+    query: { version, ...inLocale(locale) } as { version?: number },
+  });
+
+/** `GET /locales`, unchecked (locales.ts reads it). Untyped until api-types.ts is regenerated. */
+export const getLocales = (): Promise<unknown> => send('get', buildUrl('/locales'), undefined);
 
 export const listUsers = async () => (await call('get', '/users')).data;
 export const createUser = (body: UserCreate) => call('post', '/users', { body });

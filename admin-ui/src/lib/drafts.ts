@@ -26,7 +26,9 @@ export function stashAll(): void {
   }
 }
 
-export const draftKey = (type: string, id: string | null) => `${PREFIX}${type}:${id ?? 'new'}`;
+/** Per entry and translation, so one locale's draft never overwrites another's. */
+export const draftKey = (type: string, id: string | null, locale?: string) =>
+  `${PREFIX}${type}:${id ?? 'new'}${locale ? `:${locale}` : ''}`;
 
 export function saveDraft(key: string, draft: Draft): void {
   try {

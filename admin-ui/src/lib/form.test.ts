@@ -336,6 +336,13 @@ describe('routes', () => {
     expect(parseRoute('/admin/nope').name).toBe('not-found');
   });
 
+  it('keeps the translation shown in the editor URL', () => {
+    expect(href.entry('articles', '01J9Z', 'pt-BR')).toBe('/admin/entries/articles/01J9Z?locale=pt-BR');
+    expect(href.entry('articles', '01J9Z')).toBe('/admin/entries/articles/01J9Z');
+    expect(parseRoute('/admin/entries/articles/01J9Z', '?locale=fr')).toEqual({ name: 'edit', type: 'articles', id: '01J9Z', locale: 'fr' });
+    expect(parseRoute('/admin/entries/articles/01J9Z', '?locale=')).toStrictEqual({ name: 'edit', type: 'articles', id: '01J9Z' });
+  });
+
   it('builds list links with page and sort', () => {
     expect(href.list('articles')).toBe('/admin/entries/articles');
     expect(href.list('articles', 2, '-title')).toBe('/admin/entries/articles?page=2&sort=-title');

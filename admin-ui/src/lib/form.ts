@@ -55,6 +55,8 @@ export interface FieldDef {
   components?: string[];
   /** For blocks: those component types, resolved by groups.ts (not sent by the server). */
   blocks?: BlockDef[];
+  /** A value per locale (a type's own fields); other fields are shared by all translations. */
+  localized?: boolean;
 }
 
 export type WidgetKind =
@@ -103,6 +105,8 @@ export interface Widget {
   repeatable?: boolean;
   /** For blocks: the kinds an item may be. */
   blocks?: BlockDef[];
+  /** A value per locale; other fields are shared by all of an entry's translations. */
+  localized?: boolean;
 }
 
 /** What a form control holds: text, a checkbox's state or a multi-select's ids. */
@@ -177,6 +181,7 @@ export function fieldToWidget(f: FieldDef): Widget {
   if (f.type === 'datetime') w.hint = 'Your local time; stored in UTC.';
   if (f.type === 'json') w.hint = 'JSON.';
   if (f.type === 'richtext') w.hint = 'Saved as Markdown.';
+  if (f.localized) w.localized = true;
   return w;
 }
 

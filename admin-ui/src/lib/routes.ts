@@ -14,7 +14,8 @@ export type Route =
   | { name: 'type-edit'; apiId: string | null }
   | { name: 'search'; q: string }
   | { name: 'new'; type: string }
-  | { name: 'edit'; type: string; id: string }
+  /** `locale`: the translation shown (`?locale=fr`); none means the server's default. */
+  | { name: 'edit'; type: string; id: string; locale?: string }
   | { name: 'not-found'; path: string };
 
 const seg = (s: string) => {
@@ -49,7 +50,8 @@ export function parseRoute(pathname: string, search = ''): Route {
       return { name: 'list', type, page, sort: q.get('sort') || DEFAULT_SORT, ...(status ? { status } : {}) };
     }
     if (parts[2] === 'new') return { name: 'new', type };
-    return { name: 'edit', type, id: parts[2] };
+    const locale = q.get('locale');
+    return { name: 'edit', type, id: parts[2], ...(locale ? { locale } : {}) };
   }
   return { name: 'not-found', path: pathname };
 }
@@ -80,7 +82,8 @@ export const href = {
   type: (apiId: string) => `${BASE}/types/${encodeURIComponent(apiId)}`,
   search: (q = '') => `${BASE}/search${q ? `?q=${encodeURIComponent(q)}` : ''}`,
   create: (type: string) => `${BASE}/entries/${encodeURIComponent(type)}/new`,
-  entry: (type: string, id: string) => `${BASE}/entries/${encodeURIComponent(type)}/${encodeURIComponent(id)}`,
+  entry: (type: string, id: string, locale?: string) =>
+    `${BASE}/entries/${encodeURIComponent(type)}/${encodeURIComponent(id)}${locale ? `?locale=${encodeURIComponent(locale)}` : ''}`,
 };
 
 /** Only same-app paths are followed after sign-in. */

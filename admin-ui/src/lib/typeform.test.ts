@@ -277,3 +277,34 @@ describe('components and blocks', () => {
     expect(rulesFor('blocks')).toMatchObject({ component: false, blocks: true });
   });
 });
+
+describe('translated fields', () => {
+  it('maps "Translated per language" to localized, and back', () => {
+    const def = {
+      api_id: 'stories',
+      name: 'Story',
+      kind: 'collection',
+      fields: [
+        { name: 'title', type: 'string', localized: true },
+        { name: 'byline', type: 'string' },
+      ],
+    };
+    const f = definitionToForm(def);
+    expect(f.fields.map((r) => r.localized)).toEqual([true, false]);
+    expect(f.fields[0].extra).toEqual({});
+    expect(formToDefinition(f).definition).toEqual(def);
+    f.fields[0].localized = false;
+    f.fields[1].localized = true;
+    expect(formToDefinition(f).definition.fields).toEqual([
+      { name: 'title', type: 'string' },
+      { name: 'byline', type: 'string', localized: true },
+    ]);
+  });
+
+  it('leaves it out of a component type, whose fields belong to other types', () => {
+    const f = emptyForm();
+    Object.assign(f, { apiId: 'quote', name: 'Quote', kind: 'component' });
+    Object.assign(f.fields[0], { name: 'text', localized: true });
+    expect(formToDefinition(f).definition.fields).toEqual([{ name: 'text', type: 'string' }]);
+  });
+});

@@ -53,6 +53,8 @@ export interface FieldRow {
   repeatable: boolean;
   /** Blocks: the component types an item may be. */
   components: string[];
+  /** A value per locale ("Translated per language"); a component type's fields are never. */
+  localized: boolean;
   /** Keys the form does not edit (`label`, `default`, `pattern`, `boost` …), kept as they were. */
   extra: Record<string, unknown>;
   /** The type the field had when loaded: `default` is kept only while it is unchanged. */
@@ -96,7 +98,7 @@ export function rulesFor(type: string) {
 
 const EDITED = new Set([
   'name', 'type', 'required', 'unique', 'searchable', 'multiple', 'max_length', 'min', 'max', 'values', 'from', 'accept', 'to', 'on_delete',
-  'component', 'repeatable', 'components',
+  'component', 'repeatable', 'components', 'localized',
 ]);
 const TOP = new Set(['api_id', 'name', 'kind', 'fields']);
 
@@ -124,6 +126,7 @@ export function emptyRow(): FieldRow {
     component: '',
     repeatable: false,
     components: [],
+    localized: false,
     extra: {},
     origType: null,
     origName: null,
@@ -158,6 +161,7 @@ export function fieldToRow(field: unknown): FieldRow {
     component: typeof f.component === 'string' ? f.component : '',
     repeatable: f.repeatable === true,
     components: Array.isArray(f.components) ? f.components.filter((x): x is string => typeof x === 'string') : [],
+    localized: f.localized === true,
     extra,
     origType: type,
     origName: name || null,
@@ -219,6 +223,7 @@ export function rowToField(row: FieldRow): { field: Record<string, unknown>; err
   field.type = row.type;
   if (row.required) field.required = true;
   if (row.unique) field.unique = true;
+  if (row.localized) field.localized = true;
   if (rules.searchable && row.searchable) field.searchable = true;
   const number = (key: string, text: string, integer: boolean) => {
     const t = text.trim();
@@ -278,7 +283,8 @@ export function rowToField(row: FieldRow): { field: Record<string, unknown>; err
 export function formToDefinition(form: TypeForm): { definition: Record<string, unknown>; errors: Record<string, string> } {
   const errors: Record<string, string> = {};
   const fields = form.fields.map((row, i) => {
-    const r = rowToField(row);
+    // Only an entry type's own fields have a value per locale, not a component's.
+    const r = rowToField(form.kind === 'component' ? { ...row, localized: false } : row);
     for (const [k, m] of Object.entries(r.errors)) errors[`fields[${i}].${k}`] = m;
     return r.field;
   });

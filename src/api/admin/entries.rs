@@ -20,10 +20,11 @@ use super::{AdminAuth, Tag};
 use crate::api::problem::ApiError;
 use crate::api::state::AppState;
 use crate::clock;
+use crate::model::FieldError;
 use crate::model::access::Permission;
 use crate::model::content_type::{ContentType, Kind};
-use crate::model::query::{ListQuery, Surface};
-use crate::model::{FieldError, locale};
+use crate::model::entry::Entry;
+use crate::model::query::{ListQuery, Surface, known_locale};
 use crate::store;
 
 pub struct EntriesApi;
@@ -47,17 +48,33 @@ pub enum EntryCreated {
 }
 
 #[derive(ApiResponse)]
-pub enum SingletonWritten {
-    /// The singleton's entry was created, as a draft.
+pub enum EntryWritten {
+    /// The entry, or its translation in the locale named, was created as a
+    /// draft.
     #[oai(status = 201)]
     Created(
         Json<EntryOut>,
         #[oai(header = "Location")] String,
         #[oai(header = "ETag")] String,
     ),
-    /// The singleton's working copy was replaced.
+    /// The translation's working copy was changed.
     #[oai(status = 200)]
     Ok(Json<EntryOut>, #[oai(header = "ETag")] String),
+}
+
+impl EntryWritten {
+    fn of(out: EntryOut, created: bool) -> EntryWritten {
+        let etag = format!("\"{}\"", out.version);
+        if created {
+            let location = format!(
+                "/admin/api/entries/{}/{}?locale={}",
+                out.content_type, out.id, out.locale
+            );
+            EntryWritten::Created(Json(out), location, etag)
+        } else {
+            EntryWritten::Ok(Json(out), etag)
+        }
+    }
 }
 
 #[derive(ApiResponse)]
@@ -89,23 +106,40 @@ fn as_object(data: Value) -> Result<Map<String, Value>, ApiError> {
     }
 }
 
-/// The locale a write names, or the server's default.
+/// The locale a body names (one of the server's), or the default.
 fn locale_of(given: Option<Text>, state: &AppState) -> Result<String, ApiError> {
-    let locale = given
-        .map(Text::into_inner)
-        .unwrap_or_else(|| state.config.default_locale.clone());
-    if !locale::is_valid(&locale) {
-        return Err(ApiError::validation(vec![FieldError::new(
-            "locale",
-            "locale",
-            format!("`{locale}` is not a locale like en or pt-BR"),
-        )]));
+    match given.map(Text::into_inner) {
+        None => Ok(state.config.default_locale.clone()),
+        Some(l) => known_locale(&state.config.locales, &l)
+            .map(str::to_string)
+            .map_err(|e| ApiError::validation(vec![e])),
     }
-    Ok(locale)
 }
 
-fn ok(ct: &ContentType, e: &crate::model::entry::Entry) -> EntryResponse {
-    EntryResponse::Ok(Json(EntryOut::new(ct, e)), format!("\"{}\"", e.version))
+/// `?locale=`: one of the server's locales, or none.
+fn locale_param(given: Option<String>, state: &AppState) -> Result<Option<String>, ApiError> {
+    given
+        .map(|l| {
+            known_locale(&state.config.locales, &l)
+                .map(str::to_string)
+                .map_err(|e| ApiError::invalid_query(vec![e]))
+        })
+        .transpose()
+}
+
+/// The entry as the admin API shows it, with its translations.
+async fn out(state: &AppState, ct: &ContentType, e: &Entry) -> Result<EntryOut, ApiError> {
+    let mut by_id = state
+        .content
+        .translations(std::slice::from_ref(&e.id))
+        .await?;
+    let list = by_id.remove(&e.id).unwrap_or_default();
+    Ok(EntryOut::new(ct, e).with_translations(&list))
+}
+
+async fn ok(state: &AppState, ct: &ContentType, e: &Entry) -> Result<EntryResponse, ApiError> {
+    let etag = format!("\"{}\"", e.version);
+    Ok(EntryResponse::Ok(Json(out(state, ct, e).await?), etag))
 }
 
 /// The type, if the caller may work on it with this permission.
@@ -176,13 +210,21 @@ impl EntriesApi {
     ) -> Result<Json<EntryList>, Problems<{ ONE }>> {
         let ct = allowed_type(&state, &auth, &content_type, Permission::ReadContent)?;
         let pairs = crate::api::query_pairs(req);
-        let q = ListQuery::parse_with(&ct, &pairs, Surface::Admin, &*state.types)
+        let mut q = ListQuery::parse_with(&ct, &pairs, Surface::Admin, &*state.types)
             .map_err(ApiError::invalid_query)?;
+        q.choose_translations(&state.config.locales, Surface::Admin)
+            .map_err(|e| ApiError::invalid_query(vec![e]))?;
         let (entries, total) = store::entries::list(&state.db, &ct, &q, Surface::Admin).await?;
+        let ids: Vec<String> = entries.iter().map(|e| e.id.clone()).collect();
+        let translations = state.content.translations(&ids).await?;
         let mut data: Vec<EntryOut> = entries
             .iter()
             .map(|e| {
-                let out = EntryOut::new(&ct, e);
+                let list = translations
+                    .get(&e.id)
+                    .map(Vec::as_slice)
+                    .unwrap_or_default();
+                let out = EntryOut::new(&ct, e).with_translations(list);
                 match &q.fields {
                     Some(fields) => out.narrow(fields),
                     None => out,
@@ -191,9 +233,11 @@ impl EntriesApi {
             .collect();
         if !q.populate.is_empty() {
             let mut copies: Vec<Value> = data.iter_mut().map(|e| e.data.take()).collect();
+            let locale = q.locale.as_deref().filter(|l| *l != "*");
+            let chain = state.content.chain(locale);
             let queries = state
                 .content
-                .populate(&ct, &mut copies, &q.populate, Surface::Admin)
+                .populate(&ct, &mut copies, &q.populate, Surface::Admin, &chain)
                 .await?;
             state.metrics.populate_queries.inc_by(queries);
             for (e, copy) in data.iter_mut().zip(copies) {
@@ -228,7 +272,7 @@ impl EntriesApi {
             .create_entry(&ct, &locale, &data, &auth.0.actor)
             .await?;
         Ok(EntryCreated::Created(
-            Json(EntryOut::new(&ct, &entry)),
+            Json(out(&state, &ct, &entry).await?),
             format!("/admin/api/entries/{}/{}", ct.api_id(), entry.id),
             format!("\"{}\"", entry.version),
         ))
@@ -246,7 +290,7 @@ impl EntriesApi {
         content_type: Path<String>,
         #[oai(name = "If-Match")] if_match: Header<Option<String>>,
         body: Json<EntryPut>,
-    ) -> Result<SingletonWritten, Problems<{ ONE | S409 | BODY }>> {
+    ) -> Result<EntryWritten, Problems<{ ONE | S409 | BODY }>> {
         let ct = allowed_type(&state, &auth, &content_type, Permission::ReadContent)?;
         let body = body.0;
         let locale = locale_of(body.locale, &state)?;
@@ -258,7 +302,10 @@ impl EntriesApi {
         // create); a collection type has none, and is refused by the
         // service once the caller may write at all.
         let existing = match ct.def.kind {
-            Kind::Singleton => store::entries::singleton(&state.db, ct.api_id(), &locale).await?,
+            Kind::Singleton => {
+                let here = store::entries::Lookup::Exact(&locale);
+                store::entries::singleton(&state.db, ct.api_id(), here).await?
+            }
             // A component never gets here: it has no entry routes.
             Kind::Collection | Kind::Component => None,
         };
@@ -273,19 +320,13 @@ impl EntriesApi {
             .content
             .put_singleton(&ct, &locale, data, expected, &auth.0.actor)
             .await?;
-        let etag = format!("\"{}\"", entry.version);
-        Ok(if created {
-            SingletonWritten::Created(
-                Json(EntryOut::new(&ct, &entry)),
-                format!("/admin/api/entries/{}/{}", ct.api_id(), entry.id),
-                etag,
-            )
-        } else {
-            SingletonWritten::Ok(Json(EntryOut::new(&ct, &entry)), etag)
-        })
+        Ok(EntryWritten::of(out(&state, &ct, &entry).await?, created))
     }
 
-    /// One entry with its working copy.
+    /// One translation of an entry with its working copy: `?locale=`, or
+    /// the default locale's (the entry's only one when it has no other).
+    /// An entry without a translation in that locale is a 404
+    /// `translation_missing`.
     #[oai(path = "/:content_type/:id", method = "get")]
     async fn get(
         &self,
@@ -293,14 +334,23 @@ impl EntriesApi {
         auth: AdminAuth,
         content_type: Path<String>,
         id: Path<String>,
+        /// One of the server's locales (QUIRE_LOCALES).
+        locale: Query<Option<String>>,
     ) -> Result<EntryResponse, Problems<{ ONE }>> {
         let ct = allowed_type(&state, &auth, &content_type, Permission::ReadContent)?;
-        let entry = store::entries::get(&state.db, ct.api_id(), &id).await?;
-        Ok(ok(&ct, &entry))
+        let locale = locale_param(locale.0, &state)?;
+        let entry = state.content.entry(&ct, &id, locale.as_deref()).await?;
+        Ok(ok(&state, &ct, &entry).await?)
     }
 
-    /// Change some fields of the working copy: `{"data": {...}, "version": N}`.
-    /// A published entry stays as it is on the public API until published again.
+    /// Change some fields of a translation's working copy:
+    /// `{"data": {...}, "version": N}`, `?locale=` naming the translation
+    /// (default: the default locale's). Shared fields change in every
+    /// translation; a published one stays as it is on the public API until
+    /// published again. With `?locale=` the entry has no translation in
+    /// yet, and no version, the translation is started (201): shared
+    /// fields it leaves out keep the entry's values, localized ones fall
+    /// back until set.
     #[oai(path = "/:content_type/:id", method = "patch")]
     async fn update(
         &self,
@@ -308,22 +358,34 @@ impl EntriesApi {
         auth: AdminAuth,
         content_type: Path<String>,
         id: Path<String>,
+        /// One of the server's locales (QUIRE_LOCALES).
+        locale: Query<Option<String>>,
         body: Json<EntryPatch>,
-    ) -> Result<EntryResponse, Problems<{ ONE | S409 | BODY }>> {
+    ) -> Result<EntryWritten, Problems<{ ONE | S409 | BODY }>> {
         let ct = allowed_type(&state, &auth, &content_type, Permission::ReadContent)?;
-        let current = store::entries::get(&state.db, ct.api_id(), &id).await?;
+        let locale = locale_param(locale.0, &state)?;
+        // Who may edit follows the entry: its first translation's author.
+        let current = state.content.entry(&ct, &id, None).await?;
         auth.0.require_edit(current.created_by.as_deref())?;
         let body = body.0;
         let patch = as_object(body.data)?;
-        let entry = state
+        let (entry, created) = state
             .content
-            .update_entry(&ct, &id, body.version, patch, &auth.0.actor)
+            .update_entry(
+                &ct,
+                &id,
+                locale.as_deref(),
+                body.version,
+                patch,
+                &auth.0.actor,
+            )
             .await?;
-        Ok(ok(&ct, &entry))
+        Ok(EntryWritten::of(out(&state, &ct, &entry).await?, created))
     }
 
-    /// Delete an entry. `?version=N` or `If-Match` guard against deleting a
-    /// newer version than the one seen.
+    /// Delete an entry with every translation. `?version=N` or `If-Match`
+    /// (the default locale's translation's version) guard against deleting
+    /// a newer version than the one seen.
     #[oai(path = "/:content_type/:id", method = "delete")]
     async fn delete(
         &self,
@@ -335,7 +397,7 @@ impl EntriesApi {
         #[oai(name = "If-Match")] if_match: Header<Option<String>>,
     ) -> Result<EntryDeleted, Problems<{ ONE | S409 }>> {
         let ct = allowed_type(&state, &auth, &content_type, Permission::ReadContent)?;
-        let current = store::entries::get(&state.db, ct.api_id(), &id).await?;
+        let current = state.content.entry(&ct, &id, None).await?;
         auth.0.require_edit(current.created_by.as_deref())?;
         let expected = expected_version(version.0, if_match.0)?;
         state
@@ -345,8 +407,11 @@ impl EntriesApi {
         Ok(EntryDeleted::Done)
     }
 
-    /// Publish: the working copy becomes the live copy on the public API.
+    /// Publish a translation (`?locale=`, default: the default locale's):
+    /// its working copy becomes its live copy on the public API. Other
+    /// translations stay as they are.
     #[oai(path = "/:content_type/:id/publish", method = "post")]
+    #[allow(clippy::too_many_arguments)]
     async fn publish(
         &self,
         state: Data<&AppState>,
@@ -354,19 +419,24 @@ impl EntriesApi {
         content_type: Path<String>,
         id: Path<String>,
         version: Query<Option<i64>>,
+        /// One of the server's locales (QUIRE_LOCALES).
+        locale: Query<Option<String>>,
         #[oai(name = "If-Match")] if_match: Header<Option<String>>,
     ) -> Result<EntryResponse, Problems<{ ONE | S409 | S422 }>> {
         let ct = allowed_type(&state, &auth, &content_type, Permission::Publish)?;
+        let locale = locale_param(locale.0, &state)?;
         let expected = expected_version(version.0, if_match.0)?;
         let entry = state
             .content
-            .publish_entry(&ct, &id, expected, &auth.0.actor)
+            .publish_entry(&ct, &id, locale.as_deref(), expected, &auth.0.actor)
             .await?;
-        Ok(ok(&ct, &entry))
+        Ok(ok(&state, &ct, &entry).await?)
     }
 
-    /// Unpublish: take the entry off the public API; the working copy stays.
+    /// Unpublish a translation (`?locale=`, default: the default
+    /// locale's): it leaves the public API; its working copy stays.
     #[oai(path = "/:content_type/:id/unpublish", method = "post")]
+    #[allow(clippy::too_many_arguments)]
     async fn unpublish(
         &self,
         state: Data<&AppState>,
@@ -374,15 +444,18 @@ impl EntriesApi {
         content_type: Path<String>,
         id: Path<String>,
         version: Query<Option<i64>>,
+        /// One of the server's locales (QUIRE_LOCALES).
+        locale: Query<Option<String>>,
         #[oai(name = "If-Match")] if_match: Header<Option<String>>,
     ) -> Result<EntryResponse, Problems<{ ONE | S409 }>> {
         let ct = allowed_type(&state, &auth, &content_type, Permission::Publish)?;
+        let locale = locale_param(locale.0, &state)?;
         let expected = expected_version(version.0, if_match.0)?;
         let entry = state
             .content
-            .unpublish_entry(&ct, &id, expected, &auth.0.actor)
+            .unpublish_entry(&ct, &id, locale.as_deref(), expected, &auth.0.actor)
             .await?;
-        Ok(ok(&ct, &entry))
+        Ok(ok(&state, &ct, &entry).await?)
     }
 
     /// The entries whose relation fields point at this one (working or
@@ -396,7 +469,7 @@ impl EntriesApi {
         id: Path<String>,
     ) -> Result<Json<ReferenceList>, Problems<{ ONE }>> {
         let ct = allowed_type(&state, &auth, &content_type, Permission::ReadContent)?;
-        store::entries::get(&state.db, ct.api_id(), &id).await?;
+        state.content.entry(&ct, &id, None).await?;
         let refs = store::entries::references(&state.db, &id, 200).await?;
         Ok(Json(ReferenceList {
             data: refs
@@ -404,6 +477,7 @@ impl EntriesApi {
                 .filter(|r| auth.0.require_type(&r.content_type).is_ok())
                 .map(|r| ReferenceOut {
                     id: r.id,
+                    locale: r.locale,
                     content_type: r.content_type,
                     field: r.field,
                     copy: r.copy,
@@ -412,7 +486,8 @@ impl EntriesApi {
         }))
     }
 
-    /// Every saved state of an entry, newest first.
+    /// Every saved state of a translation (`?locale=`, default: the
+    /// default locale's), newest first.
     #[oai(path = "/:content_type/:id/revisions", method = "get")]
     async fn revisions(
         &self,
@@ -420,9 +495,13 @@ impl EntriesApi {
         auth: AdminAuth,
         content_type: Path<String>,
         id: Path<String>,
+        /// One of the server's locales (QUIRE_LOCALES).
+        locale: Query<Option<String>>,
     ) -> Result<Json<RevisionList>, Problems<{ ONE }>> {
         let ct = allowed_type(&state, &auth, &content_type, Permission::ReadContent)?;
-        let revisions = store::entries::revisions(&state.db, ct.api_id(), &id).await?;
+        let locale = locale_param(locale.0, &state)?;
+        let lookup = state.content.target(&id, locale.as_deref()).lookup;
+        let revisions = store::entries::revisions(&state.db, ct.api_id(), &id, lookup).await?;
         Ok(Json(RevisionList {
             data: revisions
                 .into_iter()

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod content_types;
 pub mod entries;
+mod locales;
 mod objects;
 pub mod schemas;
 pub mod search;
@@ -85,6 +86,7 @@ pub type AdminApi = (
     audit::AuditApi,
     search::SearchApi,
     assets::AssetsApi,
+    locales::LocalesApi,
 );
 
 /// The admin API service, mounted at `/admin/api`.
@@ -99,6 +101,7 @@ pub fn service() -> OpenApiService<AdminApi, ()> {
             audit::AuditApi,
             search::SearchApi,
             assets::AssetsApi,
+            locales::LocalesApi,
         ),
         "Quire admin API",
         env!("CARGO_PKG_VERSION"),

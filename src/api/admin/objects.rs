@@ -306,7 +306,19 @@ pub struct EntryPatch {
     /// Only the fields to change; `null` clears a field.
     pub data: Value,
     /// The version this change is based on; a stale one is refused with 409.
+    /// Left out only to start a translation (`?locale=` the entry has no
+    /// translation in yet).
+    pub version: Option<i64>,
+}
+
+/// One of an entry's translations.
+#[derive(Debug, Object)]
+pub struct TranslationOut {
+    pub locale: String,
+    /// `draft`, `published` or `changed`.
+    pub status: String,
     pub version: i64,
+    pub updated_at: String,
 }
 
 #[derive(Debug, Object)]
@@ -328,6 +340,8 @@ pub struct EntryOut {
     pub published_at: Option<String>,
     pub created_by: Option<String>,
     pub updated_by: Option<String>,
+    /// Every translation the entry has (this one included), oldest first.
+    pub translations: Vec<TranslationOut>,
 }
 
 impl EntryOut {
@@ -348,7 +362,22 @@ impl EntryOut {
             published_at: e.published_at.map(clock::format),
             created_by: e.created_by.clone(),
             updated_by: e.updated_by.clone(),
+            translations: Vec::new(),
         }
+    }
+
+    /// Lists the entry's translations.
+    pub fn with_translations(mut self, list: &[crate::store::entries::Translation]) -> EntryOut {
+        self.translations = list
+            .iter()
+            .map(|t| TranslationOut {
+                locale: t.locale.clone(),
+                status: t.status.clone(),
+                version: t.version,
+                updated_at: clock::format(t.updated_at),
+            })
+            .collect();
+        self
     }
 }
 
@@ -397,6 +426,8 @@ pub struct RevisionOut {
 #[derive(Debug, Object)]
 pub struct ReferenceOut {
     pub id: String,
+    /// The translation holding the reference.
+    pub locale: String,
     #[oai(rename = "type")]
     pub content_type: String,
     /// The relation field holding the reference.

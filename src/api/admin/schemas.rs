@@ -245,6 +245,9 @@ pub struct FieldDefinition {
     pub on_delete: Option<OnDeleteName>,
     /// MIME types a media field takes, such as `image/*`.
     pub accept: Option<Vec<String>>,
+    /// A value per locale (a type's own fields); other fields are shared by
+    /// all of an entry's translations.
+    pub localized: Option<bool>,
 }
 
 /// One search hit: the entry's fields (its working copy) beside these.
@@ -305,7 +308,7 @@ mod tests {
                 "unique": true, "default": "x", "min": 1, "max": 2, "min_length": 1,
                 "max_length": 2, "pattern": "x", "values": ["x"], "from": "g",
                 "searchable": true, "boost": 2.0, "multiple": true, "accept": ["image/*"],
-                "to": "b", "on_delete": "nullify", "renamed_from": "h",
+                "to": "b", "on_delete": "nullify", "renamed_from": "h", "localized": true,
                 "fields": [], "component": "c", "repeatable": true, "components": ["c"]}]
         }))
         .unwrap_or_else(|e| panic!("the model reads every key: {e}"));

@@ -17,7 +17,11 @@ use crate::model::FieldError;
 
 /// The public OpenAPI document as JSON text.
 pub fn openapi_json(state: &AppState) -> String {
-    let doc = contract::openapi(&state.types.all(), env!("CARGO_PKG_VERSION"));
+    let doc = contract::openapi(
+        &state.types.all(),
+        &state.config.locales,
+        env!("CARGO_PKG_VERSION"),
+    );
     serde_json::to_string_pretty(&doc).unwrap_or_default()
 }
 

@@ -23,12 +23,13 @@ use super::query_pairs;
 use super::state::AppState;
 use crate::config::PublicAccess;
 use crate::content::cache::Cached;
+use crate::content::reads::Read;
 use crate::model::FieldError;
 use crate::model::content_type::{ContentType, Kind};
 use crate::model::entry::Entry;
 use crate::model::populate::Populate;
-use crate::model::query::{ListQuery, Surface};
-use crate::store::{self, StoreError};
+use crate::model::query::{ListQuery, Surface, known_locale};
+use crate::store::StoreError;
 use access::{Access, check_access};
 use respond::{cached_response, envelope, render};
 
@@ -103,6 +104,14 @@ fn shape(access: &Access, ct: &ContentType, e: &Entry, fields: Option<&[String]>
     }
 }
 
+/// A read entry's shape, with where its values came from when read
+/// through a fallback chain.
+fn shaped(access: &Access, ct: &ContentType, r: &Read, fields: Option<&[String]>) -> Option<Value> {
+    let mut v = shape(access, ct, &r.entry, fields)?;
+    r.annotate(&mut v);
+    Some(v)
+}
+
 /// Public entries with their media fields shown as assets and the
 /// relations `populate` names replaced by the entries they point at.
 async fn with_media(
@@ -110,11 +119,12 @@ async fn with_media(
     ct: &Arc<ContentType>,
     populate: &Populate,
     surface: Surface,
+    chain: &[String],
     mut values: Vec<Value>,
 ) -> Result<Vec<Value>, ApiError> {
     let queries = state
         .content
-        .populate(ct, &mut values, populate, surface)
+        .populate(ct, &mut values, populate, surface, chain)
         .await?;
     state.metrics.populate_queries.inc_by(queries);
     let mut items: Vec<(&ContentType, &mut Value)> =
@@ -171,25 +181,29 @@ pub async fn list(req: &Request, Path(api_id): Path<String>, state: Data<&AppSta
         let mut q = ListQuery::parse_with(&ct, &pairs(req), surface, &*state.types)
             .map_err(ApiError::invalid_query)?;
         check_populate(state, &access, &ct, &q.populate)?;
-        q.locale
-            .get_or_insert_with(|| state.config.default_locale.clone());
+        q.choose_translations(&state.config.locales, Surface::Public)
+            .map_err(|e| ApiError::invalid_query(vec![e]))?;
+        let chain = state
+            .content
+            .chain(q.locale.as_deref().filter(|l| *l != "*"));
         let fields = q.fields.clone();
         if ct.def.kind == Kind::Singleton {
             q.limit = 1;
-            let (entries, _) = store::entries::list(&state.db, &ct, &q, surface).await?;
-            let entry = entries
+            let (reads, _) = state.content.list_entries(&ct, &q, surface).await?;
+            let entry = reads
                 .first()
-                .and_then(|e| shape(&access, &ct, e, fields.as_deref()))
+                .and_then(|r| shaped(&access, &ct, r, fields.as_deref()))
                 .ok_or_else(|| ApiError::not_found(format!("`{api_id}` has no published entry")))?;
-            let mut entry = with_media(state, &ct, &q.populate, surface, vec![entry]).await?;
+            let mut entry =
+                with_media(state, &ct, &q.populate, surface, &chain, vec![entry]).await?;
             return Ok(envelope(entry.swap_remove(0), None));
         }
-        let (entries, total) = store::entries::list(&state.db, &ct, &q, surface).await?;
-        let data: Vec<Value> = entries
+        let (reads, total) = state.content.list_entries(&ct, &q, surface).await?;
+        let data: Vec<Value> = reads
             .iter()
-            .filter_map(|e| shape(&access, &ct, e, fields.as_deref()))
+            .filter_map(|r| shaped(&access, &ct, r, fields.as_deref()))
             .collect();
-        let data = with_media(state, &ct, &q.populate, surface, data).await?;
+        let data = with_media(state, &ct, &q.populate, surface, &chain, data).await?;
         let meta = json!({ "total": total, "limit": q.limit, "offset": q.offset });
         Ok(envelope(Value::Array(data), Some(meta)))
     })
@@ -237,16 +251,25 @@ pub async fn get(
             return Err(ApiError::invalid_query(errors));
         }
         check_populate(state, &access, &ct, &populate)?;
-        let locale = locale.unwrap_or_else(|| state.config.default_locale.clone());
+        if let Some(l) = &locale {
+            if l == "*" {
+                return Err(ApiError::invalid_query(vec![FieldError::new(
+                    "locale",
+                    "locale",
+                    "one entry is read in one locale; `locale=*` lists every translation on the list route",
+                )]));
+            }
+            known_locale(&state.config.locales, l).map_err(|e| ApiError::invalid_query(vec![e]))?;
+        }
+        let chain = state.content.chain(locale.as_deref());
         let surface = surface(&access);
         let missing = || ApiError::not_found(format!("no published {api_id} entry `{key}`"));
-        let entry =
-            match store::entries::get_by_key(&state.db, &api_id, &locale, &key, surface).await {
-                Err(StoreError::NotFound) => return Err(missing()),
-                other => other?,
-            };
-        let data = shape(&access, &ct, &entry, fields.as_deref()).ok_or_else(missing)?;
-        let mut data = with_media(state, &ct, &populate, surface, vec![data]).await?;
+        let read = match state.content.read_entry(&ct, &chain, &key, surface).await {
+            Err(StoreError::NotFound) => return Err(missing()),
+            other => other?,
+        };
+        let data = shaped(&access, &ct, &read, fields.as_deref()).ok_or_else(missing)?;
+        let mut data = with_media(state, &ct, &populate, surface, &chain, vec![data]).await?;
         Ok(envelope(data.swap_remove(0), None))
     })
     .await

@@ -6,14 +6,11 @@ use std::collections::HashMap;
 use serde_json::{Map, Value};
 use sqlx::AssertSqlSafe;
 
-use super::{EntryRow, columns};
 use crate::model::FieldError;
 use crate::model::content_type::Field;
-use crate::model::entry::Entry;
 use crate::model::field::FieldType;
 use crate::model::nested::ids_at;
-use crate::model::query::Surface;
-use crate::store::sql::{Arg, Dialect, Sql, bind_args};
+use crate::store::sql::{Arg, Dialect, Sql};
 use crate::store::{Db, StoreResult, on_pool};
 
 /// One entry a copy of another points at through one field.
@@ -48,11 +45,11 @@ pub(super) fn links_in<'a>(
         .collect()
 }
 
-/// Selects id and type of the given entries, keeping them from being
-/// deleted until commit.
+/// Selects id and type of the given entries (a row per translation),
+/// keeping them from being deleted until commit.
 pub(super) fn targets_sql(dialect: Dialect, ids: &[String]) -> Sql {
     let mut sql = Sql::default();
-    sql.push("SELECT id, type FROM entries WHERE id IN ")
+    sql.push("SELECT entry_id, type FROM entries WHERE entry_id IN ")
         .list(ids.iter().map(|id| Arg::Text(id.clone())))
         .push(dialect.key_share_lock());
     sql
@@ -104,49 +101,32 @@ pub(super) fn insert_sql(source: &str, links: &[Link<'_>]) -> Vec<Sql> {
     out
 }
 
-/// An entry that points at another, through which field of which copy.
+/// An entry that points at another, through which field of which copy of
+/// which of its translations.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Reference {
     pub id: String,
+    pub locale: String,
+    /// The translation's own key.
+    pub source_row: String,
     #[sqlx(rename = "type")]
     pub content_type: String,
     pub field: String,
     pub copy: String,
 }
 
-pub(super) const REFERENCES: &str = "SELECT r.source_id AS id, e.type AS type, r.field AS field, \
-     r.copy AS copy FROM entry_refs r JOIN entries e ON e.id = r.source_id \
-     WHERE r.target_id = $1 AND r.source_id <> $1 ORDER BY e.type, r.source_id, r.field, r.copy";
+pub(super) const REFERENCES: &str = "SELECT e.entry_id AS id, e.locale AS locale, \
+     r.source_id AS source_row, e.type AS type, r.field AS field, r.copy AS copy \
+     FROM entry_refs r JOIN entries e ON e.id = r.source_id \
+     WHERE r.target_id = $1 AND e.entry_id <> $1 \
+     ORDER BY e.type, e.entry_id, e.locale, r.field, r.copy";
 
-/// What points at entry `id` (itself aside), at most `limit` links.
+/// What points at entry `id` (its own translations aside), at most `limit` links.
 pub async fn references(db: &Db, id: &str, limit: i64) -> StoreResult<Vec<Reference>> {
     let sql = format!("{REFERENCES} LIMIT $2");
     Ok(on_pool!(db, pool => {
         sqlx::query_as(AssertSqlSafe(sql)).bind(id).bind(limit).fetch_all(pool).await?
     }))
-}
-
-/// The entries among `ids` a surface sees (live ones on the public API),
-/// in one query, for populating relation fields.
-pub async fn visible(db: &Db, ids: &[String], surface: Surface) -> StoreResult<Vec<Entry>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut sql = Sql::default();
-    sql.push(&format!(
-        "SELECT {} FROM entries WHERE id IN ",
-        columns(db.dialect(), surface)
-    ))
-    .list(ids.iter().map(|id| Arg::Text(id.clone())));
-    if surface == Surface::Public {
-        sql.push(" AND published IS NOT NULL");
-    }
-    let rows: Vec<EntryRow> = on_pool!(db, pool => {
-        bind_args!(sqlx::query_as(AssertSqlSafe(sql.text)), sql.args)
-            .fetch_all(pool)
-            .await?
-    });
-    rows.into_iter().map(Entry::try_from).collect()
 }
 
 /// `copy` with `target` taken out of `field` (one id or a list).

@@ -5,8 +5,8 @@
 mod links;
 mod write;
 
-pub use links::{Reference, references, visible};
-pub use write::{create, delete, publish, unpublish, update};
+pub use links::{Reference, references};
+pub use write::{Target, create, create_translation, delete, publish, unpublish, update};
 
 use serde_json::{Map, Value};
 use sqlx::AssertSqlSafe;
@@ -16,14 +16,15 @@ use super::sql::{Arg, Dialect, Sql, bind_args};
 use super::{Db, StoreError, StoreResult, on_pool};
 use crate::model::content_type::ContentType;
 use crate::model::entry::{Entry, Status};
-use crate::model::query::{Column, ListQuery, Sort, Surface};
+use crate::model::query::{Column, ListQuery, Sort, Surface, Translations};
 
-const COLUMNS: &str = "id, type, locale, status, draft, published, version, created_at, \
+const COLUMNS: &str = "id, entry_id, type, locale, status, draft, published, version, created_at, \
      updated_at, published_at, live_updated_at, created_by, updated_by";
 
 #[derive(sqlx::FromRow)]
 struct EntryRow {
     id: String,
+    entry_id: String,
     #[sqlx(rename = "type")]
     content_type: String,
     locale: String,
@@ -58,7 +59,8 @@ impl TryFrom<EntryRow> for Entry {
         Ok(Entry {
             draft: object(r.draft, &r.id)?.unwrap_or_default(),
             published: object(r.published, &r.id)?,
-            id: r.id,
+            id: r.entry_id,
+            row: r.id,
             content_type: r.content_type,
             locale: r.locale,
             status,
@@ -101,15 +103,57 @@ fn scoped_where(
     let mut sql = Sql::default();
     sql.push(&format!(" WHERE type{suffix} = "))
         .arg(Arg::Text(ct.api_id().to_string()));
-    if let Some(locale) = &q.locale {
-        sql.push(&format!(" AND locale{suffix} = "))
-            .arg(Arg::Text(locale.clone()));
-    }
+    translations_where(&mut sql, &q.translations, surface, suffix);
     if surface == Surface::Public {
         sql.push(" AND published IS NOT NULL");
     }
     dialect.filters(&mut sql, &q.filters, surface);
     sql
+}
+
+/// Keeps the translations a list shows: one locale's, or each entry's
+/// first along an order (no translation of the same entry ranks before
+/// it; the public API only counts live ones).
+fn translations_where(sql: &mut Sql, t: &Translations, surface: Surface, suffix: &str) {
+    let Translations::Best { order, only } = t else {
+        return;
+    };
+    if let ([one], true) = (&order[..], only) {
+        sql.push(&format!(" AND locale{suffix} = "))
+            .arg(Arg::Text(one.clone()));
+        return;
+    }
+    if *only {
+        sql.push(" AND locale IN ")
+            .list(order.iter().map(|l| Arg::Text(l.clone())));
+    }
+    sql.push(
+        " AND NOT EXISTS (SELECT 1 FROM entries b WHERE b.entry_id = entries.entry_id \
+         AND b.id <> entries.id",
+    );
+    if surface == Surface::Public {
+        sql.push(" AND b.published IS NOT NULL");
+    }
+    sql.push(" AND (");
+    rank(sql, "b.locale", order);
+    sql.push(" < ");
+    rank(sql, "entries.locale", order);
+    sql.push(" OR (");
+    rank(sql, "b.locale", order);
+    sql.push(" = ");
+    rank(sql, "entries.locale", order);
+    sql.push(" AND b.id < entries.id)))");
+}
+
+/// `column`'s place in `order`, as SQL (after it when not in it).
+fn rank(sql: &mut Sql, column: &str, order: &[String]) {
+    sql.push(&format!("CASE {column}"));
+    for (i, l) in order.iter().enumerate() {
+        sql.push(" WHEN ")
+            .arg(Arg::Text(l.clone()))
+            .push(&format!(" THEN {i}"));
+    }
+    sql.push(&format!(" ELSE {} END", order.len()));
 }
 
 /// One page of entries and the total that match.
@@ -160,79 +204,240 @@ pub async fn list(
     Ok((entries, total))
 }
 
-/// An entry with its working copy, for the admin API.
-pub async fn get(db: &Db, content_type: &str, id: &str) -> StoreResult<Entry> {
-    let sql = format!("SELECT {COLUMNS} FROM entries WHERE type = $1 AND id = $2");
-    let row: Option<EntryRow> = on_pool!(db, pool => {
-        sqlx::query_as(AssertSqlSafe(sql)).bind(content_type).bind(id).fetch_optional(pool).await?
-    });
-    row.ok_or(StoreError::NotFound)?.try_into()
+/// Which translation of an entry to read or write.
+#[derive(Debug, Clone, Copy)]
+pub enum Lookup<'a> {
+    /// This locale's, or none.
+    Exact(&'a str),
+    /// This locale's when the entry has one, else its first translation.
+    Prefer(&'a str),
 }
 
-/// An entry by id or slug in `locale`, as a surface sees it: the public API
-/// finds only published entries by their live slug; the admin surface (for
-/// previews) finds any entry by its working slug.
+/// `SELECT` of one translation of entry `$2` of type `$1`, the locale `$3`.
+fn lookup_sql(lookup: Lookup<'_>, lock: &str) -> String {
+    match lookup {
+        Lookup::Exact(_) => format!(
+            "SELECT {COLUMNS} FROM entries WHERE type = $1 AND entry_id = $2 AND locale = $3{lock}"
+        ),
+        Lookup::Prefer(_) => format!(
+            "SELECT {COLUMNS} FROM entries WHERE type = $1 AND entry_id = $2 \
+             ORDER BY CASE WHEN locale = $3 THEN 0 ELSE 1 END, created_at, id LIMIT 1{lock}"
+        ),
+    }
+}
+
+impl Lookup<'_> {
+    fn locale(&self) -> &str {
+        match self {
+            Lookup::Exact(l) | Lookup::Prefer(l) => l,
+        }
+    }
+}
+
+/// A translation of an entry with its working copy, for the admin API.
+/// `TranslationMissing` when the entry exists without the locale asked for.
+pub async fn get(db: &Db, content_type: &str, id: &str, lookup: Lookup<'_>) -> StoreResult<Entry> {
+    let sql = lookup_sql(lookup, "");
+    let row: Option<EntryRow> = on_pool!(db, pool => {
+        sqlx::query_as(AssertSqlSafe(sql))
+            .bind(content_type)
+            .bind(id)
+            .bind(lookup.locale())
+            .fetch_optional(pool)
+            .await?
+    });
+    match row {
+        Some(row) => row.try_into(),
+        None => Err(missing(db, content_type, id, lookup).await?),
+    }
+}
+
+/// Why a translation was not found: no such entry, or not in that locale.
+async fn missing(
+    db: &Db,
+    content_type: &str,
+    id: &str,
+    lookup: Lookup<'_>,
+) -> StoreResult<StoreError> {
+    let Lookup::Exact(locale) = lookup else {
+        return Ok(StoreError::NotFound);
+    };
+    let any: Option<i32> = on_pool!(db, pool => {
+        sqlx::query_scalar("SELECT 1 FROM entries WHERE type = $1 AND entry_id = $2 LIMIT 1")
+            .bind(content_type)
+            .bind(id)
+            .fetch_optional(pool)
+            .await?
+    });
+    Ok(match any {
+        Some(_) => StoreError::TranslationMissing(locale.to_string()),
+        None => StoreError::NotFound,
+    })
+}
+
+/// One translation of an entry as the admin API lists it beside the entry.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Translation {
+    pub entry_id: String,
+    pub locale: String,
+    pub status: String,
+    pub version: i64,
+    pub updated_at: i64,
+}
+
+/// The translations of the given entries, oldest first.
+pub async fn translations(db: &Db, ids: &[String]) -> StoreResult<Vec<Translation>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::default();
+    sql.push(
+        "SELECT entry_id, locale, status, version, updated_at FROM entries WHERE entry_id IN ",
+    )
+    .list(ids.iter().map(|id| Arg::Text(id.clone())))
+    .push(" ORDER BY created_at, id");
+    Ok(on_pool!(db, pool => {
+        bind_args!(sqlx::query_as(AssertSqlSafe(sql.text)), sql.args)
+            .fetch_all(pool)
+            .await?
+    }))
+}
+
+/// An entry by id or slug as a surface sees it, in the locales of `chain`:
+/// each translation it has among them (none: `NotFound`). The public API
+/// finds only live translations, by their live slug; the admin surface
+/// (for previews) any, by their working slug. A slug names the entry whose
+/// translation holding it comes first along the chain.
 pub async fn get_by_key(
     db: &Db,
     content_type: &str,
-    locale: &str,
+    chain: &[String],
     id_or_slug: &str,
     surface: Surface,
-) -> StoreResult<Entry> {
+) -> StoreResult<Vec<Entry>> {
     let cols = columns(db.dialect(), surface);
     let (live, slug_column) = match surface {
         Surface::Public => (" AND published IS NOT NULL", "published_slug"),
         Surface::Admin => ("", "slug"),
     };
-    let by_id = format!("SELECT {cols} FROM entries WHERE id = $1 AND type = $2{live}");
-    let by_slug = format!(
-        "SELECT {cols} FROM entries WHERE type = $1 AND locale = $2 AND {slug_column} = $3"
-    );
+    let in_chain = |sql: &mut Sql| {
+        sql.push(" AND locale IN ")
+            .list(chain.iter().map(|l| Arg::Text(l.clone())));
+    };
+    let mut by_id = Sql::default();
+    by_id
+        .push(&format!("SELECT {cols} FROM entries WHERE entry_id = "))
+        .arg(Arg::Text(id_or_slug.to_string()))
+        .push(" AND type = ")
+        .arg(Arg::Text(content_type.to_string()))
+        .push(live);
+    in_chain(&mut by_id);
+    let mut by_slug = Sql::default();
+    by_slug
+        .push("SELECT entry_id, locale FROM entries WHERE type = ")
+        .arg(Arg::Text(content_type.to_string()))
+        .push(&format!(" AND {slug_column} = "))
+        .arg(Arg::Text(id_or_slug.to_string()));
+    in_chain(&mut by_slug);
     // Ids are UUIDs; anything else can only be a slug. A UUID-shaped slug is
     // still found after the id lookup misses.
     let looks_like_id = uuid::Uuid::parse_str(id_or_slug).is_ok();
-    let row: Option<EntryRow> = on_pool!(db, pool => {
-        let mut row = None;
+    let rows: Vec<EntryRow> = on_pool!(db, pool => {
+        let mut rows = Vec::new();
         if looks_like_id {
-            row = sqlx::query_as(AssertSqlSafe(by_id))
-                .bind(id_or_slug)
-                .bind(content_type)
-                .fetch_optional(pool)
+            rows = bind_args!(sqlx::query_as(AssertSqlSafe(by_id.text.clone())), by_id.args.clone())
+                .fetch_all(pool)
                 .await?;
         }
-        if row.is_none() {
-            row = sqlx::query_as(AssertSqlSafe(by_slug))
-                .bind(content_type)
-                .bind(locale)
-                .bind(id_or_slug)
-                .fetch_optional(pool)
-                .await?;
+        if rows.is_empty() {
+            let hits: Vec<(String, String)> =
+                bind_args!(sqlx::query_as(AssertSqlSafe(by_slug.text)), by_slug.args)
+                    .fetch_all(pool)
+                    .await?;
+            let first = hits
+                .into_iter()
+                .min_by_key(|(_, l)| chain.iter().position(|c| c == l));
+            if let Some((entry_id, _)) = first {
+                by_id.args[0] = Arg::Text(entry_id);
+                rows = bind_args!(sqlx::query_as(AssertSqlSafe(by_id.text)), by_id.args)
+                    .fetch_all(pool)
+                    .await?;
+            }
         }
-        row
+        rows
     });
-    row.ok_or(StoreError::NotFound)?.try_into()
+    if rows.is_empty() {
+        return Err(StoreError::NotFound);
+    }
+    rows.into_iter().map(Entry::try_from).collect()
 }
 
-/// The one entry of a singleton type in `locale`, if it has been written.
-pub async fn singleton(db: &Db, content_type: &str, locale: &str) -> StoreResult<Option<Entry>> {
-    let sql = format!("SELECT {COLUMNS} FROM entries WHERE type = $1 AND locale = $2 LIMIT 1");
+/// The one entry of a singleton type, in a locale, if it has been written.
+pub async fn singleton(
+    db: &Db,
+    content_type: &str,
+    lookup: Lookup<'_>,
+) -> StoreResult<Option<Entry>> {
+    let sql = match lookup {
+        Lookup::Exact(_) => {
+            format!("SELECT {COLUMNS} FROM entries WHERE type = $1 AND locale = $2 LIMIT 1")
+        }
+        Lookup::Prefer(_) => format!(
+            "SELECT {COLUMNS} FROM entries WHERE type = $1 \
+             ORDER BY CASE WHEN locale = $2 THEN 0 ELSE 1 END, created_at, id LIMIT 1"
+        ),
+    };
     let row: Option<EntryRow> = on_pool!(db, pool => {
         sqlx::query_as(AssertSqlSafe(sql))
             .bind(content_type)
-            .bind(locale)
+            .bind(lookup.locale())
             .fetch_optional(pool)
             .await?
     });
     row.map(Entry::try_from).transpose()
 }
 
-/// An entry by id, whatever its type; `None` once deleted.
-pub async fn find(db: &Db, id: &str) -> StoreResult<Option<Entry>> {
-    let sql = format!("SELECT {COLUMNS} FROM entries WHERE id = $1");
-    let row: Option<EntryRow> = on_pool!(db, pool => {
-        sqlx::query_as(AssertSqlSafe(sql)).bind(id).fetch_optional(pool).await?
+/// Every translation of an entry, whatever its type; none once deleted.
+pub async fn find(db: &Db, id: &str) -> StoreResult<Vec<Entry>> {
+    let sql = format!("SELECT {COLUMNS} FROM entries WHERE entry_id = $1 ORDER BY id");
+    let rows: Vec<EntryRow> = on_pool!(db, pool => {
+        sqlx::query_as(AssertSqlSafe(sql)).bind(id).fetch_all(pool).await?
     });
-    row.map(Entry::try_from).transpose()
+    rows.into_iter().map(Entry::try_from).collect()
+}
+
+/// The translations of the given entries in the locales of `chain` that a
+/// surface sees, in one query (populating relations, filling fallbacks).
+pub async fn in_locales(
+    db: &Db,
+    ids: &[String],
+    chain: &[String],
+    surface: Surface,
+) -> StoreResult<Vec<Entry>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::default();
+    sql.push(&format!(
+        "SELECT {} FROM entries WHERE entry_id IN ",
+        columns(db.dialect(), surface)
+    ))
+    .list(ids.iter().map(|id| Arg::Text(id.clone())));
+    if let [one] = chain {
+        sql.push(" AND locale = ").arg(Arg::Text(one.clone()));
+    } else {
+        sql.push(" AND locale IN ")
+            .list(chain.iter().map(|l| Arg::Text(l.clone())));
+    }
+    if surface == Surface::Public {
+        sql.push(" AND published IS NOT NULL");
+    }
+    let rows: Vec<EntryRow> = on_pool!(db, pool => {
+        bind_args!(sqlx::query_as(AssertSqlSafe(sql.text)), sql.args)
+            .fetch_all(pool)
+            .await?
+    });
+    rows.into_iter().map(Entry::try_from).collect()
 }
 
 /// Entries of a type in id order after `after`, for rebuilding derived data
@@ -277,7 +482,7 @@ pub async fn among(
     let w = scoped_where(dialect, ct, q, surface, " || ''");
     sql.text.push_str(&w.text);
     sql.args.extend(w.args);
-    sql.push(" AND id IN ")
+    sql.push(" AND entry_id IN ")
         .list(ids.iter().map(|id| Arg::Text(id.clone())));
     let rows: Vec<EntryRow> = on_pool!(db, pool => {
         bind_args!(sqlx::query_as(AssertSqlSafe(sql.text)), sql.args)
@@ -308,15 +513,20 @@ pub struct Revision {
     pub created_at: i64,
 }
 
-/// An entry's revisions, newest first.
-pub async fn revisions(db: &Db, content_type: &str, id: &str) -> StoreResult<Vec<Revision>> {
-    get(db, content_type, id).await?;
+/// A translation's revisions, newest first.
+pub async fn revisions(
+    db: &Db,
+    content_type: &str,
+    id: &str,
+    lookup: Lookup<'_>,
+) -> StoreResult<Vec<Revision>> {
+    let entry = get(db, content_type, id, lookup).await?;
     Ok(on_pool!(db, pool => {
         sqlx::query_as(
             "SELECT id, version, action, data, author_id, created_at FROM revisions \
              WHERE entry_id = $1 ORDER BY id DESC LIMIT 200",
         )
-        .bind(id)
+        .bind(&entry.row)
         .fetch_all(pool)
         .await?
     }))

@@ -5,7 +5,7 @@ use sqlx::AssertSqlSafe;
 use sqlx::types::Json;
 
 use super::links::{Reference, without};
-use super::{COLUMNS, EntryRow};
+use super::{COLUMNS, EntryRow, Lookup};
 use crate::clock;
 use crate::model::FieldError;
 use crate::model::content_type::ContentType;
@@ -18,10 +18,10 @@ use crate::store::audit::{Actor, audit};
 use crate::store::sql::{Arg, Dialect, Sql, bind_args};
 use crate::store::{Db, StoreError, StoreResult, WritePool, lock_feed, on_pool};
 
-const INSERT_ENTRY: &str = "INSERT INTO entries (id, type, locale, status, slug, published_slug, \
-     draft, published, version, created_at, updated_at, published_at, live_updated_at, \
-     created_by, updated_by) \
-     VALUES ($1, $2, $3, $4, $5, NULL, $6, NULL, 1, $7, $7, NULL, NULL, $8, $8)";
+const INSERT_ENTRY: &str = "INSERT INTO entries (id, entry_id, type, locale, status, slug, \
+     published_slug, draft, published, version, created_at, updated_at, published_at, \
+     live_updated_at, created_by, updated_by) \
+     VALUES ($1, $2, $3, $4, $5, $6, NULL, $7, NULL, 1, $8, $8, NULL, NULL, $9, $9)";
 const UPDATE_DRAFT: &str = "UPDATE entries SET draft = $1, slug = $2, status = $3, \
      version = version + 1, updated_at = $4, updated_by = $5 WHERE id = $6";
 const UPDATE_LIVE: &str = "UPDATE entries SET published = $1, published_slug = $2, status = $3, \
@@ -37,7 +37,7 @@ const INSERT_CHANGE: &str = "INSERT INTO changes (entity, entity_id, content_typ
 macro_rules! record {
     ($tx:expr, $dialect:expr, $entry:expr, $action:expr, $actor:expr, $now:expr) => {{
         sqlx::query(INSERT_REVISION)
-            .bind(&$entry.id)
+            .bind(&$entry.row)
             .bind($entry.version)
             .bind($action)
             .bind(Json(&$entry.draft))
@@ -55,6 +55,7 @@ macro_rules! record {
             &$entry.id,
             Some(serde_json::json!({
                 "type": $entry.content_type,
+                "locale": $entry.locale,
                 "before_version": before,
                 "after_version": $entry.version,
             }))
@@ -90,7 +91,7 @@ macro_rules! pairs {
 macro_rules! link_media {
     ($tx:expr, $dialect:expr, $ct:expr, $entry:expr) => {{
         sqlx::query("DELETE FROM asset_refs WHERE entry_id = $1")
-            .bind(&$entry.id)
+            .bind(&$entry.row)
             .execute(&mut *$tx)
             .await?;
         let mut refs = ids_at(&$ct.fields, &$entry.draft, FieldType::Media);
@@ -110,7 +111,7 @@ macro_rules! link_media {
             for id in ids.iter().filter(|id| found.contains_key(*id)) {
                 sqlx::query("INSERT INTO asset_refs (asset_id, entry_id) VALUES ($1, $2)")
                     .bind(id)
-                    .bind(&$entry.id)
+                    .bind(&$entry.row)
                     .execute(&mut *$tx)
                     .await?;
             }
@@ -170,7 +171,7 @@ fn media_errors(
 macro_rules! link_entries {
     ($tx:expr, $dialect:expr, $ct:expr, $entry:expr) => {{
         sqlx::query("DELETE FROM entry_refs WHERE source_id = $1")
-            .bind(&$entry.id)
+            .bind(&$entry.row)
             .execute(&mut *$tx)
             .await?;
         let mut links = super::links::links_in(&$ct.fields, "draft", &$entry.draft);
@@ -187,7 +188,7 @@ macro_rules! link_entries {
                 return Err(StoreError::Invalid(errors));
             }
             links.retain(|l| found.get(&l.target).is_some_and(|t| t == l.to));
-            for sql in super::links::insert_sql(&$entry.id, &links) {
+            for sql in super::links::insert_sql(&$entry.row, &links) {
                 bind_args!(sqlx::query(AssertSqlSafe(sql.text)), sql.args)
                     .execute(&mut *$tx)
                     .await?;
@@ -219,12 +220,13 @@ macro_rules! lock_type {
 }
 
 /// A query that finds another entry of the same type and locale holding
-/// `value` in `column` (`slug`, `published_slug`, or a unique field).
+/// `value` in `column` (`slug`, `published_slug`, or a unique field);
+/// `row` is the translation asking.
 fn taken_sql(
     dialect: Dialect,
     ct: &ContentType,
     locale: &str,
-    id: &str,
+    row: &str,
     column: &str,
     field_type: Option<FieldType>,
     value: &Value,
@@ -247,7 +249,7 @@ fn taken_sql(
         .push(" AND locale = ")
         .arg(Arg::Text(locale.to_string()))
         .push(" AND id <> ")
-        .arg(Arg::Text(id.to_string()))
+        .arg(Arg::Text(row.to_string()))
         .push(&format!(" AND {expr} = "))
         .arg(arg)
         .push(" LIMIT 1");
@@ -326,7 +328,197 @@ fn slug_of(ct: &ContentType, data: &Map<String, Value>) -> Option<String> {
     data.get(&sf.name)?.as_str().map(str::to_string)
 }
 
-/// Creates an entry from a validated working copy.
+/// Copies the shared (not localized) fields of `$entry`'s working copy to
+/// the working copies of the entry's other translations, each such change
+/// a new version of that translation recorded like any edit.
+macro_rules! sync_shared {
+    ($tx:expr, $dialect:expr, $ct:expr, $entry:expr, $actor:expr, $now:expr) => {{
+        let sql = format!(
+            "SELECT {COLUMNS} FROM entries WHERE entry_id = $1 AND id <> $2 ORDER BY id{}",
+            $dialect.row_lock()
+        );
+        let rows: Vec<EntryRow> = sqlx::query_as(AssertSqlSafe(sql))
+            .bind(&$entry.id)
+            .bind(&$entry.row)
+            .fetch_all(&mut *$tx)
+            .await?;
+        for row in rows {
+            let mut other = Entry::try_from(row)?;
+            let mut draft = other.draft.clone();
+            for f in $ct.fields.iter().filter(|f| !f.localized) {
+                match $entry.draft.get(&f.name) {
+                    Some(v) => draft.insert(f.name.clone(), v.clone()),
+                    None => draft.remove(&f.name),
+                };
+            }
+            if draft == other.draft {
+                continue;
+            }
+            let mut clashes = Vec::new();
+            for f in $ct.fields.iter().filter(|f| !f.localized && f.is_unique()) {
+                let (column, ty) = if f.field_type == FieldType::Slug {
+                    ("slug", None)
+                } else {
+                    (f.name.as_str(), Some(f.field_type))
+                };
+                if let Some(v) = draft.get(&f.name)
+                    && draft.get(&f.name) != other.draft.get(&f.name)
+                    && let Some(sql) =
+                        taken_sql($dialect, $ct, &other.locale, &other.row, column, ty, v)
+                    && exists!($tx, sql)
+                {
+                    clashes.push(FieldError::new(
+                        f.name.clone(),
+                        "unique",
+                        format!("{v} is already used by another entry in {}", other.locale),
+                    ));
+                }
+            }
+            if !clashes.is_empty() {
+                return Err(StoreError::Unique(clashes));
+            }
+            other.draft = draft;
+            other.status = Status::of(&other.draft, other.published.as_ref());
+            other.bump($now, $actor.id.clone());
+            sqlx::query(UPDATE_DRAFT)
+                .bind(Json(&other.draft))
+                .bind(slug_of($ct, &other.draft))
+                .bind(other.status.as_str())
+                .bind($now)
+                .bind(&$actor.id)
+                .bind(&other.row)
+                .execute(&mut *$tx)
+                .await?;
+            link_media!($tx, $dialect, $ct, other);
+            link_entries!($tx, $dialect, $ct, other);
+            record!($tx, $dialect, other, "update", $actor, $now);
+        }
+    }};
+}
+
+/// Writes an entry's live copy and bookkeeping as they now stand.
+macro_rules! write_live {
+    ($tx:expr, $entry:expr, $live_slug:expr) => {
+        sqlx::query(UPDATE_LIVE)
+            .bind($entry.published.as_ref().map(Json))
+            .bind($live_slug)
+            .bind($entry.status.as_str())
+            .bind($entry.published_at)
+            .bind($entry.live_updated_at)
+            .bind($entry.updated_at)
+            .bind(&$entry.updated_by)
+            .bind(&$entry.row)
+            .execute(&mut *$tx)
+            .await?
+    };
+}
+
+/// Loads a translation inside a transaction (locked where the database
+/// locks rows) and checks the caller's version.
+macro_rules! load_for_write {
+    ($tx:expr, $type:expr, $id:expr, $lookup:expr, $expected:expr) => {{
+        let lookup: Lookup<'_> = $lookup;
+        let sql = super::lookup_sql(lookup, "");
+        let row: Option<EntryRow> = sqlx::query_as(AssertSqlSafe(sql))
+            .bind($type)
+            .bind($id)
+            .bind(lookup.locale())
+            .fetch_optional(&mut *$tx)
+            .await?;
+        let Some(row) = row else {
+            let any: Option<i32> = sqlx::query_scalar(
+                "SELECT 1 FROM entries WHERE type = $1 AND entry_id = $2 LIMIT 1",
+            )
+            .bind($type)
+            .bind($id)
+            .fetch_optional(&mut *$tx)
+            .await?;
+            return Err(match (any, lookup) {
+                (Some(_), Lookup::Exact(l)) => StoreError::TranslationMissing(l.to_string()),
+                _ => StoreError::NotFound,
+            });
+        };
+        let entry = Entry::try_from(row)?;
+        if let Some(expected) = $expected
+            && expected != entry.version
+        {
+            return Err(StoreError::VersionConflict {
+                expected,
+                current: entry.version,
+            });
+        }
+        entry
+    }};
+}
+
+/// Which translation of which entry a write is about, and the default
+/// locale (whose translation must be complete; others may leave their
+/// localized fields to fall back).
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    pub id: &'a str,
+    pub lookup: Lookup<'a>,
+    pub default_locale: &'a str,
+}
+
+impl Target<'_> {
+    fn mode(&self, locale: &str) -> Mode {
+        if locale == self.default_locale {
+            Mode::Update
+        } else {
+            Mode::Translation
+        }
+    }
+}
+
+/// Writes a new translation row.
+macro_rules! insert_row {
+    ($tx:expr, $ct:expr, $entry:expr, $now:expr, $actor:expr) => {
+        sqlx::query(INSERT_ENTRY)
+            .bind(&$entry.row)
+            .bind(&$entry.id)
+            .bind(&$entry.content_type)
+            .bind(&$entry.locale)
+            .bind($entry.status.as_str())
+            .bind(slug_of($ct, &$entry.draft))
+            .bind(Json(&$entry.draft))
+            .bind($now)
+            .bind(&$actor.id)
+            .execute(&mut *$tx)
+            .await?
+    };
+}
+
+/// A new translation as a draft, version 1.
+fn new_row(
+    ct: &ContentType,
+    id: String,
+    row: String,
+    locale: &str,
+    draft: Map<String, Value>,
+    actor: &Actor,
+    now: clock::Micros,
+) -> Entry {
+    Entry {
+        id,
+        row,
+        content_type: ct.api_id().to_string(),
+        locale: locale.to_string(),
+        status: Status::Draft,
+        draft,
+        published: None,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+        published_at: None,
+        live_updated_at: None,
+        created_by: actor.id.clone(),
+        updated_by: actor.id.clone(),
+    }
+}
+
+/// Creates an entry, with its one translation in `locale`, from a validated
+/// working copy.
 pub async fn create(
     db: &Db,
     ct: &ContentType,
@@ -342,48 +534,23 @@ pub async fn create(
         lock_type!(tx, dialect, ct.api_id());
         if ct.def.kind == crate::model::content_type::Kind::Singleton {
             let taken = sqlx::query_scalar::<_, i32>(
-                "SELECT 1 FROM entries WHERE type = $1 AND locale = $2 LIMIT 1",
+                "SELECT 1 FROM entries WHERE type = $1 LIMIT 1",
             )
                 .bind(ct.api_id())
-                .bind(locale)
                 .fetch_optional(&mut *tx)
                 .await?;
             if taken.is_some() {
                 return Err(StoreError::Conflict(
                     Conflict::SingletonExists,
                     format!(
-                    "{} is a singleton and already has its entry in {locale}",
+                    "{} is a singleton and already has its entry; write its {locale} translation with PUT",
                     ct.api_id()
                 )));
             }
         }
         ensure_unique!(tx, dialect, ct, locale, &id, valid);
-        let entry = Entry {
-            id,
-            content_type: ct.api_id().to_string(),
-            locale: locale.to_string(),
-            status: Status::Draft,
-            draft: valid.data,
-            published: None,
-            version: 1,
-            created_at: now,
-            updated_at: now,
-            published_at: None,
-            live_updated_at: None,
-            created_by: actor.id.clone(),
-            updated_by: actor.id.clone(),
-        };
-        sqlx::query(INSERT_ENTRY)
-            .bind(&entry.id)
-            .bind(&entry.content_type)
-            .bind(&entry.locale)
-            .bind(entry.status.as_str())
-            .bind(slug_of(ct, &entry.draft))
-            .bind(Json(&entry.draft))
-            .bind(now)
-            .bind(&actor.id)
-            .execute(&mut *tx)
-            .await?;
+        let entry = new_row(ct, id.clone(), id, locale, valid.data, actor, now);
+        insert_row!(tx, ct, entry, now, actor);
         link_media!(tx, dialect, ct, entry);
         link_entries!(tx, dialect, ct, entry);
         record!(tx, dialect, entry, "create", actor, now);
@@ -392,51 +559,67 @@ pub async fn create(
     })
 }
 
-/// Writes an entry's live copy and bookkeeping as they now stand.
-macro_rules! write_live {
-    ($tx:expr, $entry:expr, $live_slug:expr) => {
-        sqlx::query(UPDATE_LIVE)
-            .bind($entry.published.as_ref().map(Json))
-            .bind($live_slug)
-            .bind($entry.status.as_str())
-            .bind($entry.published_at)
-            .bind($entry.live_updated_at)
-            .bind($entry.updated_at)
-            .bind(&$entry.updated_by)
-            .bind(&$entry.id)
-            .execute(&mut *$tx)
-            .await?
-    };
-}
-
-/// Loads an entry inside a transaction and checks the caller's version.
-macro_rules! load_for_write {
-    ($tx:expr, $type:expr, $id:expr, $expected:expr) => {{
-        let sql = format!("SELECT {COLUMNS} FROM entries WHERE type = $1 AND id = $2");
-        let row: Option<EntryRow> = sqlx::query_as(AssertSqlSafe(sql))
-            .bind($type)
-            .bind($id)
-            .fetch_optional(&mut *$tx)
-            .await?;
-        let entry = Entry::try_from(row.ok_or(StoreError::NotFound)?)?;
-        if let Some(expected) = $expected
-            && expected != entry.version
-        {
-            return Err(StoreError::VersionConflict {
-                expected,
-                current: entry.version,
-            });
+/// Starts the `locale` translation of entry `id` from `data`: shared fields
+/// it leaves out keep the values the entry's other translations share;
+/// shared fields it sets are set for all of them.
+pub async fn create_translation(
+    db: &Db,
+    ct: &ContentType,
+    target: Target<'_>,
+    locale: &str,
+    data: Map<String, Value>,
+    actor: &Actor,
+) -> StoreResult<Entry> {
+    let dialect = db.dialect();
+    let now = clock::now();
+    on_pool!(db, pool => {
+        let mut tx = pool.begin_write().await?;
+        lock_type!(tx, dialect, ct.api_id());
+        let base = load_for_write!(tx, ct.api_id(), target.id, Lookup::Prefer(target.default_locale), None::<i64>);
+        let existing: Option<i64> = sqlx::query_scalar(
+            "SELECT version FROM entries WHERE entry_id = $1 AND locale = $2",
+        )
+        .bind(target.id)
+        .bind(locale)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(current) = existing {
+            return Err(StoreError::VersionConflict { expected: 0, current });
         }
-        entry
-    }};
+        let mut input: Map<String, Value> = ct
+            .fields
+            .iter()
+            .filter(|f| !f.localized)
+            .filter_map(|f| Some((f.name.clone(), base.draft.get(&f.name)?.clone())))
+            .collect();
+        for (k, v) in data {
+            if v.is_null() {
+                input.remove(&k);
+            } else {
+                input.insert(k, v);
+            }
+        }
+        let mut valid = validate_entry(ct, &input, target.mode(locale)).map_err(StoreError::Invalid)?;
+        let row = uuid::Uuid::now_v7().to_string();
+        ensure_unique!(tx, dialect, ct, locale, &row, valid);
+        let entry = new_row(ct, base.id.clone(), row, locale, valid.data, actor, now);
+        insert_row!(tx, ct, entry, now, actor);
+        link_media!(tx, dialect, ct, entry);
+        link_entries!(tx, dialect, ct, entry);
+        record!(tx, dialect, entry, "create", actor, now);
+        sync_shared!(tx, dialect, ct, entry, actor, now);
+        tx.commit().await?;
+        Ok(entry)
+    })
 }
 
-/// Applies a partial change to the working copy (`null` clears a field),
-/// when `expected_version` is still current.
+/// Applies a partial change to a translation's working copy (`null` clears
+/// a field), when `expected_version` is still current; shared fields
+/// follow in the other translations.
 pub async fn update(
     db: &Db,
     ct: &ContentType,
-    id: &str,
+    target: Target<'_>,
     expected_version: i64,
     patch: Map<String, Value>,
     actor: &Actor,
@@ -446,7 +629,7 @@ pub async fn update(
     on_pool!(db, pool => {
         let mut tx = pool.begin_write().await?;
         lock_type!(tx, dialect, ct.api_id());
-        let mut entry = load_for_write!(tx, ct.api_id(), id, Some(expected_version));
+        let mut entry = load_for_write!(tx, ct.api_id(), target.id, target.lookup, Some(expected_version));
         let mut merged = entry.draft.clone();
         for (k, v) in patch {
             if v.is_null() {
@@ -455,8 +638,8 @@ pub async fn update(
                 merged.insert(k, v);
             }
         }
-        let mut valid = validate_entry(ct, &merged, Mode::Update).map_err(StoreError::Invalid)?;
-        ensure_unique!(tx, dialect, ct, &entry.locale, id, valid);
+        let mut valid = validate_entry(ct, &merged, target.mode(&entry.locale)).map_err(StoreError::Invalid)?;
+        ensure_unique!(tx, dialect, ct, &entry.locale, &entry.row, valid);
         entry.draft = valid.data;
         entry.status = Status::of(&entry.draft, entry.published.as_ref());
         entry.bump(now, actor.id.clone());
@@ -466,23 +649,25 @@ pub async fn update(
             .bind(entry.status.as_str())
             .bind(now)
             .bind(&actor.id)
-            .bind(id)
+            .bind(&entry.row)
             .execute(&mut *tx)
             .await?;
         link_media!(tx, dialect, ct, entry);
         link_entries!(tx, dialect, ct, entry);
         record!(tx, dialect, entry, "update", actor, now);
+        sync_shared!(tx, dialect, ct, entry, actor, now);
         tx.commit().await?;
         Ok(entry)
     })
 }
 
-/// Copies the working copy to the live copy. The working copy must satisfy
-/// the type as it is now, and its slug must be free among live entries.
+/// Copies a translation's working copy to its live copy. The working copy
+/// must satisfy the type as it is now, and its slug must be free among
+/// live entries of its locale.
 pub async fn publish(
     db: &Db,
     ct: &ContentType,
-    id: &str,
+    target: Target<'_>,
     expected_version: Option<i64>,
     actor: &Actor,
 ) -> StoreResult<Entry> {
@@ -491,12 +676,12 @@ pub async fn publish(
     on_pool!(db, pool => {
         let mut tx = pool.begin_write().await?;
         lock_type!(tx, dialect, ct.api_id());
-        let mut entry = load_for_write!(tx, ct.api_id(), id, expected_version);
-        validate_entry(ct, &entry.draft, Mode::Update).map_err(StoreError::Invalid)?;
+        let mut entry = load_for_write!(tx, ct.api_id(), target.id, target.lookup, expected_version);
+        validate_entry(ct, &entry.draft, target.mode(&entry.locale)).map_err(StoreError::Invalid)?;
         let live_slug = slug_of(ct, &entry.draft);
         if let (Some(sf), Some(slug)) = (ct.slug_field(), &live_slug) {
             let v = Value::String(slug.clone());
-            if let Some(sql) = taken_sql(dialect, ct, &entry.locale, id, "published_slug", None, &v)
+            if let Some(sql) = taken_sql(dialect, ct, &entry.locale, &entry.row, "published_slug", None, &v)
                 && exists!(tx, sql)
             {
                 return Err(StoreError::Unique(vec![taken_error(&sf.name, &v)]));
@@ -516,11 +701,11 @@ pub async fn publish(
     })
 }
 
-/// Takes an entry off the public API; the working copy stays.
+/// Takes a translation off the public API; its working copy stays.
 pub async fn unpublish(
     db: &Db,
     ct: &ContentType,
-    id: &str,
+    target: Target<'_>,
     expected_version: Option<i64>,
     actor: &Actor,
 ) -> StoreResult<Entry> {
@@ -529,7 +714,7 @@ pub async fn unpublish(
     on_pool!(db, pool => {
         let mut tx = pool.begin_write().await?;
         lock_type!(tx, dialect, ct.api_id());
-        let mut entry = load_for_write!(tx, ct.api_id(), id, expected_version);
+        let mut entry = load_for_write!(tx, ct.api_id(), target.id, target.lookup, expected_version);
         if entry.published.is_none() {
             // Already off the public API: nothing to write.
             return Ok(entry);
@@ -548,27 +733,30 @@ pub async fn unpublish(
     })
 }
 
-/// Deletes an entry and its revisions; the change feed keeps the deletion.
-/// Entries pointing at it make the delete a conflict naming them, except
-/// through fields for which `nullify(type, field)` holds: those lose the
-/// reference (a new version of each such entry, recorded like any edit).
+/// Deletes an entry, every translation and their revisions; the change
+/// feed keeps the deletion. `expected_version` is that of the translation
+/// `target` names. Entries pointing at it make the delete a conflict
+/// naming them, except through fields for which `nullify(type, field)`
+/// holds: those lose the reference (a new version of each such
+/// translation, recorded like any edit).
 pub async fn delete(
     db: &Db,
     content_type: &str,
-    id: &str,
+    target: Target<'_>,
     expected_version: Option<i64>,
     actor: &Actor,
     nullify: &(dyn Fn(&str, &str) -> bool + Sync),
 ) -> StoreResult<()> {
     let dialect = db.dialect();
     let now = clock::now();
+    let id = target.id;
     on_pool!(db, pool => {
         let mut tx = pool.begin_write().await?;
         lock_type!(tx, dialect, content_type);
-        let entry = load_for_write!(tx, content_type, id, expected_version);
+        let entry = load_for_write!(tx, content_type, id, target.lookup, expected_version);
         // Held to commit: a write that links to this entry waits, then
         // finds it gone; one that linked first is seen below.
-        let lock = format!("SELECT 1 FROM entries WHERE id = $1{}", dialect.row_lock());
+        let lock = format!("SELECT 1 FROM entries WHERE entry_id = $1{}", dialect.row_lock());
         sqlx::query(AssertSqlSafe(lock)).bind(id).execute(&mut *tx).await?;
         let refs: Vec<Reference> = sqlx::query_as(super::links::REFERENCES)
             .bind(id)
@@ -580,7 +768,7 @@ pub async fn delete(
         if !kept.is_empty() {
             return Err(StoreError::Referenced(kept));
         }
-        let mut sources: Vec<&str> = cleared.iter().map(|r| r.id.as_str()).collect();
+        let mut sources: Vec<&str> = cleared.iter().map(|r| r.source_row.as_str()).collect();
         sources.sort();
         sources.dedup();
         for source in sources {
@@ -591,7 +779,7 @@ pub async fn delete(
                 .await?;
             let Some(row) = row else { continue };
             let mut other = Entry::try_from(row)?;
-            for r in cleared.iter().filter(|r| r.id == source) {
+            for r in cleared.iter().filter(|r| r.source_row == source) {
                 without(&mut other.draft, &r.field, id);
                 if let Some(live) = other.published.as_mut() {
                     without(live, &r.field, id);
@@ -618,7 +806,7 @@ pub async fn delete(
                 .await?;
             record!(tx, dialect, other, "nullify", actor, now);
         }
-        sqlx::query("DELETE FROM entries WHERE id = $1")
+        sqlx::query("DELETE FROM entries WHERE entry_id = $1")
             .bind(id)
             .execute(&mut *tx)
             .await?;

@@ -17,6 +17,7 @@ mod paths;
 mod schemas;
 mod typescript;
 
+use crate::model::locale::Locales;
 use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
@@ -36,8 +37,6 @@ const MAX_SORT_KEYS: usize = 5;
 const MAX_SEARCH_HITS: i64 = 1000;
 const MAX_QUERY_CHARS: usize = 500;
 
-/// `model::locale::is_valid`, as a pattern.
-const LOCALE_PATTERN: &str = "^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$";
 /// What `validate` lets a slug be: lowercase words joined by single hyphens.
 const SLUG_PATTERN: &str = "^[a-z0-9]+(?:-[a-z0-9]+)*$";
 
@@ -62,7 +61,7 @@ With QUIRE_PUBLIC_ACCESS=token every route needs `Authorization: Bearer <read to
 An unknown parameter, field or operator, or a value of the wrong type, is a 400 problem naming it.";
 
 /// The public API's OpenAPI 3.0.3 document for these content types.
-pub fn openapi(types: &[Arc<ContentType>], version: &str) -> Value {
+pub fn openapi(types: &[Arc<ContentType>], locales: &Locales, version: &str) -> Value {
     let named = named(types);
     let mut schemas = shared_schemas();
     let mut paths = Map::new();
@@ -84,7 +83,7 @@ pub fn openapi(types: &[Arc<ContentType>], version: &str) -> Value {
         "paths": paths,
         "components": {
             "schemas": schemas,
-            "parameters": shared_parameters(),
+            "parameters": shared_parameters(locales),
             "headers": {
                 "ETag": {
                     "description": "A strong validator of the body; send it in If-None-Match to get a 304 while nothing changed.",
@@ -146,6 +145,10 @@ mod tests {
         Arc::new(ContentType::from_json(v).unwrap())
     }
 
+    fn two_locales() -> Locales {
+        Locales::parse("en,fr", None).unwrap()
+    }
+
     fn types() -> Vec<Arc<ContentType>> {
         vec![
             ct(
@@ -185,7 +188,7 @@ mod tests {
 
     #[test]
     fn entry_schemas_map_each_field_type() {
-        let doc = openapi(&types(), "1.2.3");
+        let doc = openapi(&types(), &two_locales(), "1.2.3");
         assert_eq!(doc["openapi"], "3.0.3");
         assert_eq!(doc["info"]["version"], "1.2.3");
         let articles = &doc["components"]["schemas"]["Articles"];
@@ -225,7 +228,7 @@ mod tests {
 
     #[test]
     fn filters_follow_the_operators_each_field_takes() {
-        let doc = openapi(&types(), "1");
+        let doc = openapi(&types(), &two_locales(), "1");
         let has = |name: &str| param(&doc, "/articles", name).is_some();
         assert!(has("filter[title][contains]"));
         assert!(has("filter[views][gte]"));
@@ -250,7 +253,7 @@ mod tests {
 
     #[test]
     fn patterns_say_what_the_query_parser_accepts() {
-        let doc = openapi(&types(), "1");
+        let doc = openapi(&types(), &two_locales(), "1");
         let sort = pattern(&doc, "/articles", "sort");
         for ok in ["", "-published_at,title", "+views,,id", "title,"] {
             assert!(sort.is_match(ok), "{ok}");
@@ -268,19 +271,19 @@ mod tests {
         let fields = pattern(&doc, "/articles", "fields");
         assert!(fields.is_match("title,slug") && fields.is_match(""));
         assert!(!fields.is_match("title,nope"));
-        let locale = Regex::new(LOCALE_PATTERN).unwrap();
-        for code in ["en", "pt-BR", "zh-Hant", "", "E", "en_US", "en-", "../x"] {
-            assert_eq!(
-                locale.is_match(code),
-                crate::model::locale::is_valid(code),
-                "{code}"
-            );
-        }
+        let locales = doc["components"]["parameters"]["localeOrAll"]["schema"]["enum"].clone();
+        assert_eq!(locales, serde_json::json!(["en", "fr", "*"]));
+        let one = doc["components"]["parameters"]["locale"]["schema"]["enum"].clone();
+        assert_eq!(
+            one,
+            serde_json::json!(["en", "fr"]),
+            "one entry: one locale"
+        );
     }
 
     #[test]
     fn a_singleton_answers_its_one_entry() {
-        let doc = openapi(&types(), "1");
+        let doc = openapi(&types(), &two_locales(), "1");
         let get = &doc["paths"]["/site_settings"]["get"];
         assert_eq!(
             get["responses"]["200"]["content"]["application/json"]["schema"]["$ref"],
@@ -317,7 +320,7 @@ mod tests {
             .iter()
             .map(|id| ct(json!({"api_id": id, "name": id, "fields": field})))
             .collect();
-        let doc = openapi(&types, "1");
+        let doc = openapi(&types, &two_locales(), "1");
         let schemas = &doc["components"]["schemas"];
         assert_eq!(
             schemas["FooList"]["properties"]["data"]["items"]["$ref"],

@@ -2,9 +2,10 @@
 //! or select, the `filter[field][op]`, `sort` and `fields` parameters, and
 //! the shared ones.
 
+use crate::model::locale::Locales;
 use serde_json::{Value, json};
 
-use super::{LOCALE_PATTERN, MAX_IN_VALUES, MAX_SORT_KEYS, OPERATORS};
+use super::{MAX_IN_VALUES, MAX_SORT_KEYS, OPERATORS};
 use crate::model::content_type::ContentType;
 use crate::model::entry::PUBLIC_SYSTEM_FIELDS;
 use crate::model::field::FieldType;
@@ -267,7 +268,10 @@ pub(super) fn query_param(name: &str, description: &str, schema: Value) -> Value
     json!({ "name": name, "in": "query", "description": description, "schema": schema })
 }
 
-pub(super) fn shared_parameters() -> Value {
+pub(super) fn shared_parameters(locales: &Locales) -> Value {
+    let codes: Vec<&str> = locales.all().iter().map(String::as_str).collect();
+    let mut or_all = codes.clone();
+    or_all.push("*");
     json!({
         "limit": query_param(
             "limit",
@@ -281,8 +285,13 @@ pub(super) fn shared_parameters() -> Value {
         ),
         "locale": query_param(
             "locale",
-            "The entries' locale, such as `en` or `pt-BR` (default: the server's QUIRE_DEFAULT_LOCALE).",
-            json!({ "type": "string", "pattern": LOCALE_PATTERN }),
+            "The locale to read the entry in (default: the first of QUIRE_LOCALES). A localized field its translation leaves unset, or a translation it lacks, comes from the locale's fallbacks (QUIRE_LOCALE_FALLBACKS, ending at the default); `meta.fallbacks` then says from which.",
+            json!({ "type": "string", "enum": codes }),
+        ),
+        "localeOrAll": query_param(
+            "locale",
+            "The locale to read the entries in, each along its fallbacks (default: the first of QUIRE_LOCALES); `*` lists every translation as it is.",
+            json!({ "type": "string", "enum": or_all }),
         ),
         "preview": query_param(
             "preview",

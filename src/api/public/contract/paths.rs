@@ -125,7 +125,7 @@ pub(super) fn add_type_paths(n: &Named, all: &[Named], paths: &mut Map<String, V
         parameter_ref("offset"),
         sort_param(&columns),
         fields_param(&names),
-        parameter_ref("locale"),
+        parameter_ref("localeOrAll"),
         parameter_ref("preview"),
         parameter_ref("ifNoneMatch"),
     ];
@@ -211,7 +211,7 @@ pub(super) fn search_operation(named: &[Named]) -> Value {
         ));
     }
     parameters.extend([
-        parameter_ref("locale"),
+        parameter_ref("localeOrAll"),
         parameter_ref("limit"),
         query_param(
             "offset",

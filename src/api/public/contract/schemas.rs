@@ -141,6 +141,15 @@ fn entry_schema(ct: &ContentType) -> Value {
     for f in &ct.fields {
         properties.insert(f.name.clone(), Value::Object(field_schema(f)));
     }
+    properties.insert("meta".into(), json!({
+        "type": "object",
+        "description": "Present when the entry was read in a locale other than the default: the locale asked for, and for each localized field whose value came from another locale along the fallbacks, that locale.",
+        "required": ["locale", "fallbacks"],
+        "properties": {
+            "locale": { "type": "string" },
+            "fallbacks": { "type": "object", "additionalProperties": { "type": "string" } },
+        },
+    }));
     json!({
         "type": "object",
         "description": type_description(ct),

@@ -113,6 +113,9 @@ pub(super) fn ts_entry_interface(n: &Named, all: &[Named]) -> String {
             ts_field_type(f, target)
         ));
     }
+    out.push_str(
+        "  /** Read in a locale other than the default: where localized values came from. */\n  meta?: { locale: string; fallbacks: Record<string, string> };\n",
+    );
     out.push_str("}\n");
     out
 }
