@@ -60,7 +60,7 @@ async fn problem_response(err: poem::Error) -> poem::Response {
 /// All routes of the three surfaces.
 pub fn routes(state: AppState) -> BoxEndpoint<'static> {
     let admin_api = admin::service();
-    let spec_json = admin::spec_json();
+    let spec_json = admin::spec_json_for(&state.config.locales);
     let spec = {
         let body = spec_json.clone();
         poem::endpoint::make_sync(move |_| {

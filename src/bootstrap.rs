@@ -131,6 +131,91 @@ pub async fn apply_content_types(db: &Db, dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The stored types no file in `dir` defines.
+async fn strays(db: &Db, dir: &Path) -> anyhow::Result<Vec<String>> {
+    let files: Vec<String> = read_content_types(dir)?
+        .iter()
+        .map(|ct| ct.api_id().to_string())
+        .collect();
+    Ok(store::content_types::list(db)
+        .await?
+        .into_iter()
+        .map(|t| t.content_type.api_id().to_string())
+        .filter(|id| !files.contains(id))
+        .collect())
+}
+
+/// Refuses a prune that would delete entries without `delete_entries`,
+/// naming the types and how many entries each has.
+pub async fn check_prune(db: &Db, dir: &Path, delete_entries: bool) -> anyhow::Result<()> {
+    if delete_entries {
+        return Ok(());
+    }
+    let mut holding = Vec::new();
+    for id in strays(db, dir).await? {
+        let n = store::entries::count(db, &id).await?;
+        if n > 0 {
+            holding.push(format!("  - {id}: {n} entries"));
+        }
+    }
+    if !holding.is_empty() {
+        bail!(
+            "refusing to prune: these types are in no file but still have entries \
+             (nothing was changed; add --delete-entries to delete them too):\n{}",
+            holding.join("\n")
+        );
+    }
+    Ok(())
+}
+
+/// Deletes the stored types no file in `dir` defines; answers their ids.
+/// A type still used by another (a relation's target, a component in use)
+/// goes after the types that use it, or stays, named in the error.
+pub async fn prune_content_types(
+    db: &Db,
+    dir: &Path,
+    delete_entries: bool,
+) -> anyhow::Result<Vec<String>> {
+    let actor = Actor::system("system:content-types");
+    let mut left = strays(db, dir).await?;
+    let mut deleted = Vec::new();
+    // Each pass deletes the strays nothing else uses (a type pointing at
+    // another goes first); a stray still used by a kept type stays.
+    while !left.is_empty() {
+        let all: Vec<ContentType> = store::content_types::list(db)
+            .await?
+            .into_iter()
+            .map(|t| t.content_type)
+            .collect();
+        let (free, used): (Vec<String>, Vec<String>) = left
+            .into_iter()
+            .partition(|id| crate::content::types::users_of(all.iter(), id).is_empty());
+        if free.is_empty() {
+            let named: Vec<String> = used
+                .iter()
+                .map(|id| {
+                    let users = crate::content::types::users_of(all.iter(), id);
+                    format!("  - {id}: used by {}", users.join(", "))
+                })
+                .collect();
+            bail!(
+                "deleted {} type(s); these stay, still used by other types:\n{}",
+                deleted.len(),
+                named.join("\n")
+            );
+        }
+        for id in free {
+            store::content_types::delete(db, &id, delete_entries, &actor)
+                .await
+                .with_context(|| format!("cannot delete {id}"))?;
+            tracing::info!(content_type = %id, "deleted: no file defines it");
+            deleted.push(id);
+        }
+        left = used;
+    }
+    Ok(deleted)
+}
+
 /// What applying `dir` would do, as text: each type created, unchanged, or
 /// changed with its plan (dry runs: nothing is written).
 pub async fn plan_content_types(db: &Db, dir: &Path) -> anyhow::Result<String> {

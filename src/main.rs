@@ -92,6 +92,17 @@ enum TypesCommand {
     /// stored types and their entries (fields added, renamed, converted,
     /// removed, with the entries each touches), changing nothing.
     Plan,
+    /// Apply the `content-types/` folder as a start does (all files, or
+    /// none when one change would be refused).
+    Apply {
+        /// Also delete the stored types no file defines any more (a type
+        /// with entries only with --delete-entries).
+        #[arg(long)]
+        prune: bool,
+        /// With --prune: delete those types' entries too.
+        #[arg(long, requires = "prune")]
+        delete_entries: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -277,15 +288,40 @@ async fn main() -> anyhow::Result<()> {
             print!("{}", quire::bootstrap::plan_content_types(&db, &dir).await?);
         }
         Command::Types {
+            command:
+                TypesCommand::Apply {
+                    prune,
+                    delete_entries,
+                },
+        } => {
+            let dir = config.content_types.clone().ok_or_else(|| {
+                anyhow::anyhow!("no content-types folder: set QUIRE_CONTENT_TYPES")
+            })?;
+            let db = quire::store::Db::connect(&config).await?;
+            db.migrate().await?;
+            if prune {
+                // Checked before anything is applied: all or nothing.
+                quire::bootstrap::check_prune(&db, &dir, delete_entries).await?;
+            }
+            quire::bootstrap::apply_content_types(&db, &dir).await?;
+            println!("applied {}", dir.display());
+            if prune {
+                for api_id in
+                    quire::bootstrap::prune_content_types(&db, &dir, delete_entries).await?
+                {
+                    println!("deleted {api_id}");
+                }
+            }
+        }
+        Command::Types {
             command: TypesCommand::Export { ts, .. },
         } => {
             let db = quire::store::Db::connect(&config).await?;
             db.migrate().await?;
-            let types: Vec<_> = quire::store::content_types::list(&db)
-                .await?
-                .into_iter()
-                .map(|t| std::sync::Arc::new(t.content_type))
-                .collect();
+            // Resolved as the server holds them (components filled in).
+            let registry = quire::content::registry::TypeRegistry::default();
+            registry.reload(&db).await?;
+            let types = registry.all();
             use quire::api::public::contract;
             if ts {
                 print!("{}", contract::typescript(&types));

@@ -226,6 +226,60 @@ try {
     await page.close();
   });
 
+  await test('define a component field in the builder', async () => {
+    const page = await newPage();
+    await signIn(page, base, ADMIN);
+    await page.getByRole('link', { name: 'Types' }).click();
+    await page.getByRole('link', { name: 'New type' }).click();
+    await page.getByLabel('API id').fill('help_pages');
+    await page.getByLabel('Name', { exact: true }).fill('Help page');
+    if ((await page.getByLabel('Field name').count()) === 0) {
+      await page.getByRole('button', { name: 'Add field', exact: true }).click();
+    }
+    // The type's first field: an inline, repeatable component.
+    await page.getByLabel('Field name').first().fill('faq');
+    await page.getByLabel('Field type').first().selectOption('component');
+    const faq = page.getByRole('group', { name: 'Field 1: Faq', exact: true });
+    await faq.getByLabel('Fields defined here', { exact: true }).check();
+    await faq.getByLabel('Repeatable', { exact: true }).check();
+    // Its own fields, in a group named after it, with the same row editor.
+    const inner = faq.getByRole('group', { name: 'Fields of Faq', exact: true });
+    const addInner = inner.getByRole('button', { name: 'Add inner field', exact: true });
+    await addInner.click();
+    const question = inner.getByRole('group', { name: /^Field 1\b/ });
+    await question.getByLabel('Field name', { exact: true }).fill('question');
+    await question.getByLabel('Field type', { exact: true }).selectOption('string');
+    await question.getByLabel('Required', { exact: true }).check();
+    // Options a component does not allow are not offered inside it.
+    assert((await question.getByLabel('Unique', { exact: true }).count()) === 0, 'no Unique inside a component');
+    assert((await question.getByLabel('Translated per language', { exact: true }).count()) === 0, 'no per-language value inside a component');
+    await addInner.click();
+    const answer = inner.getByRole('group', { name: /^Field 2\b/ });
+    await answer.getByLabel('Field name', { exact: true }).fill('answer');
+    await answer.getByLabel('Field type', { exact: true }).selectOption('text');
+    await page.screenshot({ path: join(shots, 'type-builder-component.png') });
+    await axe(page, 'component field in the builder');
+    await page.getByRole('button', { name: 'Save type' }).click();
+    await page.getByRole('navigation', { name: 'Content types' }).getByRole('link', { name: 'Help page', exact: true }).waitFor();
+    const stored = await api(base, token, 'GET', '/content-types/help_pages');
+    assert(stored.status === 200, `type stored: ${stored.status} ${JSON.stringify(stored.body)}`);
+    const fields = stored.body.definition?.fields ?? stored.body.fields;
+    const shape = JSON.stringify(fields);
+    assert(fields.length === 1, `one field: ${shape}`);
+    const [group] = fields;
+    assert(group.name === 'faq' && group.type === 'component' && group.repeatable === true && !('component' in group), `an inline repeatable component: ${shape}`);
+    const nested = group.fields ?? [];
+    assert(nested.length === 2, `two inner fields: ${shape}`);
+    assert(nested[0].name === 'question' && nested[0].type === 'string' && nested[0].required === true, `question, required: ${shape}`);
+    assert(nested[1].name === 'answer' && nested[1].type === 'text' && !nested[1].required, `answer, text: ${shape}`);
+    // Reopened from the server, the builder shows the inner fields.
+    await page.goto(`${base}/admin/types/help_pages`);
+    const reopened = page.getByRole('group', { name: 'Fields of Faq', exact: true });
+    await reopened.getByRole('group', { name: 'Field 2: Answer', exact: true }).waitFor();
+    assert((await reopened.getByLabel('Field name', { exact: true }).first().inputValue()) === 'question', 'the first inner field is question');
+    await page.close();
+  });
+
   await test('the editor fits a tablet, in the dark theme too', async () => {
     for (const colorScheme of ['light', 'dark']) {
       const context = await browser.newContext({ viewport: { width: 768, height: 1024 }, colorScheme });

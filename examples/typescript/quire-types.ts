@@ -61,7 +61,7 @@ export interface Pages {
   title: string | null;
   slug: string | null;
   body: string | null;
-  sections: ({ kind: string } & Record<string, unknown>)[] | null;
+  sections: ({ kind: "hero"; heading: string | null; subheading: string | null; image: Asset | null } | { kind: "quote"; text: string | null; author: string | Authors | null })[] | null;
   show_in_menu: boolean | null;
   menu_order: number | null;
   seo_description: string | null;

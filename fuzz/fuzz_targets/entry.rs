@@ -13,7 +13,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let ct = &*ARTICLES;
-    for mode in [Mode::Create, Mode::Update] {
+    for mode in [Mode::Create, Mode::Update, Mode::Translation] {
         if let Err(errors) = validate_entry(ct, &doc, mode) {
             assert!(!errors.is_empty(), "a refusal names what it refuses");
         }

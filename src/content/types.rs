@@ -86,23 +86,8 @@ impl Content {
         actor: &Actor,
     ) -> StoreResult<()> {
         self.check_not_folder_owned(api_id)?;
-        let pointing: Vec<String> = self
-            .types
-            .all()
-            .iter()
-            .filter(|t| t.api_id() != api_id)
-            .flat_map(|t| {
-                let mut users: Vec<String> = t
-                    .relations()
-                    .filter(|(_, to)| *to == api_id)
-                    .map(|(f, _)| format!("{}.{}", t.api_id(), f.name))
-                    .collect();
-                if t.uses_component(api_id) {
-                    users.push(format!("{} (as a component)", t.api_id()));
-                }
-                users
-            })
-            .collect();
+        let all = self.types.all();
+        let pointing = users_of(all.iter().map(|t| &**t), api_id);
         if !pointing.is_empty() {
             return Err(StoreError::Conflict(
                 Conflict::TypeReferenced,
@@ -117,6 +102,25 @@ impl Content {
         self.changed();
         Ok(())
     }
+}
+
+/// What in other types uses `api_id`: relation fields pointing at it
+/// (`posts.author`) and types using it as a component.
+pub fn users_of<'a>(types: impl Iterator<Item = &'a ContentType>, api_id: &str) -> Vec<String> {
+    types
+        .filter(|t| t.api_id() != api_id)
+        .flat_map(|t| {
+            let mut users: Vec<String> = t
+                .relations()
+                .filter(|(_, to)| *to == api_id)
+                .map(|(f, _)| format!("{}.{}", t.api_id(), f.name))
+                .collect();
+            if t.uses_component(api_id) {
+                users.push(format!("{} (as a component)", t.api_id()));
+            }
+            users
+        })
+        .collect()
 }
 
 /// The field errors of relation targets no type among `known` defines.

@@ -1,11 +1,13 @@
-//! `populate=author,tags,author.avatar`: which relation fields of an entry
-//! to replace by the entries they point at (and, below the first level,
-//! which media fields to show as assets), as a tree of field paths.
+//! `populate=author,tags,author.avatar,sections.author`: which relation
+//! fields of an entry to replace by the entries they point at (and, below
+//! the first level, which media fields to show as assets), as a tree of
+//! field paths. A path may pass through a component or blocks field to the
+//! relations inside its groups.
 
 use std::sync::Arc;
 
 use super::FieldError;
-use super::content_type::ContentType;
+use super::content_type::{ContentType, Field, Nested};
 use super::field::FieldType;
 
 /// Deepest path `populate` takes: `section.parent.parent`.
@@ -76,18 +78,12 @@ impl Populate {
                 ));
             }
             let mut at = &mut tree;
-            let mut target: Option<Arc<ContentType>> = None;
+            let mut scope = Scope::Root(ct);
             for (i, name) in segments.iter().enumerate() {
-                let next = step(
-                    target.as_deref().unwrap_or(ct),
-                    name,
-                    path,
-                    i + 1 == segments.len(),
-                    types,
-                )?;
+                let next = step(&scope, name, path, i + 1 == segments.len(), types)?;
                 at = at.child(name);
                 match next {
-                    Some(next) => target = Some(next),
+                    Some(next) => scope = next,
                     None => break,
                 }
             }
@@ -96,39 +92,88 @@ impl Populate {
     }
 }
 
-/// Follows `name` in `current`: the target type of a relation, or `None`
-/// for a media field that ends its path.
-fn step(
-    current: &ContentType,
+/// Where a path stands: in a content type, or in the groups of a
+/// component or blocks field (every kind's fields, for blocks).
+enum Scope<'a> {
+    Root(&'a ContentType),
+    Type(Arc<ContentType>),
+    Group(String, Vec<Field>),
+}
+
+impl Scope<'_> {
+    fn field(&self, name: &str) -> Option<&Field> {
+        match self {
+            Scope::Root(ct) => ct.field(name),
+            Scope::Type(ct) => ct.field(name),
+            Scope::Group(_, fields) => fields.iter().find(|f| f.name == name),
+        }
+    }
+
+    fn name(&self) -> &str {
+        match self {
+            Scope::Root(ct) => ct.api_id(),
+            Scope::Type(ct) => ct.api_id(),
+            Scope::Group(name, _) => name,
+        }
+    }
+}
+
+/// The fields a component's groups, or any of a blocks field's kinds, hold
+/// (the first kind's field where names repeat).
+pub fn group_fields(field: &Field) -> Vec<Field> {
+    let mut out: Vec<Field> = Vec::new();
+    let lists: Vec<&Arc<Vec<Field>>> = match &field.nested {
+        Nested::None => Vec::new(),
+        Nested::Group(fields) => vec![fields],
+        Nested::Kinds(kinds) => kinds.iter().map(|(_, f)| f).collect(),
+    };
+    for f in lists.into_iter().flat_map(|l| l.iter()) {
+        if !out.iter().any(|o| o.name == f.name) {
+            out.push(f.clone());
+        }
+    }
+    out
+}
+
+/// Follows `name` in `current`: the target type of a relation, the groups
+/// of a component or blocks field, or `None` for a media field that ends
+/// its path.
+fn step<'a>(
+    current: &Scope<'_>,
     name: &str,
     path: &str,
     last: bool,
     types: &dyn Types,
-) -> Result<Option<Arc<ContentType>>, FieldError> {
+) -> Result<Option<Scope<'a>>, FieldError> {
     let field = current.field(name).ok_or_else(|| {
         FieldError::new(
             "populate",
             "unknown_field",
-            format!(
-                "`{name}` in `{path}` is not a field of {}",
-                current.api_id()
-            ),
+            format!("`{name}` in `{path}` is not a field of {}", current.name()),
         )
     })?;
+    if field.field_type.is_nested() && !last {
+        return Ok(Some(Scope::Group(
+            format!("{}.{name}", current.name()),
+            group_fields(field),
+        )));
+    }
     match (field.field_type, field.to.as_deref()) {
-        (FieldType::Relation, Some(to)) => types.get(to).map(Some).ok_or_else(|| {
-            FieldError::new(
-                "populate",
-                "unknown_type",
-                format!("`{name}` points at `{to}`, which is not a content type"),
-            )
-        }),
+        (FieldType::Relation, Some(to)) => {
+            types.get(to).map(|t| Some(Scope::Type(t))).ok_or_else(|| {
+                FieldError::new(
+                    "populate",
+                    "unknown_type",
+                    format!("`{name}` points at `{to}`, which is not a content type"),
+                )
+            })
+        }
         (FieldType::Media, _) if last => Ok(None),
         _ => Err(FieldError::new(
             "populate",
             "not_populatable",
             format!(
-                "`{name}` in `{path}` is neither a relation nor, at the end of a path, a media field"
+                "`{name}` in `{path}` is neither a relation, a component or blocks field on the way to one, nor, at the end of a path, a media field"
             ),
         )),
     }
@@ -157,6 +202,9 @@ mod tests {
             json!({"api_id": "authors", "name": "A", "fields": [
                 {"name": "name", "type": "string"},
                 {"name": "avatar", "type": "media"}]}),
+            json!({"api_id": "landings", "name": "L", "fields": [
+                {"name": "seo", "type": "component", "fields": [
+                    {"name": "reviewer", "type": "relation", "to": "authors"}]}]}),
         ] {
             let ct = ContentType::from_json(v).unwrap();
             m.insert(ct.api_id().to_string(), Arc::new(ct));
@@ -172,6 +220,28 @@ mod tests {
         assert!(p.get("author").unwrap().get("avatar").is_some());
         let pp = p.get("parent").unwrap().get("parent").unwrap();
         assert!(pp.get("author").is_some());
+    }
+
+    #[test]
+    fn paths_pass_through_groups_to_their_relations() {
+        let t = types();
+        let landings = t.get("landings").unwrap();
+        let p = Populate::parse(&landings, "seo.reviewer.avatar", &t).unwrap();
+        assert!(
+            p.get("seo")
+                .unwrap()
+                .get("reviewer")
+                .unwrap()
+                .get("avatar")
+                .is_some()
+        );
+        for (v, rule) in [("seo", "not_populatable"), ("seo.nope", "unknown_field")] {
+            assert_eq!(
+                Populate::parse(&landings, v, &t).unwrap_err().rule,
+                rule,
+                "{v}"
+            );
+        }
     }
 
     #[test]

@@ -241,8 +241,8 @@ pub struct User {
     pub content_type: String,
 }
 
-const USERS: &str = "SELECT e.id, e.type AS content_type FROM asset_refs r \
-     JOIN entries e ON e.id = r.entry_id WHERE r.asset_id = $1 ORDER BY e.id LIMIT 50";
+const USERS: &str = "SELECT DISTINCT e.entry_id AS id, e.type AS content_type FROM asset_refs r \
+     JOIN entries e ON e.id = r.entry_id WHERE r.asset_id = $1 ORDER BY id LIMIT 50";
 
 /// Deletes an asset's record, unless entries use it; returns it so the
 /// caller can remove its bytes. `Conflict` names the entries that use it.

@@ -543,7 +543,8 @@ pub async fn delete(db: &Db, api_id: &str, with_entries: bool, actor: &Actor) ->
             ));
         }
         let referenced: Vec<crate::store::entries::Reference> = sqlx::query_as(
-            "SELECT r.source_id AS id, e.type AS type, r.field AS field, r.copy AS copy \
+            "SELECT e.entry_id AS id, e.locale AS locale, r.source_id AS source_row, \
+             e.type AS type, r.field AS field, r.copy AS copy \
              FROM entry_refs r JOIN entries e ON e.id = r.source_id \
              JOIN entries t ON t.id = r.target_id \
              WHERE t.type = $1 AND e.type <> $1 ORDER BY e.type, r.source_id LIMIT 50",

@@ -106,7 +106,7 @@ impl Dialect {
     /// agree between the two databases.
     pub fn column(self, column: &Column, surface: Surface, for_order: bool) -> String {
         match column {
-            Column::Id => "id".into(),
+            Column::Id => "entry_id".into(),
             Column::Locale => "locale".into(),
             Column::Status => "status".into(),
             Column::CreatedAt => "created_at".into(),
@@ -225,7 +225,7 @@ impl Dialect {
                     .arg(Arg::Text(via.field.clone()))
                     .push(" AND copy = ")
                     .arg(Arg::Text(ref_copy(surface).into()))
-                    .push(" AND target_id IN (SELECT id FROM entries WHERE type = ")
+                    .push(" AND target_id IN (SELECT entry_id FROM entries WHERE type = ")
                     .arg(Arg::Text(via.target.clone()));
                 if surface == Surface::Public {
                     sql.push(" AND published IS NOT NULL");

@@ -748,4 +748,38 @@ async fn the_types_folder_applies_whole_or_not_at_all() {
         text.contains("shelves: unchanged") && text.contains("crates: unchanged"),
         "{text}"
     );
+
+    // A type whose file is gone is kept; `types apply --prune` deletes it,
+    // but not its entries unless told.
+    std::fs::remove_file(folder.join("crates.json")).unwrap();
+    let exported = |run: &dyn Fn(&[&str]) -> std::process::Output| {
+        String::from_utf8_lossy(&run(&["types", "export", "--ts"]).stdout).to_string()
+    };
+    assert!(
+        exported(&run).contains("interface Crates "),
+        "kept without --prune"
+    );
+    let pruned = run(&["types", "apply", "--prune"]);
+    assert!(!pruned.status.success());
+    let err = String::from_utf8_lossy(&pruned.stderr);
+    assert!(
+        err.contains("crates: 1 entries") && err.contains("--delete-entries"),
+        "{err}"
+    );
+    assert!(
+        exported(&run).contains("interface Crates "),
+        "a refused prune changes nothing"
+    );
+    let pruned = run(&["types", "apply", "--prune", "--delete-entries"]);
+    assert!(
+        pruned.status.success(),
+        "{}",
+        String::from_utf8_lossy(&pruned.stderr)
+    );
+    assert!(String::from_utf8_lossy(&pruned.stdout).contains("deleted crates"));
+    let ts = exported(&run);
+    assert!(
+        !ts.contains("interface Crates ") && ts.contains("interface Shelves "),
+        "{ts}"
+    );
 }

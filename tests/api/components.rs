@@ -6,6 +6,12 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, db_tests, field_rules, problem};
+use crate::operations::{sample, scrape};
+
+/// The populate query counter, from the metrics endpoint.
+async fn scrape_populate(app: &TestApp) -> f64 {
+    sample(&scrape(app).await, "quire_populate_queries_total").unwrap_or(0.0)
+}
 
 fn id_of(e: &Value) -> String {
     e["id"].as_str().unwrap().to_string()
@@ -99,6 +105,44 @@ db_tests! {
         assert_eq!(p["errors"][0]["rule"], "operator");
         let list: Value = app.public("/api/landings?filter[seo][null]=false").await.json().await.unwrap();
         assert_eq!(list["meta"]["total"], 1);
+    }
+
+    async fn populate_reaches_relations_inside_blocks(app) {
+        let app = app.restart_with(|c| c.metrics_bind = Some("127.0.0.1:0".parse().unwrap())).await;
+        model(&app).await;
+        let ada = app.create_entry("authors", json!({"name": "Ada"})).await;
+        let ada = id_of(&ada);
+        app.publish("authors", &ada).await;
+        let grace = app.create_entry("authors", json!({"name": "Grace"})).await;
+        let grace = id_of(&grace);
+        let page = app.create_entry("landings", json!({"title": "Home",
+            "seo": {"meta_title": "Home"},
+            "body": [{"kind": "pullquote", "text": "One", "author": ada},
+                     {"kind": "banner", "heading": "Hi"},
+                     {"kind": "pullquote", "text": "Two", "author": grace}]})).await;
+        let page = id_of(&page);
+        app.publish("landings", &page).await;
+        let before = scrape_populate(&app).await;
+        let res = app.public(&format!("/api/landings/{page}?populate=body.author")).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let got: Value = res.json().await.unwrap();
+        let body = got["data"]["body"].as_array().unwrap().clone();
+        assert_eq!(body.len(), 3, "every block stays, in order");
+        assert_eq!(body[0]["kind"], "pullquote");
+        assert_eq!(body[0]["text"], "One");
+        assert_eq!(body[0]["author"]["name"], "Ada", "populated in place");
+        assert_eq!(body[1]["heading"], "Hi");
+        assert_eq!(body[2]["author"], Value::Null, "a draft target reads as null");
+        assert_eq!(got["data"]["seo"]["meta_title"], "Home");
+        // One query for the level, whatever the number of blocks.
+        assert_eq!(scrape_populate(&app).await - before, 1.0);
+        // Lists too; a group alone, or a field that is not there, is refused.
+        let list: Value = app.public("/api/landings?populate=body.author").await.json().await.unwrap();
+        assert_eq!(list["data"][0]["body"][0]["author"]["id"], ada.as_str());
+        let p = problem(app.public("/api/landings?populate=body").await, StatusCode::BAD_REQUEST).await;
+        assert_eq!(field_rules(&p), [("populate".to_string(), "not_populatable".to_string())]);
+        let p = problem(app.public("/api/landings?populate=body.nope").await, StatusCode::BAD_REQUEST).await;
+        assert_eq!(field_rules(&p), [("populate".to_string(), "unknown_field".to_string())]);
     }
 
     async fn components_are_types_without_entries(app) {

@@ -262,10 +262,12 @@ db_tests! {
         let app = multilingual(app).await.restart_with(|c| c.content_types = None).await;
         let res = app.create_type(json!({"api_id": "site", "name": "Site", "kind": "singleton",
             "fields": [{"name": "tagline", "type": "string", "localized": true},
-                       {"name": "theme", "type": "string"}]})).await;
+                       {"name": "theme", "type": "string"},
+                       {"name": "footer", "type": "component", "localized": true, "fields": [
+                           {"name": "note", "type": "string", "required": true}]}]})).await;
         assert_eq!(res.status(), StatusCode::CREATED);
         let put = |body: Value| app.admin(Method::PUT, "/admin/api/entries/site").json(&body).send();
-        let res = put(json!({"data": {"tagline": "Fast", "theme": "dark"}})).await.unwrap();
+        let res = put(json!({"data": {"tagline": "Fast", "theme": "dark", "footer": {"note": "Made here"}}})).await.unwrap();
         assert_eq!(res.status(), StatusCode::CREATED);
         let en: Value = res.json().await.unwrap();
         // Its first write in fr starts the fr translation of the same entry.
@@ -283,7 +285,14 @@ db_tests! {
         assert_eq!(res.status(), StatusCode::OK);
         assert_eq!(read(&app, "/api/site?locale=fr").await["data"]["tagline"], "Rapide");
         assert_eq!(read(&app, "/api/site").await["data"]["tagline"], "Fast");
-        assert_eq!(read(&app, "/api/site?locale=de").await["data"]["meta"]["fallbacks"], json!({"tagline": "en"}));
+        let de = read(&app, "/api/site?locale=de").await["data"].clone();
+        assert_eq!(de["meta"]["fallbacks"], json!({"tagline": "en", "footer": "en"}));
+        assert_eq!(de["footer"]["note"], "Made here", "a localized component falls back whole");
+        // Components are checked in a translation like anywhere else.
+        let p = problem(put(json!({"data": {"footer": {}}, "locale": "fr", "version": 2})).await.unwrap(),
+            StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(field_rules(&p), vec![("footer.note".to_string(), "required".to_string())]);
+        assert_eq!(read(&app, "/api/site?locale=fr").await["data"]["meta"]["fallbacks"], json!({"footer": "en"}));
     }
 }
 

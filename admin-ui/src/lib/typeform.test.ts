@@ -1,5 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { definitionToForm, emptyForm, errorKey, errorTarget, formToDefinition, problemTarget, renamedFrom, rulesFor } from './typeform';
+import {
+  definitionToForm,
+  emptyForm,
+  emptyRow,
+  errorKey,
+  errorTarget,
+  formToDefinition,
+  MAX_NESTING,
+  problemTarget,
+  renamedFrom,
+  rowToField,
+  rulesFor,
+  type FieldRow,
+} from './typeform';
 
 const recipes = {
   api_id: 'recipes',
@@ -243,11 +256,15 @@ describe('components and blocks', () => {
     expect(formToDefinition(definitionToForm(hero)).definition).toEqual(hero);
   });
 
-  it('choosing a reusable component replaces inline fields', () => {
+  it('choosing a reusable component replaces inline fields, and choosing inline again brings them back', () => {
     const f = definitionToForm(landing);
+    expect(f.fields[0].inline).toBe(true);
+    f.fields[0].inline = false;
     f.fields[0].component = 'seo_meta';
     const fields = formToDefinition(f).definition.fields as Record<string, unknown>[];
     expect(fields[0]).toEqual({ name: 'seo', type: 'component', component: 'seo_meta' });
+    f.fields[0].inline = true;
+    expect(formToDefinition(f).definition).toEqual(landing);
   });
 
   it('asks for a component type, and for blocks at least one', () => {
@@ -306,5 +323,235 @@ describe('translated fields', () => {
     Object.assign(f, { apiId: 'quote', name: 'Quote', kind: 'component' });
     Object.assign(f.fields[0], { name: 'text', localized: true });
     expect(formToDefinition(f).definition.fields).toEqual([{ name: 'text', type: 'string' }]);
+  });
+});
+
+describe('inline components in the builder', () => {
+  const fieldsOf = (f: ReturnType<typeof definitionToForm>) => formToDefinition(f).definition.fields as Record<string, unknown>[];
+  const row = (over: Partial<FieldRow>): FieldRow => ({ ...emptyRow(), ...over });
+
+  const guide = {
+    api_id: 'guides',
+    name: 'Guide',
+    kind: 'collection',
+    fields: [
+      { name: 'title', type: 'string', required: true, searchable: true, unique: true },
+      {
+        name: 'seo',
+        type: 'component',
+        label: 'SEO',
+        localized: true,
+        fields: [
+          { name: 'meta_title', type: 'string', max_length: 60, min_length: 10, pattern: '^[A-Z]', label: 'Meta title' },
+          { name: 'robots', type: 'enum', values: ['index', 'noindex'], default: 'index' },
+          { name: 'image', type: 'media', accept: ['image/*'] },
+          { name: 'author', type: 'relation', to: 'authors', on_delete: 'restrict' },
+          { name: 'weight', type: 'number', min: 0, max: 1.5 },
+          {
+            name: 'social',
+            type: 'component',
+            fields: [
+              { name: 'network', type: 'enum', values: ['mastodon', 'bluesky'], required: true },
+              { name: 'card', type: 'component', component: 'hero' },
+              { name: 'extras', type: 'blocks', components: ['quote'] },
+            ],
+          },
+        ],
+      },
+    ],
+  };
+
+  it('reads an inline component into rows, level by level', () => {
+    const f = definitionToForm(guide);
+    const seo = f.fields[1];
+    expect(seo).toMatchObject({ type: 'component', inline: true, component: '', localized: true, extra: { label: 'SEO' } });
+    expect(seo.extra).not.toHaveProperty('fields');
+    expect(seo.fields.map((r) => r.name)).toEqual(['meta_title', 'robots', 'image', 'author', 'weight', 'social']);
+    expect(seo.fields[0]).toMatchObject({ maxLength: '60', extra: { min_length: 10, pattern: '^[A-Z]', label: 'Meta title' } });
+    expect(seo.fields[3]).toMatchObject({ to: 'authors', onDelete: 'restrict' });
+    const social = seo.fields[5];
+    expect(social).toMatchObject({ inline: true, repeatable: false });
+    expect(social.fields[1]).toMatchObject({ type: 'component', inline: false, component: 'hero', fields: [] });
+    expect(social.fields[2]).toMatchObject({ type: 'blocks', components: ['quote'] });
+  });
+
+  it('round-trips an inline component with nested fields exactly', () => {
+    const { definition, errors } = formToDefinition(definitionToForm(guide));
+    expect(errors).toEqual({});
+    expect(definition).toEqual(guide);
+    expect(JSON.stringify(definition)).toBe(JSON.stringify(formToDefinition(definitionToForm(definition)).definition));
+  });
+
+  it('round-trips a repeatable inline component', () => {
+    const faq = {
+      api_id: 'help',
+      name: 'Help',
+      kind: 'singleton',
+      fields: [
+        {
+          name: 'faq',
+          type: 'component',
+          repeatable: true,
+          required: true,
+          fields: [
+            { name: 'question', type: 'string', required: true },
+            { name: 'answer', type: 'text' },
+          ],
+        },
+      ],
+    };
+    const f = definitionToForm(faq);
+    expect(f.fields[0]).toMatchObject({ inline: true, repeatable: true, required: true });
+    expect(formToDefinition(f)).toEqual({ definition: faq, errors: {} });
+    f.fields[0].repeatable = false;
+    expect(fieldsOf(f)[0]).not.toHaveProperty('repeatable');
+  });
+
+  it('round-trips a reusable component', () => {
+    const def = {
+      api_id: 'landing',
+      name: 'Landing',
+      kind: 'collection',
+      fields: [
+        { name: 'hero', type: 'component', component: 'hero', required: true, label: 'Top' },
+        { name: 'quotes', type: 'component', component: 'quote', repeatable: true, localized: true },
+      ],
+    };
+    const f = definitionToForm(def);
+    expect(f.fields[0]).toMatchObject({ inline: false, component: 'hero', fields: [] });
+    expect(formToDefinition(f)).toEqual({ definition: def, errors: {} });
+  });
+
+  it('round-trips blocks and takes the chosen component types', () => {
+    const def = { api_id: 'pages', name: 'Page', kind: 'collection', fields: [{ name: 'body', type: 'blocks', components: ['hero', 'quote'], required: true }] };
+    const f = definitionToForm(def);
+    expect(formToDefinition(f)).toEqual({ definition: def, errors: {} });
+    f.fields[0].components = ['quote', 'faq_item', 'quote'];
+    expect(fieldsOf(f)[0]).toEqual({ name: 'body', type: 'blocks', components: ['quote', 'faq_item'], required: true });
+  });
+
+  it('builds a new inline component: add, edit, reorder and remove inner fields', () => {
+    const f = emptyForm();
+    Object.assign(f, { apiId: 'help', name: 'Help' });
+    Object.assign(f.fields[0], { name: 'faq', type: 'component', inline: true, repeatable: true });
+    // No inner field yet: an empty group is allowed.
+    expect(fieldsOf(f)[0]).toEqual({ name: 'faq', type: 'component', repeatable: true, fields: [] });
+    const inner = f.fields[0].fields;
+    inner.push(row({ name: 'answer', type: 'text' }), row({ name: 'question', required: true }), row({ name: 'tmp', type: 'integer' }));
+    inner.splice(2, 1);
+    inner.reverse();
+    inner[0].maxLength = '200';
+    expect(formToDefinition(f)).toEqual({
+      definition: {
+        api_id: 'help',
+        name: 'Help',
+        kind: 'collection',
+        fields: [
+          {
+            name: 'faq',
+            type: 'component',
+            repeatable: true,
+            fields: [
+              { name: 'question', type: 'string', required: true, max_length: 200 },
+              { name: 'answer', type: 'text' },
+            ],
+          },
+        ],
+      },
+      errors: {},
+    });
+  });
+
+  it('leaves out, for inner fields, the options a component does not allow', () => {
+    const f = emptyForm();
+    Object.assign(f, { apiId: 'x', name: 'X' });
+    Object.assign(f.fields[0], { name: 'group', type: 'component', inline: true, localized: true });
+    f.fields[0].fields.push(
+      row({ name: 'title', unique: true, searchable: true, localized: true, extra: { boost: 2 } }),
+      row({ name: 'link', type: 'relation', to: 'pages', onDelete: 'nullify', unique: true }),
+      row({ name: 'kept', type: 'relation', to: 'pages', onDelete: 'restrict' }),
+    );
+    const { definition, errors } = formToDefinition(f);
+    expect(errors).toEqual({});
+    expect(definition.fields).toEqual([
+      {
+        name: 'group',
+        type: 'component',
+        // The component field itself is a type's own field: it may be translated (whole).
+        localized: true,
+        fields: [
+          { name: 'title', type: 'string' },
+          { name: 'link', type: 'relation', to: 'pages' },
+          { name: 'kept', type: 'relation', to: 'pages', on_delete: 'restrict' },
+        ],
+      },
+    ]);
+    // The same holds for a component type's own fields.
+    const c = emptyForm();
+    Object.assign(c, { apiId: 'card', name: 'Card', kind: 'component' });
+    c.fields = [row({ name: 'title', unique: true, searchable: true, localized: true }), row({ name: 'to', type: 'relation', to: 'pages', onDelete: 'nullify' })];
+    expect(formToDefinition(c).definition.fields).toEqual([
+      { name: 'title', type: 'string' },
+      { name: 'to', type: 'relation', to: 'pages' },
+    ]);
+    // While a type's own fields keep them.
+    expect(rowToField(row({ name: 't', unique: true, searchable: true, localized: true })).field).toEqual({
+      name: 't',
+      type: 'string',
+      unique: true,
+      searchable: true,
+      localized: true,
+    });
+  });
+
+  it('reports inner errors at their paths, where errorTarget puts the API\'s', () => {
+    const f = emptyForm();
+    Object.assign(f, { apiId: 'x', name: 'X' });
+    Object.assign(f.fields[0], { name: 'group', type: 'component', inline: true });
+    f.fields[0].fields.push(
+      row({ name: 'a', type: 'slug' }),
+      row({ name: 'a', type: 'relation' }),
+      row({ name: 'kind' }),
+      row({ name: '', type: 'component', inline: true, fields: [row({ name: 'n', type: 'integer', min: 'x' })] }),
+    );
+    expect(formToDefinition(f).errors).toEqual({
+      'fields[0].fields[0].type': 'A slug is not allowed inside a component: choose another type.',
+      'fields[0].fields[1].to': 'Choose the type it points to.',
+      'fields[0].fields[1].name': '“a” is used by another field.',
+      'fields[0].fields[2].name': '“kind” is taken inside a component: it tags each item of a blocks field.',
+      'fields[0].fields[3].name': 'Enter a field name.',
+      'fields[0].fields[3].fields[0].min': 'Enter a whole number.',
+    });
+    for (const path of ['fields[0].fields[3].fields[0].min', '/fields/0/fields/3/fields/0/min']) {
+      const t = errorTarget(path);
+      expect(t).toEqual({ row: 0, input: 'fields[3].fields[0].min' });
+      expect(errorKey(t!)).toBe('fields[0].fields[3].fields[0].min');
+    }
+    expect(errorTarget('fields[1].fields[0].max_length')).toEqual({ row: 1, input: 'fields[0].maxLength' });
+    expect(errorTarget('fields[1].fields[2]')).toEqual({ row: 1, input: 'fields[2]' });
+    expect(errorTarget('fields[1].fields')).toEqual({ row: 1, input: 'fields' });
+  });
+
+  it('does not send a rename for an inner field (only a type\'s own fields move their values)', () => {
+    const def = { api_id: 'x', name: 'X', kind: 'collection', fields: [{ name: 'g', type: 'component', fields: [{ name: 'a', type: 'string' }] }] };
+    const f = definitionToForm(def);
+    f.fields[0].fields[0].name = 'b';
+    expect(fieldsOf(f)[0]).toEqual({ name: 'g', type: 'component', fields: [{ name: 'b', type: 'string' }] });
+  });
+
+  it('stops inline fields at the deepest level', () => {
+    const f = emptyForm();
+    Object.assign(f, { apiId: 'x', name: 'X' });
+    let r = f.fields[0];
+    for (let depth = 1; depth <= MAX_NESTING; depth++) {
+      Object.assign(r, { name: `l${depth}`, type: 'component', inline: true });
+      r.fields.push(row({ name: 'leaf' }));
+      r = r.fields[0];
+    }
+    const path = Array.from({ length: MAX_NESTING }, () => 'fields[0]').join('.');
+    expect(formToDefinition(f).errors).toEqual({ [`${path}.fields`]: 'Components nest at most 5 levels: choose a reusable component here.' });
+    // One level less is fine.
+    f.fields[0].fields[0].fields[0].fields[0].fields[0] = row({ name: 'leaf' });
+    expect(formToDefinition(f).errors).toEqual({});
   });
 });

@@ -27,6 +27,21 @@ export const ON_DELETE = [
 
 export const KINDS = ['collection', 'singleton', 'component'] as const;
 
+/** Levels of fields, a type's own the first: a field this deep cannot have inline fields (the server's limit). */
+export const MAX_NESTING = 5;
+
+/**
+ * Where a list of rows sits: a type's own fields are depth 1, an inline
+ * component's one more. Inside a component (and in a component type) slugs,
+ * `unique`, `searchable`, `localized` and `on_delete: nullify` do not apply.
+ */
+export interface RowPlace {
+  depth: number;
+  inComponent: boolean;
+}
+
+export const TOP_PLACE: RowPlace = { depth: 1, inComponent: false };
+
 /** One field as the form holds it: flags as booleans, rules as the inputs' text. */
 export interface FieldRow {
   name: string;
@@ -47,8 +62,12 @@ export interface FieldRow {
   to: string;
   /** Relation: `restrict`, `nullify`, or '' for the server's default (restrict). */
   onDelete: string;
-  /** Component: the api_id of a reusable component type ('' for inline `fields`, kept in `extra`). */
+  /** Component: the api_id of a reusable component type (used when not `inline`). */
   component: string;
+  /** Component: its own fields, defined here (`fields`), rather than a reusable `component`. */
+  inline: boolean;
+  /** Component: the inline fields, as rows (kept while `inline` is off, sent only while on). */
+  fields: FieldRow[];
   /** Component: a list of groups rather than one. */
   repeatable: boolean;
   /** Blocks: the component types an item may be. */
@@ -98,7 +117,7 @@ export function rulesFor(type: string) {
 
 const EDITED = new Set([
   'name', 'type', 'required', 'unique', 'searchable', 'multiple', 'max_length', 'min', 'max', 'values', 'from', 'accept', 'to', 'on_delete',
-  'component', 'repeatable', 'components', 'localized',
+  'component', 'repeatable', 'components', 'localized', 'fields',
 ]);
 const TOP = new Set(['api_id', 'name', 'kind', 'fields']);
 
@@ -124,6 +143,8 @@ export function emptyRow(): FieldRow {
     to: '',
     onDelete: '',
     component: '',
+    inline: false,
+    fields: [],
     repeatable: false,
     components: [],
     localized: false,
@@ -159,6 +180,8 @@ export function fieldToRow(field: unknown): FieldRow {
     to: typeof f.to === 'string' ? f.to : '',
     onDelete: typeof f.on_delete === 'string' ? f.on_delete : '',
     component: typeof f.component === 'string' ? f.component : '',
+    inline: Array.isArray(f.fields) && typeof f.component !== 'string',
+    fields: Array.isArray(f.fields) ? f.fields.map(fieldToRow) : [],
     repeatable: f.repeatable === true,
     components: Array.isArray(f.components) ? f.components.filter((x): x is string => typeof x === 'string') : [],
     localized: f.localized === true,
@@ -202,29 +225,36 @@ export function renamedFrom(row: FieldRow): string | null {
   return row.origName !== null && name && name !== row.origName ? row.origName : null;
 }
 
-/** One row → a field definition, or what is wrong with its inputs (by input key). */
-export function rowToField(row: FieldRow): { field: Record<string, unknown>; errors: RowErrors } {
+/**
+ * One row → a field definition, or what is wrong with its inputs (by input
+ * key; an inline component's inner rows as `fields[1].name` …). `place` says
+ * where the row sits: inside a component the rules that do not apply there
+ * are left out, whatever the row holds.
+ */
+export function rowToField(row: FieldRow, place: RowPlace = TOP_PLACE): { field: Record<string, unknown>; errors: RowErrors } {
   const errors: RowErrors = {};
   const rules = rulesFor(row.type);
+  const own = !place.inComponent;
   const field: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(row.extra)) {
     if (k === 'default' && row.origType !== null && row.origType !== row.type) continue;
     if ((k === 'min_length') && !rules.maxLength) continue;
     if (k === 'pattern' && !PATTERNED.has(row.type)) continue;
-    if (k === 'boost' && !rules.searchable) continue;
-    // Inline fields belong to a component that has no reusable one chosen.
-    if (k === 'fields' && (!rules.component || row.component.trim())) continue;
+    if (k === 'boost' && (!rules.searchable || !own)) continue;
     field[k] = v;
   }
-  // A rename sends `renamed_from`; a loaded one (already applied) stays as it was.
-  const from = renamedFrom(row);
+  // A rename sends `renamed_from`; a loaded one (already applied) stays as it
+  // was. Only a type's own fields are renamed with their values.
+  const from = place.depth === 1 ? renamedFrom(row) : null;
   if (from) field.renamed_from = from;
   field.name = row.name.trim();
   field.type = row.type;
   if (row.required) field.required = true;
-  if (row.unique) field.unique = true;
-  if (row.localized) field.localized = true;
-  if (rules.searchable && row.searchable) field.searchable = true;
+  if (own && row.unique) field.unique = true;
+  if (own && row.localized) field.localized = true;
+  if (own && rules.searchable && row.searchable) field.searchable = true;
+  if (!own && row.type === 'slug') errors.type = 'A slug is not allowed inside a component: choose another type.';
+  if (!own && field.name === 'kind') errors.name = '“kind” is taken inside a component: it tags each item of a blocks field.';
   const number = (key: string, text: string, integer: boolean) => {
     const t = text.trim();
     if (!t) return undefined;
@@ -262,12 +292,20 @@ export function rowToField(row: FieldRow): { field: Record<string, unknown>; err
     const to = row.to.trim();
     if (to) field.to = to;
     else errors.to = 'Choose the type it points to.';
-    if (row.onDelete) field.on_delete = row.onDelete;
+    // Inside a component a target is always kept while linked (`restrict`).
+    if (row.onDelete && (own || row.onDelete !== 'nullify')) field.on_delete = row.onDelete;
   }
   if (rules.component) {
-    const component = row.component.trim();
-    if (component) field.component = component;
-    else if (!Array.isArray(field.fields)) errors.component = 'Choose a component type.';
+    if (row.inline) {
+      if (place.depth >= MAX_NESTING) errors.fields = `Components nest at most ${MAX_NESTING} levels: choose a reusable component here.`;
+      const inner = rowsToFields(row.fields, { depth: place.depth + 1, inComponent: true });
+      field.fields = inner.fields;
+      Object.assign(errors, inner.errors);
+    } else {
+      const component = row.component.trim();
+      if (component) field.component = component;
+      else errors.component = 'Choose a component type.';
+    }
     if (row.repeatable) field.repeatable = true;
   }
   if (rules.blocks) {
@@ -279,12 +317,19 @@ export function rowToField(row: FieldRow): { field: Record<string, unknown>; err
   return { field, errors };
 }
 
-/** The form → a definition for POST/PUT, or the input errors (`api_id`, `fields[2].values` …). */
-export function formToDefinition(form: TypeForm): { definition: Record<string, unknown>; errors: Record<string, string> } {
+/**
+ * A list of rows (a type's own, or an inline component's) → field
+ * definitions, with the errors keyed `fields[2].name`, `fields[1].fields[0].to` ….
+ * `origNames` (a type's own fields only) are the names when the type was loaded.
+ */
+export function rowsToFields(
+  rows: readonly FieldRow[],
+  place: RowPlace,
+  origNames: readonly string[] = [],
+): { fields: Record<string, unknown>[]; errors: Record<string, string> } {
   const errors: Record<string, string> = {};
-  const fields = form.fields.map((row, i) => {
-    // Only an entry type's own fields have a value per locale, not a component's.
-    const r = rowToField(form.kind === 'component' ? { ...row, localized: false } : row);
+  const fields = rows.map((row, i) => {
+    const r = rowToField(row, place);
     for (const [k, m] of Object.entries(r.errors)) errors[`fields[${i}].${k}`] = m;
     return r.field;
   });
@@ -293,9 +338,16 @@ export function formToDefinition(form: TypeForm): { definition: Record<string, u
     if (n && names.indexOf(n) !== i) errors[`fields[${i}].name`] = `“${n}” is used by another field.`;
     // The server takes a field that has the new name already as that field
     // (a rename onto it would drop the moved values): one step at a time.
-    else if (renamedFrom(form.fields[i]) && form.origNames.includes(n as string))
+    else if (place.depth === 1 && renamedFrom(rows[i]) && origNames.includes(n as string))
       errors[`fields[${i}].name`] = `“${n}” was another field’s name when this type was opened: save that change first, then rename this one.`;
   });
+  return { fields, errors };
+}
+
+/** The form → a definition for POST/PUT, or the input errors (`api_id`, `fields[2].values`, `fields[1].fields[0].name` …). */
+export function formToDefinition(form: TypeForm): { definition: Record<string, unknown>; errors: Record<string, string> } {
+  // A component type's own fields are a component's: no slug, unique, search, per-language value.
+  const { fields, errors } = rowsToFields(form.fields, { depth: 1, inComponent: form.kind === 'component' }, form.origNames);
   if (!form.apiId.trim()) errors.api_id = 'Enter an API id.';
   if (!form.name.trim()) errors.name = 'Enter a name.';
   const definition: Record<string, unknown> = {
@@ -312,15 +364,24 @@ const INPUT_OF: Record<string, string> = { max_length: 'maxLength', min_length: 
 
 /**
  * Where an API error's path points: `fields[2].name` → row 2, input `name`;
- * `fields[1]` → row 1; `api_id`/`name`/`kind` → the top inputs. Null otherwise.
+ * `fields[1]` → row 1; an inline component's inner field,
+ * `fields[2].fields[0].max_length`, → row 2, input `fields[0].maxLength` (so
+ * that `errorKey` gives the inner row's key); `api_id`/`name`/`kind` → the
+ * top inputs. Null otherwise.
  */
 export function errorTarget(path: string): { row: number | null; input: string } | null {
-  const p = path.replace(/^\//, '').replace(/\//g, '.');
-  const m = /^fields(?:\[(\d+)\]|\.(\d+))(?:\.(\w+))?/.exec(p);
+  const p = path
+    .replace(/^\//, '')
+    .replace(/\//g, '.')
+    .replace(/(^|\.)fields\.(\d+)(?=\.|$)/g, '$1fields[$2]');
+  const m = /^fields\[(\d+)\]((?:\.fields\[\d+\])*)(?:\.(\w+))?/.exec(p);
   if (m) {
-    const row = Number(m[1] ?? m[2]);
-    const key = m[3] ?? 'row';
-    return { row, input: INPUT_OF[key] ?? key };
+    const row = Number(m[1]);
+    const inner = m[2].slice(1);
+    const key = m[3];
+    if (key === undefined) return { row, input: inner || 'row' };
+    const input = INPUT_OF[key] ?? key;
+    return { row, input: inner ? `${inner}.${input}` : input };
   }
   const top = p.split(/[.[]/)[0];
   if (top === 'api_id' || top === 'name' || top === 'kind') return { row: null, input: top };

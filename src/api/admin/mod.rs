@@ -115,9 +115,17 @@ pub fn service() -> OpenApiService<AdminApi, ()> {
     .server("/admin/api")
 }
 
-/// The admin API's OpenAPI document, as served and as committed in
-/// `admin-api/openapi.json`.
+/// The admin API's OpenAPI document, as committed in
+/// `admin-api/openapi.json`: for any server, so `locale` is any string.
 pub fn spec_json() -> String {
     let raw: serde_json::Value = serde_json::from_str(&service().spec()).unwrap_or_default();
     serde_json::to_string_pretty(&spec::finish(raw)).unwrap_or_default()
+}
+
+/// The admin API's OpenAPI document as a server with these locales serves
+/// it: the committed one, `locale` naming them.
+pub fn spec_json_for(locales: &crate::model::locale::Locales) -> String {
+    let raw: serde_json::Value = serde_json::from_str(&service().spec()).unwrap_or_default();
+    let spec = spec::with_locales(spec::finish(raw), locales);
+    serde_json::to_string_pretty(&spec).unwrap_or_default()
 }

@@ -10,6 +10,7 @@ use serde_json::{Map, Value, json};
 
 use crate::auth::password;
 use crate::model::access::{Role, Scope};
+use crate::model::locale::Locales;
 
 /// `(schema, property, constraints)` the handlers enforce.
 fn constraints() -> Vec<(&'static str, &'static str, Value)> {
@@ -30,6 +31,35 @@ fn constraints() -> Vec<(&'static str, &'static str, Value)> {
         ),
         ("TokenCreate", "expires_at", json!({"format": "date-time"})),
     ]
+}
+
+/// States the server's locales as the values every `locale` (query
+/// parameter or body property) takes.
+pub fn with_locales(mut spec: Value, locales: &Locales) -> Value {
+    let codes = json!(locales.all());
+    if let Some(paths) = spec.get_mut("paths").and_then(Value::as_object_mut) {
+        for op in paths.values_mut().filter_map(Value::as_object_mut) {
+            for params in op
+                .values_mut()
+                .filter_map(|o| o.get_mut("parameters"))
+                .filter_map(Value::as_array_mut)
+            {
+                for p in params.iter_mut() {
+                    if p["name"] == "locale" && p["in"] == "query" {
+                        p["schema"]["enum"] = codes.clone();
+                    }
+                }
+            }
+        }
+    }
+    for schema in ["EntryCreate", "EntryPut"] {
+        if let Some(prop) =
+            spec.pointer_mut(&format!("/components/schemas/{schema}/properties/locale"))
+        {
+            prop["enum"] = codes.clone();
+        }
+    }
+    spec
 }
 
 /// The finished document for poem-openapi's own.

@@ -6,7 +6,7 @@ use crate::model::locale::Locales;
 use serde_json::{Value, json};
 
 use super::{MAX_IN_VALUES, MAX_SORT_KEYS, OPERATORS};
-use crate::model::content_type::ContentType;
+use crate::model::content_type::{ContentType, Field};
 use crate::model::entry::PUBLIC_SYSTEM_FIELDS;
 use crate::model::field::FieldType;
 use crate::model::populate::MAX_DEPTH;
@@ -216,13 +216,13 @@ const MAX_LISTED_PATHS: usize = 60;
 /// Every path `populate` takes from `ct`: relations up to the depth limit,
 /// and media fields of the entries they reach.
 fn populate_paths<'a>(
-    ct: &'a ContentType,
+    fields: &[Field],
     types: &dyn Fn(&str) -> Option<&'a ContentType>,
     prefix: &str,
     depth: usize,
     out: &mut Vec<String>,
 ) {
-    for f in &ct.fields {
+    for f in fields {
         if out.len() >= MAX_LISTED_PATHS {
             return;
         }
@@ -233,10 +233,14 @@ fn populate_paths<'a>(
                 if depth < MAX_DEPTH
                     && let Some(target) = types(to)
                 {
-                    populate_paths(target, types, &format!("{path}."), depth + 1, out);
+                    populate_paths(&target.fields, types, &format!("{path}."), depth + 1, out);
                 }
             }
             (FieldType::Media, _) if depth > 1 => out.push(path),
+            (FieldType::Component | FieldType::Blocks, _) if depth < MAX_DEPTH => {
+                let inner = crate::model::populate::group_fields(f);
+                populate_paths(&inner, types, &format!("{path}."), depth + 1, out);
+            }
             _ => {}
         }
     }
@@ -249,7 +253,7 @@ pub(super) fn populate_param<'a>(
     types: &dyn Fn(&str) -> Option<&'a ContentType>,
 ) -> Option<Value> {
     let mut paths = Vec::new();
-    populate_paths(ct, types, "", 1, &mut paths);
+    populate_paths(&ct.fields, types, "", 1, &mut paths);
     if paths.is_empty() {
         return None;
     }

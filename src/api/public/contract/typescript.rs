@@ -4,7 +4,7 @@ use serde_json::Value;
 
 use super::names::Named;
 use super::schemas::type_description;
-use crate::model::content_type::Field;
+use crate::model::content_type::{Field, Nested};
 use crate::model::entry::PUBLIC_SYSTEM_FIELDS;
 use crate::model::field::FieldType;
 
@@ -103,14 +103,10 @@ pub(super) fn ts_entry_interface(n: &Named, all: &[Named]) -> String {
         if let Some(label) = &f.label {
             out.push_str(&ts_doc("  ", label));
         }
-        let target =
-            f.to.as_deref()
-                .and_then(|to| all.iter().find(|o| o.ct.api_id() == to))
-                .map(|o| o.name.as_str());
         out.push_str(&format!(
             "  {}: {};\n",
             ts_key(&f.name),
-            ts_field_type(f, target)
+            ts_field_type(f, all)
         ));
     }
     out.push_str(
@@ -120,8 +116,25 @@ pub(super) fn ts_entry_interface(n: &Named, all: &[Named]) -> String {
     out
 }
 
-/// `target`: the interface of the type a relation points at.
-fn ts_field_type(f: &Field, target: Option<&str>) -> String {
+/// The object type of one group of fields, inline: `{ a: …; b: … }`, with
+/// `kind` first for a block.
+fn ts_group(kind: Option<&str>, fields: &[Field], all: &[Named]) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    if let Some(k) = kind {
+        parts.push(format!("kind: {}", Value::String(k.to_string())));
+    }
+    for f in fields {
+        parts.push(format!("{}: {}", ts_key(&f.name), ts_field_type(f, all)));
+    }
+    format!("{{ {} }}", parts.join("; "))
+}
+
+/// A field's TypeScript type; `all` names the interfaces of relation targets.
+fn ts_field_type(f: &Field, all: &[Named]) -> String {
+    let target =
+        f.to.as_deref()
+            .and_then(|to| all.iter().find(|o| o.ct.api_id() == to))
+            .map(|o| o.name.as_str());
     match f.field_type {
         FieldType::String
         | FieldType::Text
@@ -143,9 +156,27 @@ fn ts_field_type(f: &Field, target: Option<&str>) -> String {
             variants.join(" | ")
         }
         FieldType::Json => "unknown".into(),
-        FieldType::Component if !f.repeatable => "Record<string, unknown> | null".into(),
-        FieldType::Component => "Record<string, unknown>[] | null".into(),
-        FieldType::Blocks => "({ kind: string } & Record<string, unknown>)[] | null".into(),
+        FieldType::Component => {
+            let group = match &f.nested {
+                Nested::Group(fields) => ts_group(None, fields, all),
+                _ => "Record<string, unknown>".into(),
+            };
+            if f.repeatable {
+                format!("{group}[] | null")
+            } else {
+                format!("{group} | null")
+            }
+        }
+        FieldType::Blocks => match &f.nested {
+            Nested::Kinds(kinds) if !kinds.is_empty() => {
+                let each: Vec<String> = kinds
+                    .iter()
+                    .map(|(k, fields)| ts_group(Some(k), fields, all))
+                    .collect();
+                format!("({})[] | null", each.join(" | "))
+            }
+            _ => "({ kind: string } & Record<string, unknown>)[] | null".into(),
+        },
         FieldType::Media if f.multiple => "Asset[] | null".into(),
         FieldType::Media => "Asset | null".into(),
         // An id, or with `populate` the related entry.
