@@ -10,7 +10,7 @@ use crate::model::FieldError;
 use crate::model::access::Role;
 use crate::model::content_type::ContentType;
 use crate::store::audit::Actor;
-use crate::store::{self, Db, StoreError};
+use crate::store::{self, Conflict, Db, StoreError};
 
 fn describe(errors: &[FieldError]) -> String {
     errors
@@ -62,10 +62,29 @@ fn read_with_files(dir: &Path) -> anyhow::Result<Vec<(std::path::PathBuf, Conten
     Ok(types)
 }
 
-/// Creates or updates the types defined in `dir`. Idempotent; a change that
-/// would be refused (lost values, values that do not convert, a required
-/// field without a default) stops the start before any file is applied.
+/// Creates or updates the types defined in `dir`, all in one transaction.
+/// Idempotent; a change that would be refused (lost values, values that do
+/// not convert, a required field without a default) stops the start before
+/// any file is applied.
 pub async fn apply_content_types(db: &Db, dir: &Path) -> anyhow::Result<()> {
+    // Another node starting on the same database may apply the folder
+    // between our reading and our writing: then we read again.
+    for _ in 0..3 {
+        match try_apply(db, dir).await? {
+            Err(
+                StoreError::VersionConflict { .. } | StoreError::Conflict(Conflict::TypeExists, _),
+            ) => {
+                continue;
+            }
+            other => return other.context("cannot apply content-types/; nothing was changed"),
+        }
+    }
+    bail!("cannot apply content-types/: the stored types kept changing while it was applied")
+}
+
+/// One attempt: the outer error stops the start, the inner one is a write
+/// that met a concurrent change (nothing of it kept).
+async fn try_apply(db: &Db, dir: &Path) -> anyhow::Result<Result<(), StoreError>> {
     let actor = Actor::system("system:content-types");
     let types = read_content_types(dir)?;
     let known: Vec<String> = store::content_types::list(db)
@@ -117,18 +136,31 @@ pub async fn apply_content_types(db: &Db, dir: &Path) -> anyhow::Result<()> {
             refused.join("\n")
         );
     }
-    for (ct, new) in pending {
-        if new {
-            store::content_types::create(db, &ct, &actor).await?;
-            tracing::info!(content_type = ct.api_id(), "created from content-types/");
+    // Then all of them in one transaction: a failure leaves none applied.
+    let mut changes = Vec::new();
+    for (next, new) in pending {
+        let (basis, plan) = if new {
+            (None, crate::model::schema_change::Plan::default())
         } else {
-            crate::content::types::apply_change(db, &ct, None, false, false, &actor)
-                .await
-                .with_context(|| format!("cannot apply {}", ct.api_id()))?;
-            tracing::info!(content_type = ct.api_id(), "updated from content-types/");
-        }
+            let current = store::content_types::get(db, next.api_id()).await?;
+            let plan = crate::model::schema_change::plan(&current.content_type, &next)
+                .map_err(StoreError::Invalid)?;
+            (Some(current), plan)
+        };
+        changes.push(store::content_types::TypeChange { next, basis, plan });
     }
-    Ok(())
+    if let Err(e) = store::content_types::apply_all(db, &changes, &actor).await {
+        return Ok(Err(e));
+    }
+    for c in &changes {
+        let what = if c.basis.is_none() {
+            "created"
+        } else {
+            "updated"
+        };
+        tracing::info!(content_type = c.next.api_id(), "{what} from content-types/");
+    }
+    Ok(Ok(()))
 }
 
 /// The stored types no file in `dir` defines.

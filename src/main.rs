@@ -280,11 +280,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Types {
             command: TypesCommand::Plan,
         } => {
-            let dir = config.content_types.clone().ok_or_else(|| {
-                anyhow::anyhow!("no content-types folder: set QUIRE_CONTENT_TYPES")
-            })?;
-            let db = quire::store::Db::connect(&config).await?;
-            db.migrate().await?;
+            let (dir, db) = folder_and_db(&config).await?;
             print!("{}", quire::bootstrap::plan_content_types(&db, &dir).await?);
         }
         Command::Types {
@@ -294,11 +290,7 @@ async fn main() -> anyhow::Result<()> {
                     delete_entries,
                 },
         } => {
-            let dir = config.content_types.clone().ok_or_else(|| {
-                anyhow::anyhow!("no content-types folder: set QUIRE_CONTENT_TYPES")
-            })?;
-            let db = quire::store::Db::connect(&config).await?;
-            db.migrate().await?;
+            let (dir, db) = folder_and_db(&config).await?;
             if prune {
                 // Checked before anything is applied: all or nothing.
                 quire::bootstrap::check_prune(&db, &dir, delete_entries).await?;
@@ -333,4 +325,18 @@ async fn main() -> anyhow::Result<()> {
         Command::Openapi | Command::Errors => {}
     }
     Ok(())
+}
+
+/// The `content-types/` folder and the database, migrated, for the `types`
+/// commands that apply or plan it.
+async fn folder_and_db(
+    config: &quire::config::Config,
+) -> anyhow::Result<(std::path::PathBuf, quire::store::Db)> {
+    let dir = config
+        .content_types
+        .clone()
+        .ok_or_else(|| anyhow::anyhow!("no content-types folder: set QUIRE_CONTENT_TYPES"))?;
+    let db = quire::store::Db::connect(config).await?;
+    db.migrate().await?;
+    Ok((dir, db))
 }

@@ -136,6 +136,18 @@ impl Entry {
     }
 }
 
+/// Applies a partial change to a copy: `null` clears a field, any other
+/// value sets it.
+pub fn merge(copy: &mut Map<String, Value>, patch: Map<String, Value>) {
+    for (k, v) in patch {
+        if v.is_null() {
+            copy.remove(&k);
+        } else {
+            copy.insert(k, v);
+        }
+    }
+}
+
 /// A working copy in field order with every field present (null when unset),
 /// so both databases return the same document.
 pub fn ordered_data(ct: &ContentType, data: &Map<String, Value>) -> Map<String, Value> {

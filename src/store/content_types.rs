@@ -68,22 +68,22 @@ pub async fn get(db: &Db, api_id: &str) -> StoreResult<StoredType> {
 const INSERT_CHANGE: &str = "INSERT INTO changes (entity, entity_id, content_type, action, at) \
      VALUES ('content_type', $1, $1, $2, $3)";
 
-pub async fn create(db: &Db, ct: &ContentType, actor: &Actor) -> StoreResult<StoredType> {
-    let dialect = db.dialect();
-    let now = clock::now();
-    on_pool!(db, pool => {
-        let mut tx = pool.begin_write().await?;
+/// Records a new type inside `$tx`.
+macro_rules! create_in {
+    ($tx:ident, $dialect:expr, $now:expr, $ct:expr, $actor:expr) => {{
+        let dialect: Dialect = $dialect;
+        let now = $now;
+        let ct: &ContentType = $ct;
+        let actor = $actor;
         let exists = sqlx::query_scalar::<_, i32>("SELECT 1 FROM content_types WHERE api_id = $1")
             .bind(ct.api_id())
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut *$tx)
             .await?;
         if exists.is_some() {
             return Err(StoreError::Conflict(
                 Conflict::TypeExists,
-                format!(
-                "a content type `{}` already exists",
-                ct.api_id()
-            )));
+                format!("a content type `{}` already exists", ct.api_id()),
+            ));
         }
         sqlx::query(
             "INSERT INTO content_types (api_id, name, kind, definition, schema_version, \
@@ -94,16 +94,33 @@ pub async fn create(db: &Db, ct: &ContentType, actor: &Actor) -> StoreResult<Sto
         .bind(ct.def.kind.as_str())
         .bind(Json(&ct.def))
         .bind(now)
-        .execute(&mut *tx)
+        .execute(&mut *$tx)
         .await?;
-        lock_feed!(tx, dialect);
+        lock_feed!($tx, dialect);
         sqlx::query(INSERT_CHANGE)
             .bind(ct.api_id())
             .bind("create")
             .bind(now)
-            .execute(&mut *tx)
+            .execute(&mut *$tx)
             .await?;
-        audit!(tx, actor, now, "content_type.create", "content_type", ct.api_id(), None::<Value>);
+        audit!(
+            $tx,
+            actor,
+            now,
+            "content_type.create",
+            "content_type",
+            ct.api_id(),
+            None::<Value>
+        );
+    }};
+}
+
+pub async fn create(db: &Db, ct: &ContentType, actor: &Actor) -> StoreResult<StoredType> {
+    let dialect = db.dialect();
+    let now = clock::now();
+    on_pool!(db, pool => {
+        let mut tx = pool.begin_write().await?;
+        create_in!(tx, dialect, now, ct, actor);
         tx.commit().await?;
         Ok(StoredType {
             content_type: ct.clone(),
@@ -303,69 +320,57 @@ macro_rules! convert_field {
     }};
 }
 
-/// Replaces a definition, carrying out `plan` on the type's entries in the
-/// same transaction: renames move values (working, live and revision
-/// copies, and relation links), conversions rewrite each value or name the
-/// entries whose value does not convert, added or newly required fields
-/// take their default, removed fields lose their values. A change that
-/// would lose stored values is refused while the type has entries, unless
-/// `allow_data_loss` (never for a change of kind). The plan comes back with
-/// the number of entries each step touched; with `dry_run` nothing is kept.
-/// A new `unique` rule is refused when working copies already share a value.
-#[allow(clippy::too_many_arguments)]
-pub async fn update(
-    db: &Db,
-    next: &ContentType,
-    basis: &StoredType,
-    expected: Option<i64>,
-    mut plan: Plan,
-    allow_data_loss: bool,
-    dry_run: bool,
-    actor: &Actor,
-) -> StoreResult<(StoredType, Plan)> {
-    let dialect = db.dialect();
-    let now = clock::now();
-    let current = basis;
-    let kind_changed = plan.kind_changed();
-    let dropped: Vec<String> = plan.removed.iter().map(|s| s.field.clone()).collect();
-    // A field whose type changes to a non-convertible one loses its values too.
-    let mut dropped = dropped;
-    dropped.extend(
-        plan.losses
-            .iter()
-            .filter(|l| l.rule == "type_changed")
-            .map(|l| l.field.clone()),
-    );
-    let dropped_media = dropped.iter().any(|name| {
-        current
-            .content_type
-            .field(name)
-            .is_some_and(|f| f.field_type == FieldType::Media)
-    });
-    let newly_unique: Vec<_> = next
-        .unique_fields()
-        .filter(|f| {
+/// Carries out a planned change of a stored type inside `$tx` (see
+/// [`update`]); evaluates to the schema version it replaced and the plan
+/// with the entries each step touched.
+macro_rules! update_in {
+    ($tx:ident, $dialect:expr, $now:expr, $next:expr, $current:expr, $expected:expr, $plan:expr, $allow_data_loss:expr, $actor:expr) => {{
+        let dialect: Dialect = $dialect;
+        let now = $now;
+        let next: &ContentType = $next;
+        let current: &StoredType = $current;
+        let expected: Option<i64> = $expected;
+        let allow_data_loss: bool = $allow_data_loss;
+        let actor = $actor;
+        let mut plan: Plan = $plan;
+        let kind_changed = plan.kind_changed();
+        let dropped: Vec<String> = plan.removed.iter().map(|s| s.field.clone()).collect();
+        // A field whose type changes to a non-convertible one loses its values too.
+        let mut dropped = dropped;
+        dropped.extend(
+            plan.losses
+                .iter()
+                .filter(|l| l.rule == "type_changed")
+                .map(|l| l.field.clone()),
+        );
+        let dropped_media = dropped.iter().any(|name| {
             current
                 .content_type
-                .field(&f.name)
-                .is_none_or(|old| !old.unique || old.field_type != f.field_type)
-        })
-        .map(|f| {
-            (
-                f.name.clone(),
-                dialect.json_field("draft", &f.name, f.field_type, false),
-            )
-        })
-        .collect();
-    on_pool!(db, pool => {
-        let mut tx = pool.begin_write().await?;
+                .field(name)
+                .is_some_and(|f| f.field_type == FieldType::Media)
+        });
+        let newly_unique: Vec<_> = next
+            .unique_fields()
+            .filter(|f| {
+                current
+                    .content_type
+                    .field(&f.name)
+                    .is_none_or(|old| !old.unique || old.field_type != f.field_type)
+            })
+            .map(|f| {
+                (
+                    f.name.clone(),
+                    dialect.json_field("draft", &f.name, f.field_type, false),
+                )
+            })
+            .collect();
         if let Some(lock) = dialect.type_lock() {
-            sqlx::query(lock).bind(next.api_id()).execute(&mut *tx).await?;
+            sqlx::query(lock).bind(next.api_id()).execute(&mut *$tx).await?;
         }
         let version: Option<i64> =
             sqlx::query_scalar("SELECT schema_version FROM content_types WHERE api_id = $1")
                 .bind(next.api_id())
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut *$tx)
                 .await?;
         let Some(version) = version else {
             return Err(StoreError::NotFound);
@@ -386,24 +391,24 @@ pub async fn update(
         }
         let entries: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM entries WHERE type = $1")
             .bind(next.api_id())
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut *$tx)
             .await?;
         if entries > 0 && !plan.losses.is_empty() && (!allow_data_loss || kind_changed) {
             return Err(StoreError::DataLoss(plan.losses));
         }
         for step in plan.renamed.iter_mut() {
             let Some(old) = step.from.as_deref() else { continue };
-            step.entries = rename_field!(tx, dialect, next.api_id(), old, &step.field);
+            step.entries = rename_field!($tx, dialect, next.api_id(), old, &step.field);
         }
         for step in plan.converted.iter_mut() {
             let Some(field) = next.field(&step.field) else { continue };
-            step.entries = convert_field!(tx, next.api_id(), field, allow_data_loss);
+            step.entries = convert_field!($tx, next.api_id(), field, allow_data_loss);
         }
         for step in plan.added.iter_mut().chain(plan.required.iter_mut()) {
-            step.entries = fill_field!(tx, dialect, next.api_id(), step);
+            step.entries = fill_field!($tx, dialect, next.api_id(), step);
         }
         for step in plan.removed.iter_mut() {
-            step.entries = count_with!(tx, dialect, next.api_id(), &step.field);
+            step.entries = count_with!($tx, dialect, next.api_id(), &step.field);
         }
         for field in &dropped {
             sqlx::query(
@@ -412,7 +417,7 @@ pub async fn update(
             )
             .bind(next.api_id())
             .bind(field)
-            .execute(&mut *tx)
+            .execute(&mut *$tx)
             .await?;
             for doc in ["draft", "published"] {
                 let sql = format!(
@@ -421,7 +426,7 @@ pub async fn update(
                 );
                 sqlx::query(AssertSqlSafe(sql))
                     .bind(next.api_id())
-                    .execute(&mut *tx)
+                    .execute(&mut *$tx)
                     .await?;
             }
         }
@@ -432,12 +437,12 @@ pub async fn update(
                 "DELETE FROM asset_refs WHERE entry_id IN (SELECT id FROM entries WHERE type = $1)",
             )
             .bind(next.api_id())
-            .execute(&mut *tx)
+            .execute(&mut *$tx)
             .await?;
             let rows: Vec<EntryCopies> =
                 sqlx::query_as("SELECT id, draft, published FROM entries WHERE type = $1")
                     .bind(next.api_id())
-                    .fetch_all(&mut *tx)
+                    .fetch_all(&mut *$tx)
                     .await?;
             for (entry, draft, published) in rows {
                 for asset in media_in(next, [draft, published]) {
@@ -447,7 +452,7 @@ pub async fn update(
                     )
                     .bind(&asset)
                     .bind(&entry)
-                    .execute(&mut *tx)
+                    .execute(&mut *$tx)
                     .await?;
                 }
             }
@@ -460,7 +465,7 @@ pub async fn update(
             );
             let dup = sqlx::query_scalar::<_, i32>(AssertSqlSafe(sql))
                 .bind(next.api_id())
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut *$tx)
                 .await?;
             if dup.is_some() {
                 duplicates.push(FieldError::new(
@@ -482,14 +487,14 @@ pub async fn update(
         .bind(Json(&next.def))
         .bind(now)
         .bind(next.api_id())
-        .execute(&mut *tx)
+        .execute(&mut *$tx)
         .await?;
-        lock_feed!(tx, dialect);
+        lock_feed!($tx, dialect);
         sqlx::query(INSERT_CHANGE)
             .bind(next.api_id())
             .bind("update")
             .bind(now)
-            .execute(&mut *tx)
+            .execute(&mut *$tx)
             .await?;
         let detail = serde_json::json!({
             "before_version": version,
@@ -497,7 +502,37 @@ pub async fn update(
             "dropped_fields": dropped,
             "plan": &plan,
         });
-        audit!(tx, actor, now, "content_type.update", "content_type", next.api_id(), Some(detail));
+        audit!($tx, actor, now, "content_type.update", "content_type", next.api_id(), Some(detail));
+        (version, plan)
+    }};
+}
+
+/// Replaces a definition, carrying out `plan` on the type's entries in the
+/// same transaction: renames move values (working, live and revision
+/// copies, and relation links), conversions rewrite each value or name the
+/// entries whose value does not convert, added or newly required fields
+/// take their default, removed fields lose their values. A change that
+/// would lose stored values is refused while the type has entries, unless
+/// `allow_data_loss` (never for a change of kind). The plan comes back with
+/// the number of entries each step touched; with `dry_run` nothing is kept.
+/// A new `unique` rule is refused when working copies already share a value.
+#[allow(clippy::too_many_arguments)]
+pub async fn update(
+    db: &Db,
+    next: &ContentType,
+    basis: &StoredType,
+    expected: Option<i64>,
+    plan: Plan,
+    allow_data_loss: bool,
+    dry_run: bool,
+    actor: &Actor,
+) -> StoreResult<(StoredType, Plan)> {
+    let dialect = db.dialect();
+    let now = clock::now();
+    let current = basis;
+    on_pool!(db, pool => {
+        let mut tx = pool.begin_write().await?;
+        let (version, plan) = update_in!(tx, dialect, now, next, current, expected, plan, allow_data_loss, actor);
         if dry_run {
             tx.rollback().await?;
             return Ok((current.clone(), plan));
@@ -510,6 +545,34 @@ pub async fn update(
             updated_at: now,
         };
         Ok((stored, plan))
+    })
+}
+
+/// One change of a folder of types: a new type, or a stored one (`basis`)
+/// replaced along its plan.
+pub struct TypeChange {
+    pub next: ContentType,
+    pub basis: Option<StoredType>,
+    pub plan: Plan,
+}
+
+/// Applies every change in one transaction: all of them, or (on the first
+/// refusal or failure) none.
+pub async fn apply_all(db: &Db, changes: &[TypeChange], actor: &Actor) -> StoreResult<()> {
+    let dialect = db.dialect();
+    let now = clock::now();
+    on_pool!(db, pool => {
+        let mut tx = pool.begin_write().await?;
+        for c in changes {
+            match &c.basis {
+                None => create_in!(tx, dialect, now, &c.next, actor),
+                Some(basis) => {
+                    update_in!(tx, dialect, now, &c.next, basis, None, c.plan.clone(), false, actor);
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(())
     })
 }
 

@@ -163,3 +163,57 @@ db_tests! {
         assert_eq!(list["meta"]["total"], 1);
     }
 }
+
+/// Two nodes starting at once on one PostgreSQL with a changed folder (a
+/// rolling deploy): both start, the change is made once, values kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_nodes_starting_together_apply_the_folder_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("types");
+    std::fs::create_dir(&folder).unwrap();
+    let write = |def: Value| std::fs::write(folder.join("shelves.json"), def.to_string()).unwrap();
+    write(json!({"api_id": "shelves", "name": "Shelf", "fields": [
+        {"name": "title", "type": "string"}, {"name": "minutes", "type": "string"}]}));
+    let app = TestApp::spawn_with(crate::helpers::Backend::Postgres, |s| {
+        s.content_types = Some(folder.clone());
+    })
+    .await;
+    app.create_entry("shelves", json!({"title": "A", "minutes": "5"}))
+        .await;
+
+    write(json!({"api_id": "shelves", "name": "Shelf", "fields": [
+        {"name": "title", "type": "string"},
+        {"name": "cook_time", "type": "string", "renamed_from": "minutes"},
+        {"name": "shelf_no", "type": "integer", "default": 1}]}));
+    let node = |n: usize| {
+        let mut c = app.config.clone();
+        c.bind = "127.0.0.1:0".parse().unwrap();
+        c.data_dir = dir.path().join(format!("node{n}"));
+        c.search_dir = None;
+        c.metrics_bind = None;
+        c
+    };
+    let (a, b) = tokio::join!(quire::app::start(node(1)), quire::app::start(node(2)));
+    let (a, b) = (
+        a.expect("one node starts"),
+        b.expect("the other starts too"),
+    );
+    let get = |path: &str| {
+        app.client
+            .get(format!("http://{}/admin/api{path}", a.addr))
+            .bearer_auth(&app.token)
+            .send()
+    };
+    let ty: Value = get("/content-types/shelves")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ty["schema_version"], 2, "changed once: {ty}");
+    let list: Value = get("/entries/shelves").await.unwrap().json().await.unwrap();
+    assert_eq!(list["data"][0]["data"]["cook_time"], "5");
+    assert_eq!(list["data"][0]["data"]["shelf_no"], 1);
+    a.shutdown().await.unwrap();
+    b.shutdown().await.unwrap();
+}

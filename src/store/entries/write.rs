@@ -9,7 +9,7 @@ use super::{COLUMNS, EntryRow, Lookup};
 use crate::clock;
 use crate::model::FieldError;
 use crate::model::content_type::ContentType;
-use crate::model::entry::{Entry, Status};
+use crate::model::entry::{Entry, Status, merge};
 use crate::model::field::FieldType;
 use crate::model::nested::{IdAt, ids_at};
 use crate::model::validate::{Mode, Valid, validate_entry};
@@ -592,13 +592,7 @@ pub async fn create_translation(
             .filter(|f| !f.localized)
             .filter_map(|f| Some((f.name.clone(), base.draft.get(&f.name)?.clone())))
             .collect();
-        for (k, v) in data {
-            if v.is_null() {
-                input.remove(&k);
-            } else {
-                input.insert(k, v);
-            }
-        }
+        merge(&mut input, data);
         let mut valid = validate_entry(ct, &input, target.mode(locale)).map_err(StoreError::Invalid)?;
         let row = uuid::Uuid::now_v7().to_string();
         ensure_unique!(tx, dialect, ct, locale, &row, valid);
@@ -631,13 +625,7 @@ pub async fn update(
         lock_type!(tx, dialect, ct.api_id());
         let mut entry = load_for_write!(tx, ct.api_id(), target.id, target.lookup, Some(expected_version));
         let mut merged = entry.draft.clone();
-        for (k, v) in patch {
-            if v.is_null() {
-                merged.remove(&k);
-            } else {
-                merged.insert(k, v);
-            }
-        }
+        merge(&mut merged, patch);
         let mut valid = validate_entry(ct, &merged, target.mode(&entry.locale)).map_err(StoreError::Invalid)?;
         ensure_unique!(tx, dialect, ct, &entry.locale, &entry.row, valid);
         entry.draft = valid.data;
