@@ -58,9 +58,9 @@ def main():
         refs.extend((hub, copy, "related", a) for a in picked)
     with db:
         db.executemany(
-            "INSERT INTO entries (id, type, locale, status, slug, published_slug, draft, published, "
-            "version, created_at, updated_at, published_at, live_updated_at) "
-            "VALUES (?1, ?2, 'en', 'published', ?3, ?4, ?5, ?6, 2, ?7, ?7, ?7, ?7)",
+            "INSERT INTO entries (id, entry_id, type, locale, status, slug, published_slug, draft, "
+            "published, version, created_at, updated_at, published_at, live_updated_at) "
+            "VALUES (?1, ?1, ?2, 'en', 'published', ?3, ?4, ?5, ?6, 2, ?7, ?7, ?7, ?7)",
             rows,
         )
         db.executemany(

@@ -33,9 +33,9 @@ def main():
         changes.append((entry_id, t))
     with db:
         db.executemany(
-            "INSERT INTO entries (id, type, locale, status, slug, published_slug, draft, published, "
-            "version, created_at, updated_at, published_at, live_updated_at) "
-            "VALUES (?, 'articles', 'en', 'published', ?4, ?5, ?2, ?3, 2, ?6, ?6, ?6, ?6)",
+            "INSERT INTO entries (id, entry_id, type, locale, status, slug, published_slug, draft, "
+            "published, version, created_at, updated_at, published_at, live_updated_at) "
+            "VALUES (?1, ?1, 'articles', 'en', 'published', ?4, ?5, ?2, ?3, 2, ?6, ?6, ?6, ?6)",
             rows,
         )
         db.executemany(

@@ -112,8 +112,10 @@ fn scoped_where(
 }
 
 /// Keeps the translations a list shows: one locale's, or each entry's
-/// first along an order (no translation of the same entry ranks before
-/// it; the public API only counts live ones).
+/// first along an order: a row in the order's n-th locale is kept when the
+/// entry has no translation in the locales before it (the public API only
+/// counts live ones), each such check one lookup on `(entry_id, locale)`.
+/// Without `only`, an entry with none of them shows in its oldest row.
 fn translations_where(sql: &mut Sql, t: &Translations, surface: Surface, suffix: &str) {
     let Translations::Best { order, only } = t else {
         return;
@@ -123,37 +125,47 @@ fn translations_where(sql: &mut Sql, t: &Translations, surface: Surface, suffix:
             .arg(Arg::Text(one.clone()));
         return;
     }
+    let live = match surface {
+        Surface::Public => " AND b.published IS NOT NULL",
+        Surface::Admin => "",
+    };
+    let none_of = |sql: &mut Sql, locales: &[String]| {
+        sql.push(&format!(
+            "NOT EXISTS (SELECT 1 FROM entries b WHERE b.entry_id = entries.entry_id{live} AND b.locale IN "
+        ))
+        .list(locales.iter().map(|l| Arg::Text(l.clone())))
+        .push(")");
+    };
     if *only {
+        // Lets the planner walk the public index one locale at a time.
         sql.push(" AND locale IN ")
             .list(order.iter().map(|l| Arg::Text(l.clone())));
     }
-    sql.push(
-        " AND NOT EXISTS (SELECT 1 FROM entries b WHERE b.entry_id = entries.entry_id \
-         AND b.id <> entries.id",
-    );
-    if surface == Surface::Public {
-        sql.push(" AND b.published IS NOT NULL");
-    }
     sql.push(" AND (");
-    rank(sql, "b.locale", order);
-    sql.push(" < ");
-    rank(sql, "entries.locale", order);
-    sql.push(" OR (");
-    rank(sql, "b.locale", order);
-    sql.push(" = ");
-    rank(sql, "entries.locale", order);
-    sql.push(" AND b.id < entries.id)))");
-}
-
-/// `column`'s place in `order`, as SQL (after it when not in it).
-fn rank(sql: &mut Sql, column: &str, order: &[String]) {
-    sql.push(&format!("CASE {column}"));
-    for (i, l) in order.iter().enumerate() {
-        sql.push(" WHEN ")
-            .arg(Arg::Text(l.clone()))
-            .push(&format!(" THEN {i}"));
+    for (i, locale) in order.iter().enumerate() {
+        if i > 0 {
+            sql.push(" OR ");
+        }
+        sql.push("(locale = ").arg(Arg::Text(locale.clone()));
+        if i > 0 {
+            sql.push(" AND ");
+            none_of(sql, &order[..i]);
+        }
+        sql.push(")");
     }
-    sql.push(&format!(" ELSE {} END", order.len()));
+    if !only {
+        // A locale not in the order: the entry has none of the order's, and
+        // this is its oldest translation.
+        sql.push(" OR (locale NOT IN ")
+            .list(order.iter().map(|l| Arg::Text(l.clone())))
+            .push(" AND ");
+        none_of(sql, order);
+        sql.push(
+            " AND NOT EXISTS (SELECT 1 FROM entries b WHERE b.entry_id = entries.entry_id \
+             AND b.id < entries.id))",
+        );
+    }
+    sql.push(")");
 }
 
 /// One page of entries and the total that match.
