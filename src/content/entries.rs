@@ -11,8 +11,9 @@ use crate::model::actor::Actor;
 use crate::model::content_type::{ContentType, Kind};
 use crate::model::entry::Entry;
 use crate::model::field::OnDelete;
+use crate::model::revision::{FieldDiff, diff};
 use crate::model::validate::{Mode, validate_entry};
-use crate::store::entries::{Lookup, Target};
+use crate::store::entries::{Edit, Lookup, Revision, Target};
 use crate::store::{self, Conflict, StoreError, StoreResult};
 
 impl Content {
@@ -76,7 +77,7 @@ impl Content {
         let target = self.target(id, locale);
         let (entry, created) = match (version, locale) {
             (Some(v), _) => (
-                store::entries::update(&self.db, ct, target, v, patch, actor).await?,
+                store::entries::update(&self.db, ct, target, v, Edit::Patch(patch), actor).await?,
                 false,
             ),
             (None, Some(l)) => (
@@ -207,5 +208,44 @@ impl Content {
         store::entries::delete(&self.db, ct.api_id(), target, expected, actor, &nullify).await?;
         self.changed();
         Ok(())
+    }
+
+    /// The copy a translation saved as `version`, with what it changed
+    /// from the copy saved before it.
+    pub async fn revision(
+        &self,
+        ct: &ContentType,
+        id: &str,
+        locale: Option<&str>,
+        version: i64,
+    ) -> StoreResult<(Revision, Vec<FieldDiff>, Option<i64>)> {
+        let lookup = self.target(id, locale).lookup;
+        let (rev, previous) =
+            store::entries::revision(&self.db, ct.api_id(), id, lookup, version).await?;
+        let empty = Map::new();
+        let fields = |v: &'_ Value| v.as_object().cloned().unwrap_or_default();
+        let before = previous.as_ref().map(|p| fields(&p.data.0));
+        let changes = diff(before.as_ref().unwrap_or(&empty), &fields(&rev.data.0));
+        Ok((rev, changes, previous.map(|p| p.version)))
+    }
+
+    /// The copy a translation saved as `version` becomes its working copy
+    /// again, as a new version (`expected` must be the current one): the
+    /// fields it lacks are cleared, and it must be valid for the type as it
+    /// is now. The live copy stays until the next publish.
+    pub async fn restore_revision(
+        &self,
+        ct: &ContentType,
+        id: &str,
+        locale: Option<&str>,
+        version: i64,
+        expected: i64,
+        actor: &Actor,
+    ) -> StoreResult<Entry> {
+        let target = self.target(id, locale);
+        let edit = Edit::Restore(version);
+        let entry = store::entries::update(&self.db, ct, target, expected, edit, actor).await?;
+        self.changed();
+        Ok(entry)
     }
 }

@@ -11,6 +11,7 @@ pub mod names;
 pub mod nested;
 pub mod populate;
 pub mod query;
+pub mod revision;
 pub mod schema_change;
 pub mod translation;
 pub mod validate;

@@ -20,6 +20,7 @@ mod outage;
 mod public;
 mod refusals;
 mod relations;
+mod revisions;
 mod s3_server;
 mod schema_changes;
 mod search;

@@ -414,12 +414,36 @@ pub struct EntryList {
 pub struct RevisionOut {
     pub id: i64,
     pub version: i64,
-    /// `create`, `update`, `publish` or `unpublish`.
+    /// `create`, `update`, `publish`, `unpublish`, `restore` or
+    /// `nullify` (a deleted target's reference cleared).
     pub action: String,
     /// The working copy as it was saved.
     pub data: Value,
     pub author_id: Option<String>,
     pub created_at: String,
+}
+
+/// One field that differs between a revision and the one before it.
+#[derive(Debug, Object)]
+pub struct FieldDiffOut {
+    pub field: String,
+    /// `added`, `removed` or `changed`.
+    pub change: String,
+    /// The value before; absent when the field was unset.
+    pub before: Option<Value>,
+    /// The value after; absent when the field is unset.
+    pub after: Option<Value>,
+}
+
+/// A revision whole, with what it changed.
+#[derive(Debug, Object)]
+pub struct RevisionDetail {
+    pub revision: RevisionOut,
+    /// The version of the revision before it; absent for the first.
+    pub previous_version: Option<i64>,
+    /// The fields that differ from the revision before (from an empty copy
+    /// for the first).
+    pub diff: Vec<FieldDiffOut>,
 }
 
 /// An entry that points at another through a relation field.

@@ -6,7 +6,7 @@ mod links;
 mod write;
 
 pub use links::{Reference, references};
-pub use write::{Target, create, create_translation, delete, publish, unpublish, update};
+pub use write::{Edit, Target, create, create_translation, delete, publish, unpublish, update};
 
 use serde_json::{Map, Value};
 use sqlx::AssertSqlSafe;
@@ -542,4 +542,31 @@ pub async fn revisions(
         .fetch_all(pool)
         .await?
     }))
+}
+
+/// The copy a translation saved as `version`, and the one saved before it
+/// (none for the first).
+pub async fn revision(
+    db: &Db,
+    content_type: &str,
+    id: &str,
+    lookup: Lookup<'_>,
+    version: i64,
+) -> StoreResult<(Revision, Option<Revision>)> {
+    let entry = get(db, content_type, id, lookup).await?;
+    let mut pair: Vec<Revision> = on_pool!(db, pool => {
+        sqlx::query_as(
+            "SELECT id, version, action, data, author_id, created_at FROM revisions \
+             WHERE entry_id = $1 AND version <= $2 ORDER BY version DESC LIMIT 2",
+        )
+        .bind(&entry.row)
+        .bind(version)
+        .fetch_all(pool)
+        .await?
+    });
+    let previous = (pair.len() == 2).then(|| pair.pop()).flatten();
+    match pair.pop() {
+        Some(r) if r.version == version => Ok((r, previous)),
+        _ => Err(StoreError::NotFound),
+    }
 }

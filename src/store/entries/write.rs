@@ -607,6 +607,14 @@ pub async fn create_translation(
     })
 }
 
+/// What an edit does to a working copy.
+pub enum Edit {
+    /// Sets the fields it names; a null clears one.
+    Patch(Map<String, Value>),
+    /// Makes the copy saved as this version the working copy again.
+    Restore(i64),
+}
+
 /// Applies a partial change to a translation's working copy (`null` clears
 /// a field), when `expected_version` is still current; shared fields
 /// follow in the other translations.
@@ -615,7 +623,7 @@ pub async fn update(
     ct: &ContentType,
     target: Target<'_>,
     expected_version: i64,
-    patch: Map<String, Value>,
+    edit: Edit,
     actor: &Actor,
 ) -> StoreResult<Entry> {
     let dialect = db.dialect();
@@ -624,8 +632,27 @@ pub async fn update(
         let mut tx = pool.begin_write().await?;
         lock_type!(tx, dialect, ct.api_id());
         let mut entry = load_for_write!(tx, ct.api_id(), target.id, target.lookup, Some(expected_version));
-        let mut merged = entry.draft.clone();
-        merge(&mut merged, patch);
+        let (merged, action) = match edit {
+            Edit::Patch(patch) => {
+                let mut merged = entry.draft.clone();
+                merge(&mut merged, patch);
+                (merged, "update")
+            }
+            Edit::Restore(version) => {
+                let old: Option<Json<Map<String, Value>>> = sqlx::query_scalar(
+                    "SELECT data FROM revisions WHERE entry_id = $1 AND version = $2",
+                )
+                .bind(&entry.row)
+                .bind(version)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let old = old.ok_or(StoreError::NotFound)?.0;
+                // The old copy whole: what it lacks is cleared, and values
+                // of fields the type no longer has are left behind.
+                let restored = old.into_iter().filter(|(k, _)| ct.field(k).is_some()).collect();
+                (restored, "restore")
+            }
+        };
         let mut valid = validate_entry(ct, &merged, target.mode(&entry.locale)).map_err(StoreError::Invalid)?;
         ensure_unique!(tx, dialect, ct, &entry.locale, &entry.row, valid);
         entry.draft = valid.data;
@@ -642,7 +669,7 @@ pub async fn update(
             .await?;
         link_media!(tx, dialect, ct, entry);
         link_entries!(tx, dialect, ct, entry);
-        record!(tx, dialect, entry, "update", actor, now);
+        record!(tx, dialect, entry, action, actor, now);
         sync_shared!(tx, dialect, ct, entry, actor, now);
         tx.commit().await?;
         Ok(entry)
