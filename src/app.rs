@@ -76,6 +76,7 @@ pub fn routes(state: AppState) -> BoxEndpoint<'static> {
     let max_body = state.config.max_body_bytes;
     let public_api = Route::new()
         .at("/search", get(public::search))
+        .at("/sync", get(public::sync::sync))
         .at("/openapi.json", get(public::docs::openapi))
         .at("/types.ts", get(public::docs::types_ts))
         .at("/docs", get(public::docs::page))

@@ -122,6 +122,8 @@ async fn try_apply(db: &Db, dir: &Path) -> anyhow::Result<Result<(), StoreError>
                             ct.api_id(),
                             describe(&errors)
                         )),
+                    // Another node changed it since we read it: read again.
+                    Err(e @ StoreError::VersionConflict { .. }) => return Ok(Err(e)),
                     Err(e) => return Err(e).context(format!("cannot plan {}", ct.api_id())),
                 }
             }

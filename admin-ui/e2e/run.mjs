@@ -403,6 +403,72 @@ try {
     await page.close();
   });
 
+  await test('restore an earlier version from the history, then publish it', async () => {
+    const page = await newPage();
+    await signIn(page, base, ADMIN);
+    await page.goto(`${base}/admin/entries/articles/new`);
+    const title = page.getByLabel('title', { exact: false }).first();
+    await title.fill('The first title');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.waitForURL(/\/admin\/entries\/articles\/[0-9a-f-]{36}$/);
+    const id = page.url().split('/').pop();
+    // The saved entry's editor (History is there only for a saved entry).
+    const historyButton = page.getByRole('button', { name: 'History', exact: true });
+    await historyButton.waitFor();
+    await title.fill('The second title');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved (version 2)' }).waitFor();
+    await page.getByRole('button', { name: 'Publish', exact: true }).click();
+    await page.getByText('Published.', { exact: true }).waitFor();
+    const publicTitle = async () => {
+      const res = await fetch(`${base}/api/articles/${id}`);
+      assert(res.status === 200, `public API answers ${res.status}`);
+      return (await res.json()).data.title;
+    };
+    assert((await publicTitle()) === 'The second title', 'the second title is live');
+
+    await historyButton.click();
+    const history = page.getByRole('region', { name: 'History', exact: true });
+    const versions = history.getByRole('list', { name: 'Versions, newest first' });
+    await versions.getByRole('button', { name: /^Version 3 · Published/ }).waitFor();
+    await versions.getByRole('button', { name: /^Version 2 · Saved/ }).click();
+    // Version 2's diff names the title, before and after.
+    const diff = history.getByRole('table', { name: 'Changes in version 2' });
+    const titleRow = diff.getByRole('row').filter({ has: page.getByRole('rowheader', { name: /^Title\b/ }) });
+    await titleRow.waitFor();
+    const cells = (await titleRow.getByRole('cell').allTextContents()).map((t) => t.trim());
+    assert(cells[0] === 'The first title' && cells[1] === 'The second title', `the title's change: ${JSON.stringify(cells)}`);
+    await page.screenshot({ path: join(shots, 'history.png') });
+    await axe(page, 'history');
+
+    // Restoring warns about unsaved edits, which it replaces.
+    await versions.getByRole('button', { name: /^Version 1 · Created/ }).click();
+    await history.getByRole('heading', { name: /^Version 1\b/ }).waitFor();
+    await title.fill('Typed and not saved');
+    await history.getByRole('button', { name: 'Restore this version', exact: true }).click();
+    await history.getByText('You have unsaved changes: restoring replaces them.').waitFor();
+    await axe(page, 'restore confirmation');
+    await history.getByRole('button', { name: 'Restore version 1', exact: true }).click();
+    await page.getByText('Version 1 restored as a draft — publish to make it live.').waitFor();
+    assert((await title.inputValue()) === 'The first title', `the form shows version 1: "${await title.inputValue()}"`);
+    assert((await page.getByText('Unsaved changes').count()) === 0, 'nothing unsaved after the restore');
+    // A new working copy; the live one is untouched until Publish.
+    const statusLine = page.getByRole('status').filter({ hasText: 'Status:' });
+    await statusLine.getByText('changed', { exact: true }).waitFor();
+    await statusLine.getByText('version 4', { exact: false }).waitFor();
+    const stored = await api(base, token, 'GET', `/entries/articles/${id}`);
+    assert(stored.body.data.title === 'The first title' && stored.body.status === 'changed', `working copy: ${JSON.stringify(stored.body)}`);
+    assert((await publicTitle()) === 'The second title', 'the live copy is as it was');
+
+    await page.getByRole('button', { name: 'Publish', exact: true }).click();
+    await page.getByText('Published.', { exact: true }).waitFor();
+    assert((await publicTitle()) === 'The first title', 'the restored title is live');
+    const revisions = await api(base, token, 'GET', `/entries/articles/${id}/revisions`);
+    const actions = revisions.body.data.map((r) => r.action).join(',');
+    assert(actions === 'publish,restore,publish,update,create', `revisions: ${actions}`);
+    await page.close();
+  });
+
   await test('upload an image and see it in the library', async () => {
     const page = await newPage();
     await signIn(page, base, ADMIN);

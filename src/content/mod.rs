@@ -12,6 +12,7 @@ pub mod entries;
 pub mod populate;
 pub mod reads;
 pub mod registry;
+pub mod sync;
 pub mod types;
 
 use std::sync::Arc;

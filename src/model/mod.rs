@@ -13,6 +13,7 @@ pub mod populate;
 pub mod query;
 pub mod revision;
 pub mod schema_change;
+pub mod sync;
 pub mod translation;
 pub mod validate;
 

@@ -60,6 +60,8 @@ pub async fn create(db: &Db, asset: &Asset, actor: &Actor) -> StoreResult<()> {
         .bind(&asset.created_by)
         .execute(&mut *tx)
         .await?;
+        lock_feed!(tx, db.dialect());
+        sqlx::query(INSERT_CHANGE).bind(&asset.id).bind("create").bind(asset.created_at).execute(&mut *tx).await?;
         let detail = json!({"filename": asset.filename, "mime_type": asset.mime_type, "size": asset.size});
         audit!(tx, actor, asset.created_at, "asset.create", "asset", &asset.id, Some(detail));
         tx.commit().await?;
@@ -302,4 +304,12 @@ pub fn ids_in<'a>(
         }
     }
     ids
+}
+
+/// Assets in id order after `after`, for a full sync a page at a time.
+pub async fn after(db: &Db, after: &str, limit: i64) -> StoreResult<Vec<Asset>> {
+    let sql = format!("SELECT {COLUMNS} FROM assets WHERE id > $1 ORDER BY id LIMIT $2");
+    Ok(on_pool!(db, pool => {
+        sqlx::query_as(AssertSqlSafe(sql)).bind(after).bind(limit).fetch_all(pool).await?
+    }))
 }

@@ -20,13 +20,16 @@ pub struct Change {
     pub entity_id: String,
     pub content_type: Option<String>,
     pub action: String,
+    /// The translation an entry change touched (none before the sync
+    /// feed existed: every translation).
+    pub locale: Option<String>,
 }
 
 /// The changes after `seq`, oldest first, at most `limit`.
 pub async fn since(db: &Db, seq: i64, limit: i64) -> StoreResult<Vec<Change>> {
     Ok(on_pool!(db, pool => {
         sqlx::query_as(
-            "SELECT seq, entity, entity_id, content_type, action FROM changes \
+            "SELECT seq, entity, entity_id, content_type, action, locale FROM changes \
              WHERE seq > $1 ORDER BY seq LIMIT $2",
         )
         .bind(seq)
@@ -44,5 +47,27 @@ pub async fn oldest_after(db: &Db, seq: i64) -> StoreResult<Option<i64>> {
             .bind(seq)
             .fetch_optional(pool)
             .await?
+    }))
+}
+
+/// The changes after `seq` to entries of `content_type` and to that type
+/// itself (its rows name it as their type too), oldest first, at most `limit`.
+pub async fn since_of_type(
+    db: &Db,
+    seq: i64,
+    content_type: &str,
+    limit: i64,
+) -> StoreResult<Vec<Change>> {
+    Ok(on_pool!(db, pool => {
+        sqlx::query_as(
+            "SELECT seq, entity, entity_id, content_type, action, locale FROM changes \
+             WHERE seq > $1 AND content_type = $2 \
+             ORDER BY seq LIMIT $3",
+        )
+        .bind(seq)
+        .bind(content_type)
+        .bind(limit)
+        .fetch_all(pool)
+        .await?
     }))
 }

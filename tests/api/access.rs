@@ -19,6 +19,7 @@ fn operations(ids: &Fixtures) -> Vec<(Method, String, Value)> {
             let filled = path
                 .replace("{content_type}", "articles")
                 .replace("{api_id}", "articles")
+                .replace("{revision}", "1")
                 .replace(
                     "{id}",
                     if path.starts_with("/users") {

@@ -26,4 +26,5 @@ mod schema_changes;
 mod search;
 mod server;
 mod strict_input;
+mod sync;
 mod validation;

@@ -2120,6 +2120,233 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/entries/{content_type}/{id}/revisions/{revision}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One saved copy of a translation (`?locale=`), by its version, with
+         *     a field-level diff against the copy saved before it.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description One of the server's locales (QUIRE_LOCALES). */
+                    locale?: string;
+                };
+                header?: never;
+                path: {
+                    content_type: string;
+                    id: string;
+                    /** @description The version the copy was saved as. */
+                    revision: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["RevisionDetail"];
+                    };
+                };
+                /** @description The request is malformed: a bad or unknown parameter, body key or JSON. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No valid bearer token (or, at sign-in, wrong credentials). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token's user or scope may not do this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The request body is too large. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The database does not answer; `Retry-After` says when to try again. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/entries/{content_type}/{id}/revisions/{revision}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Restore a saved copy: it becomes the translation's working copy as a
+         *     new version (a `restore` revision). Fields the old copy lacks are
+         *     cleared, not kept; it must be valid for the type as it is now. The
+         *     live copy is untouched until the next publish. `?version=N` or
+         *     `If-Match` must name the current version.
+         */
+        post: {
+            parameters: {
+                query?: {
+                    /** @description The translation's current version. */
+                    version?: number;
+                    /** @description One of the server's locales (QUIRE_LOCALES). */
+                    locale?: string;
+                };
+                header?: {
+                    "If-Match"?: string;
+                };
+                path: {
+                    content_type: string;
+                    id: string;
+                    /** @description The version the copy to restore was saved as. */
+                    revision: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The entry; its ETag is its version, for `If-Match`. */
+                200: {
+                    headers: {
+                        ETAG: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["EntryOut"];
+                    };
+                };
+                /** @description The request is malformed: a bad or unknown parameter, body key or JSON. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No valid bearer token (or, at sign-in, wrong credentials). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token's user or scope may not do this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A conflict: a stale version, a value taken, or a rule the change would break; `code` says which. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The request body is too large. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The document breaks its rules; `errors` lists each field. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The database does not answer; `Retry-After` says when to try again. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/users": {
         parameters: {
             query?: never;
@@ -3982,6 +4209,19 @@ export interface components {
              */
             localized?: boolean | null;
         };
+        /**
+         * FieldDiffOut
+         * @description One field that differs between a revision and the one before it.
+         */
+        FieldDiffOut: {
+            field: string;
+            /** @description `added`, `removed` or `changed`. */
+            change: string;
+            /** @description The value before; absent when the field was unset. */
+            before?: unknown;
+            /** @description The value after; absent when the field is unset. */
+            after?: unknown;
+        };
         /** @enum {string} */
         FieldTypeName: "string" | "text" | "richtext" | "integer" | "number" | "boolean" | "date" | "datetime" | "enum" | "json" | "slug" | "media" | "relation" | "component" | "blocks";
         /** @enum {string} */
@@ -4107,6 +4347,23 @@ export interface components {
             /** @description `draft` (the working copy) or `live` (the published copy). */
             copy: string;
         };
+        /**
+         * RevisionDetail
+         * @description A revision whole, with what it changed.
+         */
+        RevisionDetail: {
+            revision: components["schemas"]["RevisionOut"];
+            /**
+             * Format: int64
+             * @description The version of the revision before it; absent for the first.
+             */
+            previous_version?: number | null;
+            /**
+             * @description The fields that differ from the revision before (from an empty copy
+             *     for the first).
+             */
+            diff: components["schemas"]["FieldDiffOut"][];
+        };
         /** RevisionList */
         RevisionList: {
             data: components["schemas"]["RevisionOut"][];
@@ -4117,7 +4374,10 @@ export interface components {
             id: number;
             /** Format: int64 */
             version: number;
-            /** @description `create`, `update`, `publish` or `unpublish`. */
+            /**
+             * @description `create`, `update`, `publish`, `unpublish`, `restore` or
+             *     `nullify` (a deleted target's reference cleared).
+             */
             action: string;
             /** @description The working copy as it was saved. */
             data: unknown;

@@ -1,5 +1,19 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ApiError, createEntry, deleteAsset, getEntry, listEntries, listReferences, patchEntry, publishEntry, putContentType, unpublishEntry } from './api';
+import {
+  ApiError,
+  createEntry,
+  deleteAsset,
+  getEntry,
+  getRevision,
+  listEntries,
+  listReferences,
+  listRevisions,
+  patchEntry,
+  publishEntry,
+  putContentType,
+  restoreRevision,
+  unpublishEntry,
+} from './api';
 
 function answer(status: number, body: unknown) {
   const fetch = vi.fn(async (_url: string, _init?: RequestInit) =>
@@ -68,6 +82,24 @@ describe('the admin API client', () => {
     expect(fetch.mock.calls[4][0]).toBe('/admin/api/entries/articles/1/publish?version=3&locale=fr');
     await unpublishEntry('articles', '1', undefined, 'fr');
     expect(fetch.mock.calls[5][0]).toBe('/admin/api/entries/articles/1/unpublish?locale=fr');
+  });
+
+  it('reads a translation\'s revisions and restores one at the current version', async () => {
+    let fetch = answer(200, { data: [{ id: 7, version: 2, action: 'update', data: {}, created_at: '2026-01-01T00:00:00.000Z' }] });
+    expect((await listRevisions('articles', 'a 1', 'fr')).map((r) => r.version)).toEqual([2]);
+    expect(fetch.mock.calls[0][0]).toBe('/admin/api/entries/articles/a%201/revisions?locale=fr');
+    fetch = answer(200, { revision: { id: 6, version: 1, action: 'create', data: {}, created_at: '' }, previous_version: null, diff: [] });
+    await getRevision('articles', '1', 1);
+    expect(fetch.mock.calls[0][0]).toBe('/admin/api/entries/articles/1/revisions/1');
+    fetch = answer(200, { id: '1', version: 4 });
+    await restoreRevision('articles', '1', 1, 3, 'fr');
+    expect(fetch.mock.calls[0][0]).toBe('/admin/api/entries/articles/1/revisions/1/restore?version=3&locale=fr');
+    expect(fetch.mock.calls[0][1]?.method).toBe('POST');
+    fetch = answer(409, { status: 409, code: 'version_conflict', detail: 'stale', current_version: 5, errors: [] });
+    const err = await restoreRevision('articles', '1', 1, 3).catch((e: unknown) => e);
+    expect(fetch.mock.calls[0][0]).toBe('/admin/api/entries/articles/1/revisions/1/restore?version=3');
+    expect((err as ApiError).code).toBe('version_conflict');
+    expect((err as ApiError).problem.current_version).toBe(5);
   });
 
   it('asks for a schema change\'s plan, or forces it', async () => {

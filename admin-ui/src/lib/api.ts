@@ -17,6 +17,9 @@ export type TokenOut = Schemas['TokenOut'];
 export type TokenCreated = Schemas['TokenCreated'];
 export type UserCreate = Schemas['UserCreate'];
 export type UserPatch = Schemas['UserPatch'];
+export type RevisionOut = Schemas['RevisionOut'];
+export type RevisionDetail = Schemas['RevisionDetail'];
+export type FieldDiff = Schemas['FieldDiffOut'];
 
 /** One search result: `{id, type, score, highlights, status, …entry fields}`. */
 export type SearchHit = Schemas['SearchHit'];
@@ -277,6 +280,31 @@ export const unpublishEntry = (type: string, id: string, version?: number, local
   call('post', '/entries/{content_type}/{id}/unpublish', {
     path: { content_type: type, id },
     query: { version, ...inLocale(locale) } as { version?: number },
+  });
+
+/** A translation's saved copies (`?locale=`, default: the default locale's), newest first. */
+export const listRevisions = async (type: string, id: string, locale?: string) =>
+  (
+    await call('get', '/entries/{content_type}/{id}/revisions', {
+      path: { content_type: type, id },
+      query: inLocale(locale),
+    })
+  ).data;
+/** The copy saved as version `n`, with what it changed from the copy before it. */
+export const getRevision = (type: string, id: string, n: number, locale?: string) =>
+  call('get', '/entries/{content_type}/{id}/revisions/{revision}', {
+    path: { content_type: type, id, revision: n },
+    query: inLocale(locale),
+  });
+/**
+ * Makes the copy saved as version `n` the working copy again, as a new
+ * version; `version` is the current one (a stale one is a 409). A 422 names
+ * the fields the old copy no longer satisfies. The live copy stays as it is.
+ */
+export const restoreRevision = (type: string, id: string, n: number, version: number, locale?: string) =>
+  call('post', '/entries/{content_type}/{id}/revisions/{revision}/restore', {
+    path: { content_type: type, id, revision: n },
+    query: { version, ...inLocale(locale) },
   });
 
 /** `GET /locales`, unchecked (locales.ts reads it). Untyped until api-types.ts is regenerated. */

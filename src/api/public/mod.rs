@@ -10,6 +10,7 @@ pub(crate) mod access;
 pub mod contract;
 pub mod docs;
 pub(crate) mod respond;
+pub mod sync;
 
 use std::sync::Arc;
 

@@ -570,3 +570,44 @@ pub async fn revision(
         _ => Err(StoreError::NotFound),
     }
 }
+
+/// Live translations in row order after `after` (of one type, or of every
+/// type), for a full sync a page at a time.
+pub async fn published_after(
+    db: &Db,
+    content_type: Option<&str>,
+    after: &str,
+    limit: i64,
+) -> StoreResult<Vec<Entry>> {
+    let mut sql = Sql::default();
+    sql.push(&format!(
+        "SELECT {COLUMNS} FROM entries WHERE published IS NOT NULL AND id > "
+    ))
+    .arg(Arg::Text(after.to_string()));
+    if let Some(t) = content_type {
+        sql.push(" AND type = ").arg(Arg::Text(t.to_string()));
+    }
+    sql.push(" ORDER BY id LIMIT ").arg(Arg::Int(limit));
+    let rows: Vec<EntryRow> = on_pool!(db, pool => {
+        bind_args!(sqlx::query_as(AssertSqlSafe(sql.text)), sql.args)
+            .fetch_all(pool)
+            .await?
+    });
+    rows.into_iter().map(Entry::try_from).collect()
+}
+
+/// Every translation of the given entries, in one query.
+pub async fn all_translations(db: &Db, ids: &[String]) -> StoreResult<Vec<Entry>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::default();
+    sql.push(&format!("SELECT {COLUMNS} FROM entries WHERE entry_id IN "))
+        .list(ids.iter().map(|id| Arg::Text(id.clone())));
+    let rows: Vec<EntryRow> = on_pool!(db, pool => {
+        bind_args!(sqlx::query_as(AssertSqlSafe(sql.text)), sql.args)
+            .fetch_all(pool)
+            .await?
+    });
+    rows.into_iter().map(Entry::try_from).collect()
+}

@@ -29,8 +29,8 @@ const UPDATE_LIVE: &str = "UPDATE entries SET published = $1, published_slug = $
      updated_by = $7 WHERE id = $8";
 const INSERT_REVISION: &str = "INSERT INTO revisions (entry_id, version, action, data, author_id, \
      created_at) VALUES ($1, $2, $3, $4, $5, $6)";
-const INSERT_CHANGE: &str = "INSERT INTO changes (entity, entity_id, content_type, action, at) \
-     VALUES ($1, $2, $3, $4, $5)";
+const INSERT_CHANGE: &str = "INSERT INTO changes (entity, entity_id, content_type, action, at, \
+     locale) VALUES ($1, $2, $3, $4, $5, $6)";
 
 /// Records a revision of the working copy, a change in the feed, and an
 /// audit row naming the versions before and after.
@@ -67,6 +67,7 @@ macro_rules! record {
             .bind(&$entry.content_type)
             .bind($action)
             .bind($now)
+            .bind(&$entry.locale)
             .execute(&mut *$tx)
             .await?;
     }};
@@ -821,19 +822,27 @@ pub async fn delete(
                 .await?;
             record!(tx, dialect, other, "nullify", actor, now);
         }
+        let locales: Vec<String> = sqlx::query_scalar("SELECT locale FROM entries WHERE entry_id = $1 ORDER BY locale")
+            .bind(id)
+            .fetch_all(&mut *tx)
+            .await?;
         sqlx::query("DELETE FROM entries WHERE entry_id = $1")
             .bind(id)
             .execute(&mut *tx)
             .await?;
         lock_feed!(tx, dialect);
-        sqlx::query(INSERT_CHANGE)
-            .bind("entry")
-            .bind(&entry.id)
-            .bind(content_type)
-            .bind("delete")
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        // One change per translation, so that a sync names each one gone.
+        for locale in &locales {
+            sqlx::query(INSERT_CHANGE)
+                .bind("entry")
+                .bind(&entry.id)
+                .bind(content_type)
+                .bind("delete")
+                .bind(now)
+                .bind(locale)
+                .execute(&mut *tx)
+                .await?;
+        }
         audit!(
             tx,
             actor,

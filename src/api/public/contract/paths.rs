@@ -15,6 +15,7 @@ use super::{
 use crate::api::problem::CONTENT_TYPE as PROBLEM_CONTENT_TYPE;
 use crate::model::content_type::{ContentType, Kind};
 use crate::model::query::MAX_LIMIT;
+use crate::model::sync::{DEFAULT_SYNC_LIMIT, MAX_SYNC_LIMIT};
 
 /// The statuses a public route answers with a problem document, and the
 /// name of the shared response for each.
@@ -300,4 +301,46 @@ fn search_filter_params(searchable: &[&ContentType]) -> Vec<Value> {
             query_param(&s.name, &description, s.schema)
         })
         .collect()
+}
+
+/// `/sync`: the full sync, then deltas, for static-site builders.
+pub(super) fn sync_operation(named: &[Named]) -> Value {
+    let ids: Vec<&str> = named
+        .iter()
+        .filter(|n| n.ct.def.kind != Kind::Component)
+        .map(|n| n.ct.api_id())
+        .collect();
+    let mut parameters = Vec::new();
+    if !ids.is_empty() {
+        parameters.push(query_param(
+            "type",
+            "Sync one content type only (and no assets). A cursor keeps it: send it again or leave it out.",
+            json!({ "type": "string", "enum": ids }),
+        ));
+    }
+    parameters.extend([
+        query_param(
+            "limit",
+            &format!("Items per page, 1 to {MAX_SYNC_LIMIT}; asked for on every call."),
+            json!({ "type": "integer", "minimum": 1, "maximum": MAX_SYNC_LIMIT, "default": DEFAULT_SYNC_LIMIT }),
+        ),
+        query_param(
+            "cursor",
+            "A `meta.next_cursor` from an earlier page. Without it, a full sync begins.",
+            json!({ "type": "string", "minLength": 1, "pattern": "^[A-Za-z0-9_-]+$" }),
+        ),
+        parameter_ref("ifNoneMatch"),
+    ]);
+    Operation {
+        id: "sync".into(),
+        summary: "Sync every live entry and asset, then what changed".into(),
+        description: Some(
+            "Without `cursor`: every live translation (then, without `type`, every asset), a page at a time. Follow `meta.next_cursor` while `meta.has_more`; keep the last one. Called later with it, the feed returns only what changed since: the live copy of each entry published or changed (`entry`), a tombstone for each translation unpublished or deleted (`deleted`), assets added, changed (`asset`) or deleted (`deleted_asset`), types deleted (`deleted_type`). An entry may come twice; apply items in order.".into(),
+        ),
+        tag: "sync",
+        parameters,
+        body: "SyncPage".into(),
+        may_be_missing: false,
+    }
+    .to_json()
 }

@@ -25,6 +25,59 @@ pub(super) fn shared_schemas() -> Map<String, Value> {
                 "alt": { "type": "string", "nullable": true },
             },
         },
+        "SyncPage": {
+            "type": "object",
+            "description": "A page of the sync feed.",
+            "required": ["data", "meta"],
+            "properties": {
+                "data": { "type": "array", "items": schema_ref("SyncItem") },
+                "meta": {
+                    "type": "object",
+                    "required": ["next_cursor", "has_more"],
+                    "properties": {
+                        "next_cursor": { "type": "string", "description": "Where the next call begins; keep the last one." },
+                        "has_more": { "type": "boolean", "description": "Whether to call again now (else later, for what changes)." },
+                    },
+                },
+            },
+        },
+        "SyncItem": {
+            "description": "One thing that is live now or has gone: an `entry` (its public shape with its `type`), an `asset`, or a tombstone.",
+            "oneOf": [
+                sync_item("entry", json!({
+                    "type": "object",
+                    "required": ["type", "id", "locale"],
+                    "properties": {
+                        "type": { "type": "string" },
+                        "id": { "type": "string" },
+                        "locale": { "type": "string" },
+                    },
+                    "additionalProperties": true,
+                })),
+                sync_item("asset", schema_ref("Asset")),
+                sync_item("deleted", json!({
+                    "type": "object",
+                    "description": "A translation unpublished or deleted; `locale` null: every translation.",
+                    "required": ["type", "id", "locale"],
+                    "properties": {
+                        "type": { "type": "string" },
+                        "id": { "type": "string" },
+                        "locale": { "type": "string", "nullable": true },
+                    },
+                })),
+                sync_item("deleted_asset", json!({
+                    "type": "object",
+                    "required": ["id"],
+                    "properties": { "id": { "type": "string" } },
+                })),
+                sync_item("deleted_type", json!({
+                    "type": "object",
+                    "description": "A content type deleted with its entries.",
+                    "required": ["type"],
+                    "properties": { "type": { "type": "string" } },
+                })),
+            ],
+        },
         "ListMeta": {
             "type": "object",
             "required": ["total", "limit", "offset"],
@@ -103,6 +156,16 @@ pub(super) fn shared_schemas() -> Map<String, Value> {
             },
         },
     }))
+}
+
+/// A sync item: an object with one key.
+fn sync_item(key: &str, schema: Value) -> Value {
+    json!({
+        "type": "object",
+        "required": [key],
+        "properties": { key: schema },
+        "additionalProperties": false,
+    })
 }
 
 /// A type's entry schema and the envelopes its routes answer with.

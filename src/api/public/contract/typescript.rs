@@ -66,6 +66,20 @@ export interface SearchResult {
   meta: SearchMeta;
 }
 
+/** One item of `GET /api/sync`: something live now, or a tombstone. */
+export type SyncItem =
+  | { entry: { type: string; id: string; locale: string; [field: string]: unknown } }
+  | { asset: Asset }
+  | { deleted: { type: string; id: string; locale: string | null } }
+  | { deleted_asset: { id: string } }
+  | { deleted_type: { type: string } };
+
+/** `GET /api/sync`: follow `next_cursor` while `has_more`; keep the last. */
+export interface SyncPage {
+  data: SyncItem[];
+  meta: { next_cursor: string; has_more: boolean };
+}
+
 export interface ProblemField {
   field: string;
   rule: string;
