@@ -43,7 +43,8 @@ def main():
             revisions,
         )
         db.executemany(
-            "INSERT INTO changes (entity, entity_id, content_type, action, at) VALUES ('entry', ?, 'articles', 'publish', ?)",
+            "INSERT INTO changes (entity, entity_id, content_type, action, at, locale) "
+            "VALUES ('entry', ?, 'articles', 'publish', ?, 'en')",
             changes,
         )
     print(f"seeded {count} published articles into {path}")

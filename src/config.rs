@@ -42,6 +42,10 @@ pub struct Settings {
     /// cache; default 256).
     #[arg(long, global = true, env = "QUIRE_PUBLIC_CACHE_MB")]
     pub public_cache_mb: Option<u64>,
+    /// Revisions kept per translation, newest first (at least 1; default:
+    /// all). Older ones are deleted after each write.
+    #[arg(long, global = true, env = "QUIRE_REVISIONS_KEEP", value_parser = clap::value_parser!(u32).range(1..))]
+    pub revisions_keep: Option<u32>,
     /// The locales content is written in, the first being the default:
     /// `en,fr,de` (default: QUIRE_DEFAULT_LOCALE alone).
     #[arg(long, global = true, env = "QUIRE_LOCALES")]
@@ -131,6 +135,7 @@ impl Settings {
             admin_password: self.admin_password.or(other.admin_password),
             session_ttl_secs: self.session_ttl_secs.or(other.session_ttl_secs),
             public_cache_mb: self.public_cache_mb.or(other.public_cache_mb),
+            revisions_keep: self.revisions_keep.or(other.revisions_keep),
             default_locale: self.default_locale.or(other.default_locale),
             locales: self.locales.or(other.locales),
             locale_fallbacks: self.locale_fallbacks.or(other.locale_fallbacks),
@@ -203,6 +208,8 @@ pub struct Config {
     pub session_ttl_secs: u64,
     /// Bytes of rendered public responses kept in memory; 0 disables the cache.
     pub public_cache_bytes: u64,
+    /// Revisions kept per translation; `None` keeps all.
+    pub revisions_keep: Option<u32>,
     /// The first of `locales`.
     pub default_locale: String,
     pub locales: crate::model::locale::Locales,
@@ -409,6 +416,7 @@ impl Config {
             admin,
             session_ttl_secs,
             public_cache_bytes: s.public_cache_mb.unwrap_or(256).saturating_mul(1024 * 1024),
+            revisions_keep: s.revisions_keep,
             default_locale,
             locales,
             max_body_bytes,

@@ -280,6 +280,88 @@ try {
     await page.close();
   });
 
+  await test('set a type’s HTTP caching in the builder and see the public API send it', async () => {
+    const made = await api(base, token, 'POST', '/content-types', {
+      api_id: 'bulletins',
+      name: 'Bulletin',
+      fields: [{ name: 'title', type: 'string', required: true }],
+    });
+    assert(made.status === 201, `bulletins type: ${made.status} ${JSON.stringify(made.body)}`);
+    assert(!('cache' in made.body.definition), `no cache settings yet: ${JSON.stringify(made.body.definition)}`);
+
+    const page = await newPage();
+    await signIn(page, base, ADMIN);
+    await page.goto(`${base}/admin/types/bulletins`);
+    const caching = page.getByText('Caching', { exact: true });
+    const maxAge = page.getByLabel('Browsers may keep answers for (seconds)', { exact: true });
+    const sMaxage = page.getByLabel('CDNs may keep answers for (seconds)', { exact: true });
+    const stale = page.getByLabel('Serve stale while refreshing (seconds)', { exact: true });
+    const header = (value) => page.getByText(`Cache-Control: ${value}`, { exact: true });
+    // Folded away while the type has no settings; a component type has none to offer.
+    await caching.waitFor();
+    assert(!(await maxAge.isVisible()), 'the cache inputs start folded away');
+    await page.getByLabel('Kind', { exact: true }).selectOption('component');
+    await caching.waitFor({ state: 'detached' });
+    await page.getByLabel('Kind', { exact: true }).selectOption('collection');
+    await caching.click();
+    await maxAge.waitFor();
+    await header('public, max-age=0, must-revalidate').waitFor();
+
+    // The preview follows the inputs, by the server's rule.
+    await maxAge.fill('60');
+    await header('public, max-age=60').waitFor();
+    await sMaxage.fill('600');
+    await stale.fill('1.5');
+    await header('public, max-age=60, s-maxage=600').waitFor();
+    // A bad input is marked like any other field's, and nothing is saved.
+    await page.getByRole('button', { name: 'Save type' }).click();
+    await page.getByText('Enter a whole number of seconds, 0 or more.', { exact: true }).waitFor();
+    await page.getByText('Not saved: fix the marked inputs.').waitFor();
+    assert((await stale.getAttribute('aria-invalid')) === 'true', 'the bad input is marked');
+    assert(await stale.evaluate((el) => el === document.activeElement), 'the bad input has the focus');
+    await page.screenshot({ path: join(shots, 'type-caching.png') });
+    await axe(page, 'cache settings in the builder');
+    const unsaved = await api(base, token, 'GET', '/content-types/bulletins');
+    assert(!('cache' in unsaved.body.definition), `nothing saved yet: ${JSON.stringify(unsaved.body.definition)}`);
+
+    // Empty means not set: only the two lifetimes are sent.
+    await stale.fill('');
+    await header('public, max-age=60, s-maxage=600').waitFor();
+    await page.getByRole('button', { name: 'Save type' }).click();
+    // A change that touches no entry is saved without a review.
+    await page.getByRole('status').filter({ hasText: 'Saved (schema version' }).waitFor();
+    const stored = await api(base, token, 'GET', '/content-types/bulletins');
+    assert(stored.status === 200, `type read back: ${stored.status}`);
+    const cache = JSON.stringify(stored.body.definition.cache);
+    assert(cache === '{"max_age":60,"s_maxage":600}', `cache settings stored: ${cache}`);
+
+    // Reopened, the section is open and the inputs hold the settings.
+    await page.reload();
+    await maxAge.waitFor();
+    assert((await maxAge.inputValue()) === '60', `max_age shown: "${await maxAge.inputValue()}"`);
+    assert((await sMaxage.inputValue()) === '600', `s_maxage shown: "${await sMaxage.inputValue()}"`);
+    assert((await stale.inputValue()) === '', `stale_while_revalidate not set: "${await stale.inputValue()}"`);
+    await header('public, max-age=60, s-maxage=600').waitFor();
+    await page.close();
+
+    // The public API sends them for the type's answers, and the default for other types.
+    const entry = await api(base, token, 'POST', '/entries/bulletins', { data: { title: 'Cached for a minute' } });
+    assert(entry.status === 201, `bulletin: ${entry.status} ${JSON.stringify(entry.body)}`);
+    const live = await api(base, token, 'POST', `/entries/bulletins/${entry.body.id}/publish`);
+    assert(live.status === 200, `bulletin published: ${live.status} ${JSON.stringify(live.body)}`);
+    for (const path of ['/api/bulletins', `/api/bulletins/${entry.body.id}`]) {
+      const res = await fetch(`${base}${path}`);
+      assert(res.status === 200, `${path} answers ${res.status}`);
+      const got = res.headers.get('cache-control');
+      assert(got === 'public, max-age=60, s-maxage=600', `${path} cache-control: ${got}`);
+    }
+    const list = await (await fetch(`${base}/api/bulletins`)).json();
+    assert(list.data.some((e) => e.title === 'Cached for a minute'), `the published bulletin is listed: ${JSON.stringify(list.data)}`);
+    const other = await fetch(`${base}/api/articles`);
+    const otherControl = other.headers.get('cache-control');
+    assert(otherControl === 'public, max-age=0, must-revalidate', `a type without settings: ${otherControl}`);
+  });
+
   await test('the editor fits a tablet, in the dark theme too', async () => {
     for (const colorScheme of ['light', 'dark']) {
       const context = await browser.newContext({ viewport: { width: 768, height: 1024 }, colorScheme });

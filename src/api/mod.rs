@@ -5,6 +5,7 @@ pub mod admin;
 pub mod admin_ui;
 pub mod body_limit;
 pub mod codes;
+pub mod compress;
 pub mod health;
 pub mod media;
 pub mod nul_guard;

@@ -80,7 +80,8 @@ impl AppState {
             .counted(metrics.cache_hits.clone(), metrics.cache_misses.clone());
         let mut content = Content::open(db.clone(), cache)
             .await?
-            .with_locales(config.locales.clone());
+            .with_locales(config.locales.clone())
+            .keeping_revisions(config.revisions_keep);
         if let Some(dir) = &config.content_types {
             // The files were read moments ago by the start; unreadable now
             // means no type is claimed.

@@ -1,17 +1,35 @@
 //! The public response cache: rendered responses by URL, invalidated as a
 //! whole by any write.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
 use prometheus_client::metrics::counter::Counter;
 
-/// A rendered public response: the body and its strong ETag.
+/// A rendered public response: the body, its strong ETag, and what it
+/// tells caches about itself.
 #[derive(Clone)]
 pub struct Cached {
     pub body: Bytes,
     pub etag: Arc<str>,
+    pub meta: Arc<Meta>,
+}
+
+/// Header values of a cached response, kept as bytes so a hit shares them,
+/// and its compressed forms, made on the first request that accepts one.
+#[derive(Default)]
+pub struct Meta {
+    /// `Cache-Control`.
+    pub cache_control: Bytes,
+    /// `Last-Modified` as an HTTP date, with its Unix second.
+    pub last_modified: Option<(i64, Bytes)>,
+    /// `Surrogate-Key` (space-separated) and `Cache-Tag` (comma-separated):
+    /// the type and every entry and asset in the body, for CDN purges.
+    pub surrogate_keys: Option<Bytes>,
+    pub cache_tags: Option<Bytes>,
+    pub gzip: OnceLock<Bytes>,
+    pub br: OnceLock<Bytes>,
 }
 
 /// Public responses by URL, tagged with the generation they were computed
@@ -34,7 +52,9 @@ pub struct ByteWeight;
 
 impl quick_cache::Weighter<(u64, String), Cached> for ByteWeight {
     fn weight(&self, key: &(u64, String), value: &Cached) -> u64 {
-        (key.1.len() + value.body.len() + value.etag.len() + 64) as u64
+        let keys = value.meta.surrogate_keys.as_ref().map_or(0, Bytes::len);
+        // Compressed forms come later; JSON compresses to under a half.
+        (key.1.len() + value.body.len() * 3 / 2 + value.etag.len() + keys * 2 + 160) as u64
     }
 }
 

@@ -31,6 +31,7 @@ impl Content {
         }
         let valid = validate_entry(ct, data, Mode::Create).map_err(StoreError::Invalid)?;
         let entry = store::entries::create(&self.db, ct, locale, valid, actor).await?;
+        self.trim_history(&entry).await;
         self.changed();
         Ok(entry)
     }
@@ -92,6 +93,7 @@ impl Content {
                 });
             }
         };
+        self.trim_history(&entry).await;
         self.changed();
         Ok((entry, created))
     }
@@ -107,6 +109,7 @@ impl Content {
     ) -> StoreResult<Entry> {
         let target = self.target(id, locale);
         let entry = store::entries::publish(&self.db, ct, target, expected, actor).await?;
+        self.trim_history(&entry).await;
         self.changed();
         Ok(entry)
     }
@@ -170,6 +173,7 @@ impl Content {
     ) -> StoreResult<Entry> {
         let target = self.target(id, locale);
         let entry = store::entries::unpublish(&self.db, ct, target, expected, actor).await?;
+        self.trim_history(&entry).await;
         self.changed();
         Ok(entry)
     }
@@ -245,7 +249,19 @@ impl Content {
         let target = self.target(id, locale);
         let edit = Edit::Restore(version);
         let entry = store::entries::update(&self.db, ct, target, expected, edit, actor).await?;
+        self.trim_history(&entry).await;
         self.changed();
         Ok(entry)
+    }
+
+    /// After a write: a translation keeps at most the configured number of
+    /// revisions. A failure here loses nothing; the next write trims again.
+    async fn trim_history(&self, entry: &Entry) {
+        let Some(keep) = self.revisions_keep else {
+            return;
+        };
+        if let Err(e) = store::entries::prune_revisions(&self.db, &entry.row, keep).await {
+            tracing::warn!(error = %e, "old revisions not trimmed; the next write tries again");
+        }
     }
 }

@@ -35,6 +35,8 @@ pub struct Content {
     pub folder: Arc<std::collections::HashMap<String, String>>,
     /// The locales content is written in, with their fallbacks.
     pub locales: Arc<Locales>,
+    /// Revisions kept per translation (`None`: all).
+    pub revisions_keep: Option<u32>,
 }
 
 impl Content {
@@ -51,12 +53,19 @@ impl Content {
             cache: Arc::new(cache),
             folder: Arc::default(),
             locales: Arc::new(Locales::single("en")),
+            revisions_keep: None,
         })
     }
 
     /// Serves the configured locales.
     pub fn with_locales(mut self, locales: Locales) -> Content {
         self.locales = Arc::new(locales);
+        self
+    }
+
+    /// Keeps at most `keep` revisions per translation.
+    pub fn keeping_revisions(mut self, keep: Option<u32>) -> Content {
+        self.revisions_keep = keep;
         self
     }
 

@@ -46,7 +46,63 @@ pub struct ContentTypeDef {
     /// The language of its text, for search stemming (`en` when unset).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
+    /// How long browsers and CDNs may keep its public answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache: Option<CachePolicy>,
     pub fields: Vec<FieldDef>,
+}
+
+/// The longest a cache may be told to keep an answer: a year.
+pub const MAX_CACHE_SECONDS: u32 = 31_536_000;
+
+/// `Cache-Control` lifetimes for a type's public answers, in seconds:
+/// `max_age` for browsers, `s_maxage` for shared caches (CDNs),
+/// `stale_while_revalidate` for serving a stale copy while fetching anew.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CachePolicy {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_age: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub s_maxage: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stale_while_revalidate: Option<u32>,
+}
+
+impl CachePolicy {
+    /// The `Cache-Control` value: without a lifetime, caches must ask
+    /// again every time (and get a 304 while the ETag holds).
+    pub fn header(policy: Option<&CachePolicy>) -> String {
+        let p = policy.copied().unwrap_or_default();
+        let mut out = format!("public, max-age={}", p.max_age.unwrap_or(0));
+        if let Some(s) = p.s_maxage {
+            out.push_str(&format!(", s-maxage={s}"));
+        }
+        if let Some(s) = p.stale_while_revalidate {
+            out.push_str(&format!(", stale-while-revalidate={s}"));
+        }
+        if p.max_age.unwrap_or(0) == 0 && p.s_maxage.is_none() {
+            out.push_str(", must-revalidate");
+        }
+        out
+    }
+
+    fn check(&self, errors: &mut Vec<FieldError>) {
+        let all = [
+            ("max_age", self.max_age),
+            ("s_maxage", self.s_maxage),
+            ("stale_while_revalidate", self.stale_while_revalidate),
+        ];
+        for (name, value) in all {
+            if value.is_some_and(|v| v > MAX_CACHE_SECONDS) {
+                errors.push(FieldError::new(
+                    format!("cache.{name}"),
+                    "max",
+                    format!("at most {MAX_CACHE_SECONDS} seconds (a year)"),
+                ));
+            }
+        }
+    }
 }
 
 /// A field with its rules ready to apply.
@@ -147,6 +203,16 @@ impl ContentType {
                 "values",
                 format!("search stems one of: {}", LANGUAGES.join(", ")),
             ));
+        }
+        if let Some(c) = &def.cache {
+            if def.kind == Kind::Component {
+                errors.push(FieldError::new(
+                    "cache",
+                    "component",
+                    "a component has no public answers of its own to cache",
+                ));
+            }
+            c.check(&mut errors);
         }
         if def.fields.iter().filter(|f| f.searchable).count() > MAX_SEARCHABLE {
             errors.push(FieldError::new(
@@ -668,6 +734,50 @@ fn check_field_rules(
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn cache_lifetimes_make_the_cache_control_header() {
+        assert_eq!(
+            CachePolicy::header(None),
+            "public, max-age=0, must-revalidate"
+        );
+        let p = CachePolicy {
+            max_age: Some(60),
+            s_maxage: Some(600),
+            stale_while_revalidate: Some(30),
+        };
+        assert_eq!(
+            CachePolicy::header(Some(&p)),
+            "public, max-age=60, s-maxage=600, stale-while-revalidate=30"
+        );
+        let cdn_only = CachePolicy {
+            s_maxage: Some(300),
+            ..CachePolicy::default()
+        };
+        assert_eq!(
+            CachePolicy::header(Some(&cdn_only)),
+            "public, max-age=0, s-maxage=300"
+        );
+    }
+
+    #[test]
+    fn cache_lifetimes_are_bounded_and_named() {
+        let errors = parse(json!({"api_id": "a", "name": "A", "fields": [],
+            "cache": {"max_age": 40_000_000u32}}))
+        .err()
+        .unwrap_or_default();
+        assert_eq!(errors[0].field, "cache.max_age");
+        let errors = parse(json!({"api_id": "a", "name": "A", "fields": [],
+            "cache": {"max_age": -1}}))
+        .err()
+        .unwrap_or_default();
+        assert_eq!(errors[0].field, "cache.max_age");
+        let errors = parse(json!({"api_id": "a", "name": "A", "fields": [],
+            "cache": {"ttl": 1}}))
+        .err()
+        .unwrap_or_default();
+        assert_eq!(errors[0].field, "cache.ttl");
+    }
 
     fn parse(v: Value) -> Result<ContentType, Vec<FieldError>> {
         ContentType::from_json(v)

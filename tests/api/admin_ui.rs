@@ -70,3 +70,51 @@ async fn the_admin_ui_is_served_with_deep_links_and_cached_assets() {
     assert!(res.status().is_redirection());
     assert_eq!(res.headers()[header::LOCATION], "/admin/");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_ui_scripts_go_out_compressed() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let index = app
+        .anon(Method::GET, "/admin/")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let script = index
+        .split('"')
+        .find(|s| s.starts_with("/admin/assets/") && s.ends_with(".js"))
+        .expect("index.html loads a hashed script");
+    let plain = app.anon(Method::GET, script).send().await.unwrap();
+    assert!(plain.headers().get(header::CONTENT_ENCODING).is_none());
+    let plain = plain.bytes().await.unwrap();
+    for encoding in ["br", "gzip"] {
+        let res = app
+            .anon(Method::GET, script)
+            .header(header::ACCEPT_ENCODING, encoding)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.headers()[header::CONTENT_ENCODING], encoding);
+        assert_eq!(res.headers()[header::VARY], "Accept-Encoding");
+        let bytes = res.bytes().await.unwrap();
+        assert!(
+            bytes.len() * 2 < plain.len(),
+            "{encoding}: {} of {}",
+            bytes.len(),
+            plain.len()
+        );
+        let mut out = Vec::new();
+        match encoding {
+            "br" => {
+                brotli::BrotliDecompress(&mut &bytes[..], &mut out).unwrap();
+            }
+            _ => {
+                std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut out)
+                    .unwrap();
+            }
+        }
+        assert_eq!(out, plain.to_vec(), "{encoding}: the same script");
+    }
+}

@@ -12,6 +12,7 @@ mod contract;
 mod crash;
 mod entries;
 mod error_codes;
+mod http_caching;
 mod locales;
 mod media;
 mod openapi;

@@ -103,4 +103,21 @@ db_tests! {
         let rev = app.with_token(&token, Method::GET, &format!("/admin/api/entries/articles/{id}/revisions/2")).send().await.unwrap();
         assert_eq!(rev.status(), StatusCode::OK, "a viewer may read the history");
     }
+
+    async fn a_translation_keeps_the_newest_revisions_it_is_told_to(app) {
+        let app = app.restart_with(|c| c.revisions_keep = Some(2)).await;
+        let e = app.create_entry("articles", json!({"title": "One"})).await;
+        let id = e["id"].as_str().unwrap().to_string();
+        app.patch("articles", &id, json!({"title": "Two"}), 1).await;
+        app.patch("articles", &id, json!({"title": "Three"}), 2).await;
+        app.publish("articles", &id).await;
+        let revs = app.admin_get(&format!("/admin/api/entries/articles/{id}/revisions")).await;
+        let versions: Vec<i64> = revs["data"].as_array().unwrap().iter().map(|r| r["version"].as_i64().unwrap()).collect();
+        assert_eq!(versions, [4, 3], "the two newest");
+        // What is kept still restores; what is gone is a 404.
+        let res = app.admin(Method::POST, &format!("/admin/api/entries/articles/{id}/revisions/3/restore?version=4")).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let res = app.admin(Method::GET, &format!("/admin/api/entries/articles/{id}/revisions/1")).send().await.unwrap();
+        problem(res, StatusCode::NOT_FOUND).await;
+    }
 }

@@ -4005,6 +4005,29 @@ export interface components {
             detail?: unknown;
         };
         /**
+         * CacheSettings
+         * @description How long browsers and CDNs may keep a type's public answers, in seconds
+         *     (at most a year each).
+         */
+        CacheSettings: {
+            /**
+             * Format: uint32
+             * @description `max-age`: how long a browser may reuse an answer.
+             */
+            max_age?: number | null;
+            /**
+             * Format: uint32
+             * @description `s-maxage`: how long a shared cache (a CDN) may.
+             */
+            s_maxage?: number | null;
+            /**
+             * Format: uint32
+             * @description `stale-while-revalidate`: how long a stale answer may be served
+             *     while a fresh one is fetched.
+             */
+            stale_while_revalidate?: number | null;
+        };
+        /**
          * ContentTypeDefinition
          * @description A content type as written: through the API or in `content-types/`.
          */
@@ -4023,6 +4046,11 @@ export interface components {
             description?: string | null;
             /** @description Language of its text for search stemming (`en` when unset). */
             language?: string | null;
+            /**
+             * @description `Cache-Control` lifetimes of its public answers (default: caches
+             *     revalidate every time).
+             */
+            cache?: (components["schemas"]["CacheSettings"] & unknown) | null;
             fields: components["schemas"]["FieldDefinition"][];
         };
         /** ContentTypeList */

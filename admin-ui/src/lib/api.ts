@@ -328,6 +328,8 @@ type Definition = Schemas['ContentTypeDefinition'];
 export const createContentType = (definition: Record<string, unknown>) =>
   call('post', '/content-types', { body: definition as Definition });
 export type SchemaPlan = Schemas['SchemaPlan'];
+/** A type's `cache`: lifetimes, in seconds, of its public answers. */
+export type CacheSettings = Schemas['CacheSettings'];
 export type PlanStep = Schemas['PlanStep'];
 /**
  * Replaces a definition; `version` is the schema version it was based on (a

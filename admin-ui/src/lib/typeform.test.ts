@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { emptyCache } from './cachecontrol';
 import {
   definitionToForm,
   emptyForm,
@@ -47,7 +48,7 @@ describe('definitionToForm', () => {
   });
 
   it('copes with junk', () => {
-    expect(definitionToForm(null)).toEqual({ apiId: '', name: '', kind: 'collection', fields: [], extra: {}, origNames: [] });
+    expect(definitionToForm(null)).toEqual({ apiId: '', name: '', kind: 'collection', fields: [], cache: emptyCache(), extra: {}, origNames: [] });
     expect(definitionToForm({ fields: [null] }).fields[0].type).toBe('string');
   });
 });
@@ -191,6 +192,73 @@ describe('renames', () => {
   });
 });
 
+describe('cache settings', () => {
+  const cached = { ...recipes, cache: { max_age: 60, s_maxage: 600, stale_while_revalidate: 30 } };
+
+  it('fills the inputs from a definition, and round-trips it exactly', () => {
+    const f = definitionToForm(cached);
+    expect(f.cache).toEqual({ max_age: '60', s_maxage: '600', stale_while_revalidate: '30' });
+    expect(f.extra).toEqual({ language: 'en' });
+    const { definition, errors } = formToDefinition(f);
+    expect(errors).toEqual({});
+    expect(definition).toEqual(cached);
+    expect(JSON.stringify(formToDefinition(definitionToForm(definition)).definition)).toBe(JSON.stringify(definition));
+  });
+
+  it('leaves a type without settings exactly as it was: no cache key', () => {
+    const f = definitionToForm(recipes);
+    expect(f.cache).toEqual(emptyCache());
+    const { definition } = formToDefinition(f);
+    expect(definition).not.toHaveProperty('cache');
+    // The same JSON, key for key, so nothing reads as a change.
+    const again = formToDefinition(definitionToForm(definition)).definition;
+    expect(JSON.stringify(again)).toBe(JSON.stringify(definition));
+    const fresh = emptyForm();
+    Object.assign(fresh, { apiId: 'x', name: 'X' });
+    fresh.fields[0].name = 'n';
+    expect(formToDefinition(fresh).definition).toEqual({ api_id: 'x', name: 'X', kind: 'collection', fields: [{ name: 'n', type: 'string' }] });
+  });
+
+  it('sends what is filled in and drops the key once every input is cleared', () => {
+    const f = definitionToForm(recipes);
+    f.cache.max_age = '60';
+    f.cache.s_maxage = '600';
+    expect(formToDefinition(f).definition.cache).toEqual({ max_age: 60, s_maxage: 600 });
+    const g = definitionToForm(cached);
+    g.cache = { max_age: '', s_maxage: ' ', stale_while_revalidate: '' };
+    const { definition, errors } = formToDefinition(g);
+    expect(errors).toEqual({});
+    expect(definition).toEqual(recipes);
+    // An empty object on the server means the same as none: it is not sent back.
+    expect(formToDefinition(definitionToForm({ ...recipes, cache: {} })).definition).toEqual(recipes);
+  });
+
+  it('marks bad inputs at their keys and leaves them out', () => {
+    const f = definitionToForm(recipes);
+    Object.assign(f.cache, { max_age: '1.5', s_maxage: '31536001', stale_while_revalidate: '30' });
+    const { definition, errors } = formToDefinition(f);
+    expect(errors).toEqual({
+      'cache.max_age': 'Enter a whole number of seconds, 0 or more.',
+      'cache.s_maxage': 'At most 31536000 seconds (a year).',
+    });
+    expect(definition.cache).toEqual({ stale_while_revalidate: 30 });
+  });
+
+  it('never sends settings for a component type, nor checks them', () => {
+    const f = definitionToForm(cached);
+    f.kind = 'component';
+    f.fields = [];
+    f.cache.max_age = 'soon';
+    const { definition, errors } = formToDefinition(f);
+    expect(errors).toEqual({});
+    expect(definition).not.toHaveProperty('cache');
+    // Kept in the form: back to a collection, they are sent again.
+    f.kind = 'collection';
+    f.cache.max_age = '60';
+    expect(formToDefinition(f).definition.cache).toEqual({ max_age: 60, s_maxage: 600, stale_while_revalidate: 30 });
+  });
+});
+
 describe('errorTarget', () => {
   it('maps API error paths to inputs', () => {
     expect(errorTarget('fields[2].name')).toEqual({ row: 2, input: 'name' });
@@ -201,6 +269,12 @@ describe('errorTarget', () => {
     expect(errorTarget('fields[3]')).toEqual({ row: 3, input: 'row' });
     expect(errorTarget('api_id')).toEqual({ row: null, input: 'api_id' });
     expect(errorTarget('language')).toBeNull();
+    expect(errorTarget('cache.max_age')).toEqual({ row: null, input: 'cache.max_age' });
+    expect(errorTarget('/cache/stale_while_revalidate')).toEqual({ row: null, input: 'cache.stale_while_revalidate' });
+    // A component's cache, or a key the form does not know: the settings as a whole.
+    expect(errorTarget('cache')).toEqual({ row: null, input: 'cache' });
+    expect(errorTarget('cache.ttl')).toEqual({ row: null, input: 'cache' });
+    expect(errorKey({ row: null, input: 'cache.s_maxage' })).toBe('cache.s_maxage');
     expect(errorKey({ row: 2, input: 'name' })).toBe('fields[2].name');
     expect(errorKey({ row: null, input: 'kind' })).toBe('kind');
   });

@@ -1,5 +1,6 @@
 // The content-type builder's form: a definition (as POST/PUT
 // /content-types take it) <-> editable rows. Pure; tested in typeform.test.ts.
+import { CACHE_INPUTS, cacheToForm, emptyCache, formToCache, type CacheForm } from './cachecontrol';
 
 export const FIELD_TYPES = [
   'string',
@@ -87,6 +88,8 @@ export interface TypeForm {
   name: string;
   kind: string;
   fields: FieldRow[];
+  /** HTTP cache lifetimes (`cache`); kept while the kind is component, sent only otherwise. */
+  cache: CacheForm;
   /** Top-level keys the form does not edit (`language` …). */
   extra: Record<string, unknown>;
   /** The fields' names when the type was loaded (removed rows' too). */
@@ -119,7 +122,7 @@ const EDITED = new Set([
   'name', 'type', 'required', 'unique', 'searchable', 'multiple', 'max_length', 'min', 'max', 'values', 'from', 'accept', 'to', 'on_delete',
   'component', 'repeatable', 'components', 'localized', 'fields',
 ]);
-const TOP = new Set(['api_id', 'name', 'kind', 'fields']);
+const TOP = new Set(['api_id', 'name', 'kind', 'cache', 'fields']);
 
 const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? String(v) : '');
 const list = (v: unknown) => (Array.isArray(v) ? v.filter((x) => typeof x === 'string').join(', ') : '');
@@ -155,7 +158,7 @@ export function emptyRow(): FieldRow {
 }
 
 export function emptyForm(): TypeForm {
-  return { apiId: '', name: '', kind: 'collection', fields: [emptyRow()], extra: {}, origNames: [] };
+  return { apiId: '', name: '', kind: 'collection', fields: [emptyRow()], cache: emptyCache(), extra: {}, origNames: [] };
 }
 
 export function fieldToRow(field: unknown): FieldRow {
@@ -202,6 +205,7 @@ export function definitionToForm(def: unknown): TypeForm {
     name: typeof d.name === 'string' ? d.name : '',
     kind: typeof d.kind === 'string' ? d.kind : 'collection',
     fields,
+    cache: cacheToForm(d.cache),
     extra,
     origNames: fields.flatMap((r) => (r.origName === null ? [] : [r.origName])),
   };
@@ -344,17 +348,26 @@ export function rowsToFields(
   return { fields, errors };
 }
 
-/** The form → a definition for POST/PUT, or the input errors (`api_id`, `fields[2].values`, `fields[1].fields[0].name` …). */
+/**
+ * The form → a definition for POST/PUT, or the input errors (`api_id`,
+ * `fields[2].values`, `fields[1].fields[0].name`, `cache.max_age` …). With
+ * no lifetime set, or for a component type (no public answers), the
+ * definition has no `cache`.
+ */
 export function formToDefinition(form: TypeForm): { definition: Record<string, unknown>; errors: Record<string, string> } {
+  const component = form.kind === 'component';
   // A component type's own fields are a component's: no slug, unique, search, per-language value.
-  const { fields, errors } = rowsToFields(form.fields, { depth: 1, inComponent: form.kind === 'component' }, form.origNames);
+  const { fields, errors } = rowsToFields(form.fields, { depth: 1, inComponent: component }, form.origNames);
   if (!form.apiId.trim()) errors.api_id = 'Enter an API id.';
   if (!form.name.trim()) errors.name = 'Enter a name.';
+  const cache = component ? { cache: undefined, errors: {} } : formToCache(form.cache);
+  Object.assign(errors, cache.errors);
   const definition: Record<string, unknown> = {
     ...form.extra,
     api_id: form.apiId.trim(),
     name: form.name.trim(),
     kind: form.kind,
+    ...(cache.cache ? { cache: cache.cache } : {}),
     fields,
   };
   return { definition, errors };
@@ -362,12 +375,15 @@ export function formToDefinition(form: TypeForm): { definition: Record<string, u
 
 const INPUT_OF: Record<string, string> = { max_length: 'maxLength', min_length: 'maxLength', on_delete: 'onDelete' };
 
+const CACHE_KEYS = new Set<string>(CACHE_INPUTS.map(([key]) => key));
+
 /**
  * Where an API error's path points: `fields[2].name` → row 2, input `name`;
  * `fields[1]` → row 1; an inline component's inner field,
  * `fields[2].fields[0].max_length`, → row 2, input `fields[0].maxLength` (so
  * that `errorKey` gives the inner row's key); `api_id`/`name`/`kind` → the
- * top inputs. Null otherwise.
+ * top inputs; `cache.max_age` … → that cache input, any other `cache` path →
+ * the cache settings as a whole (`cache`). Null otherwise.
  */
 export function errorTarget(path: string): { row: number | null; input: string } | null {
   const p = path
@@ -385,6 +401,10 @@ export function errorTarget(path: string): { row: number | null; input: string }
   }
   const top = p.split(/[.[]/)[0];
   if (top === 'api_id' || top === 'name' || top === 'kind') return { row: null, input: top };
+  if (top === 'cache') {
+    const key = /^cache\.(\w+)$/.exec(p)?.[1];
+    return { row: null, input: key && CACHE_KEYS.has(key) ? `cache.${key}` : 'cache' };
+  }
   return null;
 }
 

@@ -185,7 +185,27 @@ pub struct ContentTypeDefinition {
     pub description: Option<String>,
     /// Language of its text for search stemming (`en` when unset).
     pub language: Option<String>,
+    /// `Cache-Control` lifetimes of its public answers (default: caches
+    /// revalidate every time).
+    pub cache: Option<CacheSettings>,
     pub fields: Vec<FieldDefinition>,
+}
+
+/// How long browsers and CDNs may keep a type's public answers, in seconds
+/// (at most a year each).
+#[derive(Debug, Object)]
+#[oai(rename = "CacheSettings", deny_unknown_fields)]
+pub struct CacheSettings {
+    /// `max-age`: how long a browser may reuse an answer.
+    #[oai(validator(minimum(value = "0"), maximum(value = "31536000")))]
+    pub max_age: Option<u32>,
+    /// `s-maxage`: how long a shared cache (a CDN) may.
+    #[oai(validator(minimum(value = "0"), maximum(value = "31536000")))]
+    pub s_maxage: Option<u32>,
+    /// `stale-while-revalidate`: how long a stale answer may be served
+    /// while a fresh one is fetched.
+    #[oai(validator(minimum(value = "0"), maximum(value = "31536000")))]
+    pub stale_while_revalidate: Option<u32>,
 }
 
 /// One field of a content type and its rules.
@@ -304,6 +324,7 @@ mod tests {
     fn model_keys() -> (Vec<String>, Vec<String>) {
         let def: ContentTypeDef = serde_json::from_value(serde_json::json!({
             "api_id": "a", "name": "A", "kind": "collection", "description": "d", "language": "en",
+            "cache": {"max_age": 1, "s_maxage": 2, "stale_while_revalidate": 3},
             "fields": [{"name": "f", "type": "string", "label": "l", "required": true,
                 "unique": true, "default": "x", "min": 1, "max": 2, "min_length": 1,
                 "max_length": 2, "pattern": "x", "values": ["x"], "from": "g",

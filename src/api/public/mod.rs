@@ -32,7 +32,7 @@ use crate::model::populate::Populate;
 use crate::model::query::{ListQuery, Surface, known_locale};
 use crate::store::StoreError;
 use access::{Access, check_access};
-use respond::{cached_response, envelope, render};
+use respond::{cached_response, envelope, render, render_for, render_private};
 
 /// What a public request may see.
 async fn access(req: &Request, state: &AppState) -> Result<Access, ApiError> {
@@ -134,15 +134,22 @@ async fn with_media(
     Ok(values)
 }
 
-/// Answers a read: published responses from the cache when they are there;
-/// previews always fresh.
-async fn respond<F>(req: &Request, state: &AppState, access: &Access, compute: F) -> Response
+/// Answers a read of `api_id`'s routes: published responses from the
+/// cache when they are there, cached as the type says; previews always
+/// fresh and private.
+async fn respond<F>(
+    req: &Request,
+    state: &AppState,
+    access: &Access,
+    api_id: &str,
+    compute: F,
+) -> Response
 where
     F: AsyncFnOnce() -> Result<Value, ApiError>,
 {
     if matches!(access, Access::Preview(_)) {
         return match compute().await {
-            Ok(value) => cached_response(req, &render(&value)),
+            Ok(value) => cached_response(req, &render_private(&value)),
             Err(e) => e.into_response(),
         };
     }
@@ -157,7 +164,8 @@ where
     }
     match compute().await {
         Ok(value) => {
-            let fresh: Cached = render(&value);
+            let policy = state.types.get(api_id).and_then(|ct| ct.def.cache);
+            let fresh: Cached = render_for(&value, Some(api_id), policy.as_ref());
             state
                 .cache
                 .insert(generation, key.to_string(), fresh.clone());
@@ -176,7 +184,7 @@ pub async fn list(req: &Request, Path(api_id): Path<String>, state: Data<&AppSta
         Ok(a) => a,
         Err(e) => return e.into_response(),
     };
-    respond(req, state, &access, async || {
+    respond(req, state, &access, &api_id, async || {
         let ct = content_type(state, &access, &api_id)?;
         let surface = surface(&access);
         let mut q = ListQuery::parse_with(&ct, &pairs(req), surface, &*state.types)
@@ -223,7 +231,7 @@ pub async fn get(
         Ok(a) => a,
         Err(e) => return e.into_response(),
     };
-    respond(req, state, &access, async || {
+    respond(req, state, &access, &api_id, async || {
         let ct = content_type(state, &access, &api_id)?;
         let mut fields = None;
         let mut locale = None;
@@ -291,6 +299,7 @@ pub async fn search(req: &Request, state: Data<&AppState>) -> Response {
     };
     let surface = surface(&access);
     match crate::api::search::run(state, pairs(req), surface, principal).await {
+        Ok(value) if principal.is_some() => cached_response(req, &render_private(&value)),
         Ok(value) => cached_response(req, &render(&value)),
         Err(e) => e.into_response(),
     }

@@ -611,3 +611,18 @@ pub async fn all_translations(db: &Db, ids: &[String]) -> StoreResult<Vec<Entry>
     });
     rows.into_iter().map(Entry::try_from).collect()
 }
+
+/// Deletes a translation's revisions beyond the newest `keep`.
+pub async fn prune_revisions(db: &Db, row: &str, keep: u32) -> StoreResult<u64> {
+    Ok(on_pool!(db, pool => {
+        sqlx::query(
+            "DELETE FROM revisions WHERE entry_id = $1 AND id NOT IN \
+             (SELECT id FROM revisions WHERE entry_id = $1 ORDER BY id DESC LIMIT $2)",
+        )
+        .bind(row)
+        .bind(i64::from(keep))
+        .execute(pool)
+        .await?
+        .rows_affected()
+    }))
+}
