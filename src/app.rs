@@ -77,6 +77,7 @@ pub fn routes(state: AppState) -> BoxEndpoint<'static> {
     let public_api = Route::new()
         .at("/search", get(public::search))
         .at("/sync", get(public::sync::sync))
+        .at("/events", get(public::events::events))
         .at("/openapi.json", get(public::docs::openapi))
         .at("/types.ts", get(public::docs::types_ts))
         .at("/docs", get(public::docs::page))
@@ -185,6 +186,9 @@ pub async fn serve(config: Config) -> anyhow::Result<Running> {
 
 /// How long in-flight requests get to finish once a stop is asked for.
 const DRAIN_WAIT: Duration = Duration::from_secs(10);
+/// How often public change events are read from the feed.
+const EVENTS_INTERVAL: Duration = Duration::from_millis(200);
+
 /// How long the search index gets to take in the last changes at a stop.
 const SEARCH_FLUSH_WAIT: Duration = Duration::from_secs(5);
 
@@ -211,6 +215,8 @@ async fn start_with_signal(
         .unwrap_or(config.bind);
     tracing::info!(%addr, database = ?config.database_kind, "quire is listening");
     let follower = tokio::spawn(follow_changes(state.clone()));
+    let events = state.events.clone();
+    let event_follower = tokio::spawn(events.clone().follow(db.clone(), EVENTS_INTERVAL));
     let indexer = tokio::spawn(crate::search::indexer::follow(
         db.clone(),
         search.clone(),
@@ -239,11 +245,14 @@ async fn start_with_signal(
                 _ = stopped => {}
                 _ = signal => {}
             }
+            // Open event streams end, so the drain does not wait on them.
+            events.closing.cancel();
         };
         let result = Server::new_with_acceptor(acceptor)
             .run_with_graceful_shutdown(app, until, Some(DRAIN_WAIT))
             .await;
         follower.abort();
+        event_follower.abort();
         indexer.abort();
         // What was written last reaches the index now, not at the next start.
         let flushed = tokio::time::timeout(

@@ -46,6 +46,9 @@ pub struct Settings {
     /// all). Older ones are deleted after each write.
     #[arg(long, global = true, env = "QUIRE_REVISIONS_KEEP", value_parser = clap::value_parser!(u32).range(1..))]
     pub revisions_keep: Option<u32>,
+    /// Most `/api/events` streams open at once (default 1000).
+    #[arg(long, global = true, env = "QUIRE_EVENTS_MAX_STREAMS")]
+    pub events_max_streams: Option<usize>,
     /// The locales content is written in, the first being the default:
     /// `en,fr,de` (default: QUIRE_DEFAULT_LOCALE alone).
     #[arg(long, global = true, env = "QUIRE_LOCALES")]
@@ -136,6 +139,7 @@ impl Settings {
             session_ttl_secs: self.session_ttl_secs.or(other.session_ttl_secs),
             public_cache_mb: self.public_cache_mb.or(other.public_cache_mb),
             revisions_keep: self.revisions_keep.or(other.revisions_keep),
+            events_max_streams: self.events_max_streams.or(other.events_max_streams),
             default_locale: self.default_locale.or(other.default_locale),
             locales: self.locales.or(other.locales),
             locale_fallbacks: self.locale_fallbacks.or(other.locale_fallbacks),
@@ -210,6 +214,8 @@ pub struct Config {
     pub public_cache_bytes: u64,
     /// Revisions kept per translation; `None` keeps all.
     pub revisions_keep: Option<u32>,
+    /// Most `/api/events` streams open at once.
+    pub events_max_streams: usize,
     /// The first of `locales`.
     pub default_locale: String,
     pub locales: crate::model::locale::Locales,
@@ -417,6 +423,7 @@ impl Config {
             session_ttl_secs,
             public_cache_bytes: s.public_cache_mb.unwrap_or(256).saturating_mul(1024 * 1024),
             revisions_keep: s.revisions_keep,
+            events_max_streams: s.events_max_streams.unwrap_or(1000),
             default_locale,
             locales,
             max_body_bytes,

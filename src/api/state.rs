@@ -66,6 +66,8 @@ pub struct AppState {
     /// Stored image transforms, computed once each and a few at a time.
     pub derivatives: Arc<crate::media::derivatives::Derivatives>,
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// Public change events for `/api/events` streams.
+    pub events: Arc<crate::content::events::EventHub>,
 }
 
 impl AppState {
@@ -96,8 +98,12 @@ impl AppState {
             std::thread::available_parallelism().map_or(2, |n| n.get()),
             metrics.media_transforms.clone(),
         ));
+        let events = Arc::new(crate::content::events::EventHub::new(
+            config.events_max_streams,
+        ));
         Ok(AppState {
             db,
+            events,
             config: Arc::new(config),
             types: content.types.clone(),
             cache: content.cache.clone(),

@@ -9,9 +9,11 @@
 pub mod cache;
 pub mod embed;
 pub mod entries;
+pub mod events;
 pub mod populate;
 pub mod reads;
 pub mod registry;
+pub mod richtext;
 pub mod sync;
 pub mod types;
 

@@ -139,6 +139,31 @@ pub struct ListQuery {
     pub translations: Translations,
     /// Relation fields to replace by the entries they point at.
     pub populate: Populate,
+    /// How richtext fields are shown: as stored (markdown) or as HTML.
+    pub richtext: RichtextAs,
+}
+
+/// The form richtext fields are read in (`?richtext=`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RichtextAs {
+    #[default]
+    Markdown,
+    /// Rendered and sanitised.
+    Html,
+}
+
+impl RichtextAs {
+    pub fn parse(value: &str) -> Result<RichtextAs, FieldError> {
+        match value {
+            "markdown" => Ok(RichtextAs::Markdown),
+            "html" => Ok(RichtextAs::Html),
+            _ => Err(FieldError::new(
+                "richtext",
+                "values",
+                "`richtext` is `markdown` (as stored) or `html` (rendered, sanitised)",
+            )),
+        }
+    }
 }
 
 /// Which of an entry's translations a list shows.
@@ -249,6 +274,7 @@ impl ListQuery {
             locale: None,
             translations: Translations::All,
             populate: Populate::default(),
+            richtext: RichtextAs::Markdown,
         };
         let mut errors = Vec::new();
         for (key, value) in pairs {
@@ -259,6 +285,9 @@ impl ListQuery {
                 "fields" => parse_fields(ct, value, surface).map(|f| q.fields = Some(f)),
                 "locale" => parse_locale(value).map(|l| q.locale = Some(l)),
                 "populate" => Populate::parse(ct, value, types).map(|p| q.populate = p),
+                "richtext" if surface == Surface::Public => {
+                    RichtextAs::parse(value).map(|r| q.richtext = r)
+                }
                 k if k.starts_with("filter[") => {
                     parse_filter(ct, k, value, surface, types).map(|f| q.filters.push(f))
                 }
@@ -266,7 +295,7 @@ impl ListQuery {
                     key.clone(),
                     "unknown_parameter",
                     format!(
-                        "`{key}` is not a query parameter; use limit, offset, sort, fields, locale, populate or filter[field][op]"
+                        "`{key}` is not a query parameter; use limit, offset, sort, fields, locale, populate, richtext or filter[field][op]"
                     ),
                 )),
             };

@@ -23,13 +23,15 @@ pub struct Change {
     /// The translation an entry change touched (none before the sync
     /// feed existed: every translation).
     pub locale: Option<String>,
+    /// When it was made (microseconds).
+    pub at: i64,
 }
 
 /// The changes after `seq`, oldest first, at most `limit`.
 pub async fn since(db: &Db, seq: i64, limit: i64) -> StoreResult<Vec<Change>> {
     Ok(on_pool!(db, pool => {
         sqlx::query_as(
-            "SELECT seq, entity, entity_id, content_type, action, locale FROM changes \
+            "SELECT seq, entity, entity_id, content_type, action, locale, at FROM changes \
              WHERE seq > $1 ORDER BY seq LIMIT $2",
         )
         .bind(seq)
@@ -60,7 +62,7 @@ pub async fn since_of_type(
 ) -> StoreResult<Vec<Change>> {
     Ok(on_pool!(db, pool => {
         sqlx::query_as(
-            "SELECT seq, entity, entity_id, content_type, action, locale FROM changes \
+            "SELECT seq, entity, entity_id, content_type, action, locale, at FROM changes \
              WHERE seq > $1 AND content_type = $2 \
              ORDER BY seq LIMIT $3",
         )

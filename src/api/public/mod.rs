@@ -9,6 +9,7 @@
 pub(crate) mod access;
 pub mod contract;
 pub mod docs;
+pub mod events;
 pub(crate) mod respond;
 pub mod sync;
 
@@ -29,7 +30,7 @@ use crate::model::FieldError;
 use crate::model::content_type::{ContentType, Kind};
 use crate::model::entry::Entry;
 use crate::model::populate::Populate;
-use crate::model::query::{ListQuery, Surface, known_locale};
+use crate::model::query::{ListQuery, RichtextAs, Surface, known_locale};
 use crate::store::StoreError;
 use access::{Access, check_access};
 use respond::{cached_response, envelope, render, render_for, render_private};
@@ -205,6 +206,9 @@ pub async fn list(req: &Request, Path(api_id): Path<String>, state: Data<&AppSta
                 .ok_or_else(|| ApiError::not_found(format!("`{api_id}` has no published entry")))?;
             let mut entry =
                 with_media(state, &ct, &q.populate, surface, &chain, vec![entry]).await?;
+            if q.richtext == RichtextAs::Html {
+                crate::content::richtext::render_entries(&ct, &mut entry);
+            }
             return Ok(envelope(entry.swap_remove(0), None));
         }
         let (reads, total) = state.content.list_entries(&ct, &q, surface).await?;
@@ -212,7 +216,10 @@ pub async fn list(req: &Request, Path(api_id): Path<String>, state: Data<&AppSta
             .iter()
             .filter_map(|r| shaped(&access, &ct, r, fields.as_deref()))
             .collect();
-        let data = with_media(state, &ct, &q.populate, surface, &chain, data).await?;
+        let mut data = with_media(state, &ct, &q.populate, surface, &chain, data).await?;
+        if q.richtext == RichtextAs::Html {
+            crate::content::richtext::render_entries(&ct, &mut data);
+        }
         let meta = json!({ "total": total, "limit": q.limit, "offset": q.offset });
         Ok(envelope(Value::Array(data), Some(meta)))
     })
@@ -236,6 +243,7 @@ pub async fn get(
         let mut fields = None;
         let mut locale = None;
         let mut populate = Populate::default();
+        let mut richtext = RichtextAs::Markdown;
         let mut errors = Vec::new();
         for (k, v) in pairs(req) {
             // Reuse the list parser for the parameters a single entry takes.
@@ -249,10 +257,16 @@ pub async fn get(
                         Err(mut e) => errors.append(&mut e),
                     }
                 }
+                "richtext" => match RichtextAs::parse(&v) {
+                    Ok(r) => richtext = r,
+                    Err(e) => errors.push(e),
+                },
                 _ => errors.push(FieldError::new(
                     k.clone(),
                     "unknown_parameter",
-                    format!("`{k}` is not a query parameter here; use fields, locale or populate"),
+                    format!(
+                        "`{k}` is not a query parameter here; use fields, locale, populate or richtext"
+                    ),
                 )),
             }
         }
@@ -279,6 +293,9 @@ pub async fn get(
         };
         let data = shaped(&access, &ct, &read, fields.as_deref()).ok_or_else(missing)?;
         let mut data = with_media(state, &ct, &populate, surface, &chain, vec![data]).await?;
+        if richtext == RichtextAs::Html {
+            crate::content::richtext::render_entries(&ct, &mut data);
+        }
         Ok(envelope(data.swap_remove(0), None))
     })
     .await

@@ -24,7 +24,9 @@ use serde_json::{Map, Value, json};
 
 use self::names::named;
 use self::parameters::shared_parameters;
-use self::paths::{add_type_paths, search_operation, shared_responses, sync_operation};
+use self::paths::{
+    add_type_paths, events_operation, search_operation, shared_responses, sync_operation,
+};
 use self::schemas::{add_type_schemas, shared_schemas};
 use self::typescript::{TS_ASSET, TS_ENVELOPES, TS_HEADER, ts_content_types, ts_entry_interface};
 use crate::model::content_type::ContentType;
@@ -71,6 +73,7 @@ pub fn openapi(types: &[Arc<ContentType>], locales: &Locales, version: &str) -> 
     }
     paths.insert("/search".into(), json!({ "get": search_operation(&named) }));
     paths.insert("/sync".into(), json!({ "get": sync_operation(&named) }));
+    paths.insert("/events".into(), json!({ "get": events_operation(&named) }));
     json!({
         "openapi": "3.0.3",
         "info": {

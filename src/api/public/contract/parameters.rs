@@ -297,6 +297,11 @@ pub(super) fn shared_parameters(locales: &Locales) -> Value {
             "The locale to read the entries in, each along its fallbacks (default: the first of QUIRE_LOCALES); `*` lists every translation as it is.",
             json!({ "type": "string", "enum": or_all }),
         ),
+        "richtext": query_param(
+            "richtext",
+            "`html`: the entries' richtext fields (markdown as stored) rendered to sanitised HTML, in components and blocks too; `markdown` (default) as stored.",
+            json!({ "type": "string", "enum": ["markdown", "html"], "default": "markdown" }),
+        ),
         "preview": query_param(
             "preview",
             "`true`: working copies (drafts and unpublished edits) instead of live copies; needs a preview or write token or an admin session, and is never cached.",

@@ -127,6 +127,7 @@ pub(super) fn add_type_paths(n: &Named, all: &[Named], paths: &mut Map<String, V
         sort_param(&columns),
         fields_param(&names),
         parameter_ref("localeOrAll"),
+        parameter_ref("richtext"),
         parameter_ref("preview"),
         parameter_ref("ifNoneMatch"),
     ];
@@ -178,6 +179,7 @@ pub(super) fn add_type_paths(n: &Named, all: &[Named], paths: &mut Map<String, V
             }),
             fields_param(&names),
             parameter_ref("locale"),
+            parameter_ref("richtext"),
             parameter_ref("preview"),
             parameter_ref("ifNoneMatch"),
         ]
@@ -343,4 +345,48 @@ pub(super) fn sync_operation(named: &[Named]) -> Value {
         may_be_missing: false,
     }
     .to_json()
+}
+
+/// `/events`: Server-Sent Events of public changes.
+pub(super) fn events_operation(named: &[Named]) -> Value {
+    let ids: Vec<&str> = named
+        .iter()
+        .filter(|n| n.ct.def.kind != Kind::Component)
+        .map(|n| n.ct.api_id())
+        .collect();
+    let mut parameters = Vec::new();
+    if !ids.is_empty() {
+        parameters.push(query_param(
+            "type",
+            "Events of one content type only.",
+            json!({ "type": "string", "enum": ids }),
+        ));
+    }
+    parameters.push(json!({
+        "name": "Last-Event-ID",
+        "in": "header",
+        "description": "The `id` of the last event received: the stream first sends what came after it (up to 10,000 changes back).",
+        "schema": { "type": "integer", "format": "int64", "minimum": 0 },
+    }));
+    let mut responses = Map::new();
+    responses.insert(
+        "200".into(),
+        json!({
+            "description": "A stream that stays open: `event: published|unpublished|deleted|changed`, `id: <position in the change feed>`, `data: {\"type\", \"id\", \"locale\", \"at\"}`; a comment line every 15 s.",
+            "content": { "text/event-stream": { "schema": { "type": "string" } } },
+        }),
+    );
+    for (status, name, _) in PROBLEMS {
+        if status != "404" {
+            responses.insert(status.into(), response_ref(name));
+        }
+    }
+    json!({
+        "operationId": "events",
+        "summary": "Stream public changes as Server-Sent Events",
+        "description": "For pages that refresh live. Each event names a translation published (or whose live copy changed), unpublished or deleted. Reconnect with `Last-Event-ID` to resume; 503 with `Retry-After` when the server holds as many streams as it allows (QUIRE_EVENTS_MAX_STREAMS).",
+        "tags": ["events"],
+        "parameters": parameters,
+        "responses": responses,
+    })
 }
