@@ -78,6 +78,7 @@ pub fn routes(state: AppState) -> BoxEndpoint<'static> {
         .at("/search", get(public::search))
         .at("/sync", get(public::sync::sync))
         .at("/events", get(public::events::events))
+        .at("/sync/events", get(public::events::sync_events))
         .at("/openapi.json", get(public::docs::openapi))
         .at("/types.ts", get(public::docs::types_ts))
         .at("/docs", get(public::docs::page))

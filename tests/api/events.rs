@@ -29,9 +29,17 @@ fn parse(text: &str) -> Vec<(String, String, Value)> {
 
 /// Reads a stream until it holds `n` events (or 10 s pass).
 async fn read_events(res: &mut reqwest::Response, n: usize) -> Vec<(String, String, Value)> {
+    read_until(res, |events| events.len() >= n).await
+}
+
+/// Reads a stream until `done` holds for its events (or 10 s pass).
+async fn read_until(
+    res: &mut reqwest::Response,
+    done: impl Fn(&[(String, String, Value)]) -> bool,
+) -> Vec<(String, String, Value)> {
     let mut text = String::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while parse(&text).len() < n {
+    while !done(&parse(&text)) {
         match tokio::time::timeout_at(deadline, res.chunk()).await {
             Ok(Ok(Some(bytes))) => text.push_str(&String::from_utf8_lossy(&bytes)),
             _ => break,
@@ -111,5 +119,22 @@ db_tests! {
         let p = problem(res, StatusCode::SERVICE_UNAVAILABLE).await;
         assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{p}");
         assert!(retry.is_some());
+    }
+
+    async fn a_type_named_events_keeps_its_routes_and_the_stream_moves_aside(app) {
+        let res = app.create_type(json!({"api_id": "events", "name": "Event",
+            "fields": [{"name": "title", "type": "string"}]})).await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let e = app.create_entry("events", json!({"title": "Launch"})).await;
+        let id = e["id"].as_str().unwrap().to_string();
+        app.publish("events", &id).await;
+        let list: Value = app.public("/api/events").await.json().await.unwrap();
+        assert_eq!(list["data"][0]["title"], "Launch");
+        let mut res = app.anon(Method::GET, "/api/sync/events").send().await.unwrap();
+        assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
+        app.unpublish("events", &id).await;
+        // The publish may come first: the stream opened while it was new.
+        let got = read_until(&mut res, |e| e.iter().any(|(_, kind, _)| kind == "unpublished")).await;
+        assert_eq!(got.last().map(|e| e.1.as_str()), Some("unpublished"), "{got:?}");
     }
 }

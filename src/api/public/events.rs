@@ -10,14 +10,13 @@ use poem::web::sse::{Event, SSE};
 use poem::{IntoResponse, Request, Response, handler};
 use tokio::sync::broadcast::error::RecvError;
 
-use super::access;
+use super::{access, entry_type};
 use crate::api::codes::Code;
 use crate::api::problem::ApiError;
 use crate::api::query_pairs;
 use crate::api::state::AppState;
 use crate::content::events::{PublicEvent, since};
 use crate::model::FieldError;
-use crate::model::content_type::Kind;
 
 /// A comment line this often keeps proxies from closing a quiet stream.
 const HEARTBEAT: Duration = Duration::from_secs(15);
@@ -39,13 +38,9 @@ fn parse(
     let mut errors = Vec::new();
     for (k, v) in query_pairs(req) {
         match k.as_str() {
-            "type" => match state.types.get(&v) {
-                Some(ct) if ct.def.kind != Kind::Component => only = Some(v),
-                _ => errors.push(FieldError::new(
-                    "type",
-                    "content_type",
-                    format!("no content type `{v}` has entries"),
-                )),
+            "type" => match entry_type(state, &v) {
+                Ok(t) => only = Some(t),
+                Err(e) => errors.push(e),
             },
             _ => errors.push(FieldError::new(
                 k.clone(),
@@ -75,9 +70,25 @@ fn parse(
     }
 }
 
+/// `GET /api/events`. A content type named `events` keeps its list route
+/// here (types may have that name); the stream is then at
+/// `/api/sync/events`, which no type can shadow.
 #[handler]
 pub async fn events(req: &Request, state: Data<&AppState>) -> Response {
-    match open(req, &state).await {
+    if entry_type(&state, "events").is_ok() {
+        return super::list_of(req, "events".into(), &state).await;
+    }
+    stream_or_problem(req, &state).await
+}
+
+/// `GET /api/sync/events`: the same stream.
+#[handler]
+pub async fn sync_events(req: &Request, state: Data<&AppState>) -> Response {
+    stream_or_problem(req, &state).await
+}
+
+async fn stream_or_problem(req: &Request, state: &AppState) -> Response {
+    match open(req, state).await {
         Ok(r) => r,
         Err(e) => e.into_response(),
     }

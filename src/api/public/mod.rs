@@ -47,6 +47,18 @@ async fn access(req: &Request, state: &AppState) -> Result<Access, ApiError> {
     check_access(req, state, &mut query_pairs(req)).await
 }
 
+/// `type=` of the feed routes: a content type that has entries.
+fn entry_type(state: &AppState, v: &str) -> Result<String, FieldError> {
+    match state.types.get(v) {
+        Some(ct) if ct.def.kind != Kind::Component => Ok(v.to_string()),
+        _ => Err(FieldError::new(
+            "type",
+            "content_type",
+            format!("no content type `{v}` has entries"),
+        )),
+    }
+}
+
 /// The query parameters, less `preview`, which `access` has already read.
 fn pairs(req: &Request) -> Vec<(String, String)> {
     let mut pairs = query_pairs(req);
@@ -180,7 +192,12 @@ where
 /// with its one entry.
 #[handler]
 pub async fn list(req: &Request, Path(api_id): Path<String>, state: Data<&AppState>) -> Response {
-    let state = *state;
+    list_of(req, api_id, &state).await
+}
+
+/// A type's list route (also reached through `/api/events` when a type of
+/// that name predates the stream).
+pub(crate) async fn list_of(req: &Request, api_id: String, state: &AppState) -> Response {
     let access = match access(req, state).await {
         Ok(a) => a,
         Err(e) => return e.into_response(),

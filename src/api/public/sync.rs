@@ -4,13 +4,12 @@ use poem::web::Data;
 use poem::{IntoResponse, Request, Response, handler};
 use serde_json::{Value, json};
 
-use super::access;
 use super::respond::{cached_response, envelope, render};
+use super::{access, entry_type};
 use crate::api::problem::ApiError;
 use crate::api::query_pairs;
 use crate::api::state::AppState;
 use crate::model::FieldError;
-use crate::model::content_type::Kind;
 use crate::model::sync::{Cursor, DEFAULT_SYNC_LIMIT, MAX_SYNC_LIMIT};
 use crate::store;
 
@@ -30,13 +29,9 @@ fn parse(state: &AppState, pairs: Vec<(String, String)>) -> Result<SyncQuery, Ve
     let mut errors = Vec::new();
     for (k, v) in pairs {
         match k.as_str() {
-            "type" => match state.types.get(&v) {
-                Some(ct) if ct.def.kind != Kind::Component => q.content_type = Some(v),
-                _ => errors.push(FieldError::new(
-                    "type",
-                    "content_type",
-                    format!("no content type `{v}` has entries"),
-                )),
+            "type" => match entry_type(state, &v) {
+                Ok(t) => q.content_type = Some(t),
+                Err(e) => errors.push(e),
             },
             "limit" => match v.parse::<i64>() {
                 Ok(n) if (1..=MAX_SYNC_LIMIT).contains(&n) => q.limit = n,

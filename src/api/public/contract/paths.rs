@@ -305,21 +305,30 @@ fn search_filter_params(searchable: &[&ContentType]) -> Vec<Value> {
         .collect()
 }
 
-/// `/sync`: the full sync, then deltas, for static-site builders.
-pub(super) fn sync_operation(named: &[Named]) -> Value {
+/// `type=`, naming one of the types that have entries (none when there is
+/// no such type).
+fn type_param(named: &[Named], description: &str) -> Vec<Value> {
     let ids: Vec<&str> = named
         .iter()
         .filter(|n| n.ct.def.kind != Kind::Component)
         .map(|n| n.ct.api_id())
         .collect();
-    let mut parameters = Vec::new();
-    if !ids.is_empty() {
-        parameters.push(query_param(
-            "type",
-            "Sync one content type only (and no assets). A cursor keeps it: send it again or leave it out.",
-            json!({ "type": "string", "enum": ids }),
-        ));
+    if ids.is_empty() {
+        return Vec::new();
     }
+    vec![query_param(
+        "type",
+        description,
+        json!({ "type": "string", "enum": ids }),
+    )]
+}
+
+/// `/sync`: the full sync, then deltas, for static-site builders.
+pub(super) fn sync_operation(named: &[Named]) -> Value {
+    let mut parameters = type_param(
+        named,
+        "Sync one content type only (and no assets). A cursor keeps it: send it again or leave it out.",
+    );
     parameters.extend([
         query_param(
             "limit",
@@ -349,19 +358,7 @@ pub(super) fn sync_operation(named: &[Named]) -> Value {
 
 /// `/events`: Server-Sent Events of public changes.
 pub(super) fn events_operation(named: &[Named]) -> Value {
-    let ids: Vec<&str> = named
-        .iter()
-        .filter(|n| n.ct.def.kind != Kind::Component)
-        .map(|n| n.ct.api_id())
-        .collect();
-    let mut parameters = Vec::new();
-    if !ids.is_empty() {
-        parameters.push(query_param(
-            "type",
-            "Events of one content type only.",
-            json!({ "type": "string", "enum": ids }),
-        ));
-    }
+    let mut parameters = type_param(named, "Events of one content type only.");
     parameters.push(json!({
         "name": "Last-Event-ID",
         "in": "header",
