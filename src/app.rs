@@ -218,6 +218,8 @@ async fn start_with_signal(
     let follower = tokio::spawn(follow_changes(state.clone()));
     let events = state.events.clone();
     let event_follower = tokio::spawn(events.clone().follow(db.clone(), EVENTS_INTERVAL));
+    // An attempt cut off at shutdown is retried once its claim expires.
+    let webhooks = tokio::spawn(state.webhooks.clone().run());
     let indexer = tokio::spawn(crate::search::indexer::follow(
         db.clone(),
         search.clone(),
@@ -254,6 +256,7 @@ async fn start_with_signal(
             .await;
         follower.abort();
         event_follower.abort();
+        webhooks.abort();
         indexer.abort();
         // What was written last reaches the index now, not at the next start.
         let flushed = tokio::time::timeout(

@@ -49,6 +49,10 @@ pub struct Settings {
     /// Most `/api/events` streams open at once (default 1000).
     #[arg(long, global = true, env = "QUIRE_EVENTS_MAX_STREAMS")]
     pub events_max_streams: Option<usize>,
+    /// Let webhooks reach loopback, private and link-local addresses
+    /// (default false: such URLs are refused, before and after DNS).
+    #[arg(long, global = true, env = "QUIRE_WEBHOOK_ALLOW_PRIVATE")]
+    pub webhook_allow_private: Option<bool>,
     /// The locales content is written in, the first being the default:
     /// `en,fr,de` (default: QUIRE_DEFAULT_LOCALE alone).
     #[arg(long, global = true, env = "QUIRE_LOCALES")]
@@ -140,6 +144,7 @@ impl Settings {
             public_cache_mb: self.public_cache_mb.or(other.public_cache_mb),
             revisions_keep: self.revisions_keep.or(other.revisions_keep),
             events_max_streams: self.events_max_streams.or(other.events_max_streams),
+            webhook_allow_private: self.webhook_allow_private.or(other.webhook_allow_private),
             default_locale: self.default_locale.or(other.default_locale),
             locales: self.locales.or(other.locales),
             locale_fallbacks: self.locale_fallbacks.or(other.locale_fallbacks),
@@ -216,6 +221,10 @@ pub struct Config {
     pub revisions_keep: Option<u32>,
     /// Most `/api/events` streams open at once.
     pub events_max_streams: usize,
+    /// Whether webhooks may reach private addresses.
+    pub webhook_allow_private: bool,
+    /// How the webhook worker paces deliveries and retries.
+    pub webhooks: crate::webhooks::Tuning,
     /// The first of `locales`.
     pub default_locale: String,
     pub locales: crate::model::locale::Locales,
@@ -424,6 +433,8 @@ impl Config {
             public_cache_bytes: s.public_cache_mb.unwrap_or(256).saturating_mul(1024 * 1024),
             revisions_keep: s.revisions_keep,
             events_max_streams: s.events_max_streams.unwrap_or(1000),
+            webhook_allow_private: s.webhook_allow_private.unwrap_or(false),
+            webhooks: crate::webhooks::Tuning::default(),
             default_locale,
             locales,
             max_body_bytes,

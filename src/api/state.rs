@@ -68,6 +68,8 @@ pub struct AppState {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Public change events for `/api/events` streams.
     pub events: Arc<crate::content::events::EventHub>,
+    /// Webhook definitions and deliveries.
+    pub webhooks: crate::webhooks::Webhooks,
 }
 
 impl AppState {
@@ -76,7 +78,7 @@ impl AppState {
         config: Config,
         search: Arc<crate::search::SearchIndex>,
         media: Arc<dyn object_store::ObjectStore>,
-    ) -> StoreResult<AppState> {
+    ) -> anyhow::Result<AppState> {
         let metrics = Arc::new(crate::metrics::Metrics::new());
         let cache = PublicCache::new(config.public_cache_bytes)
             .counted(metrics.cache_hits.clone(), metrics.cache_misses.clone());
@@ -101,9 +103,15 @@ impl AppState {
         let events = Arc::new(crate::content::events::EventHub::new(
             config.events_max_streams,
         ));
+        let webhooks = crate::webhooks::Webhooks::new(
+            content.clone(),
+            config.webhooks.clone(),
+            config.webhook_allow_private,
+        )?;
         Ok(AppState {
             db,
             events,
+            webhooks,
             config: Arc::new(config),
             types: content.types.clone(),
             cache: content.cache.clone(),

@@ -78,6 +78,7 @@ fn describe(p: Permission) -> &'static str {
         Permission::ManageUsers => "manage users",
         Permission::ManageTokens => "manage API tokens",
         Permission::ReadAudit => "read the audit log",
+        Permission::ManageWebhooks => "manage webhooks",
         Permission::UploadMedia => "upload media",
         Permission::ManageMedia => "change media others uploaded",
     }

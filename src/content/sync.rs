@@ -237,10 +237,20 @@ impl Content {
             .collect())
     }
 
+    /// Live translations as sync items.
+    async fn upserts(&self, entries: &[Entry]) -> StoreResult<Vec<Option<Value>>> {
+        Ok(self
+            .live_shapes(entries)
+            .await?
+            .into_iter()
+            .map(|s| s.map(|v| json!({ "entry": v })))
+            .collect())
+    }
+
     /// Live translations as the public API shows them (media fields as
     /// assets, relations as ids), each with its type; one per entry, none
     /// for a type no longer defined.
-    async fn upserts(&self, entries: &[Entry]) -> StoreResult<Vec<Option<Value>>> {
+    pub(crate) async fn live_shapes(&self, entries: &[Entry]) -> StoreResult<Vec<Option<Value>>> {
         let mut shaped: Vec<Option<(std::sync::Arc<ContentType>, Value)>> = Vec::new();
         for e in entries {
             let public = self.types.get(&e.content_type).and_then(|ct| {
@@ -260,10 +270,7 @@ impl Content {
             .map(|(ct, v)| (&**ct, v))
             .collect();
         embed(&self.db, &mut refs).await?;
-        Ok(shaped
-            .into_iter()
-            .map(|s| s.map(|(_, v)| json!({ "entry": v })))
-            .collect())
+        Ok(shaped.into_iter().map(|s| s.map(|(_, v)| v)).collect())
     }
 }
 

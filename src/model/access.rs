@@ -27,6 +27,9 @@ pub enum Permission {
     ManageUsers,
     ManageTokens,
     ReadAudit,
+    /// Define webhooks and read their deliveries (their secrets sign what
+    /// Quire sends).
+    ManageWebhooks,
     /// Upload assets, and change or delete one's own.
     UploadMedia,
     /// Change or delete assets others uploaded.
@@ -141,6 +144,7 @@ mod tests {
             Permission::ManageUsers,
             Permission::ManageTokens,
             Permission::ReadAudit,
+            Permission::ManageWebhooks,
             Permission::UploadMedia,
             Permission::ManageMedia,
         ] {

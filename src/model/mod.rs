@@ -16,6 +16,7 @@ pub mod schema_change;
 pub mod sync;
 pub mod translation;
 pub mod validate;
+pub mod webhook;
 
 /// One thing wrong with one field of a document: which field (a path such as
 /// `title` or `fields[2].pattern`), which rule it broke, and a sentence.

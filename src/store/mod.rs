@@ -11,6 +11,7 @@ pub mod logins;
 pub mod sql;
 pub mod tokens;
 pub mod users;
+pub mod webhooks;
 
 use std::str::FromStr;
 use std::time::Duration;

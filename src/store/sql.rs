@@ -189,6 +189,16 @@ impl Dialect {
         }
     }
 
+    /// What a row-claiming subquery ends with so that rows another
+    /// transaction is claiming are skipped rather than waited for. SQLite
+    /// has one writer at a time, so there is nothing to skip.
+    pub fn skip_locked(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "",
+            Dialect::Postgres => " FOR UPDATE SKIP LOCKED",
+        }
+    }
+
     fn contains(self, sql: &mut Sql, expr: &str, needle: String) {
         let f = match self {
             Dialect::Sqlite => "instr",

@@ -20,6 +20,7 @@ fn operations(ids: &Fixtures) -> Vec<(Method, String, Value)> {
                 .replace("{content_type}", "articles")
                 .replace("{api_id}", "articles")
                 .replace("{revision}", "1")
+                .replace("{delivery_id}", "00000000-0000-0000-0000-000000000000")
                 .replace(
                     "{id}",
                     if path.starts_with("/users") {
@@ -132,7 +133,7 @@ db_tests! {
             if path == "/admin/api/auth/login" || own_account(&path) {
                 continue;
             }
-            let admin_only = ["/admin/api/users", "/admin/api/tokens", "/admin/api/audit"].iter().any(|p| path.starts_with(p));
+            let admin_only = ["/admin/api/users", "/admin/api/tokens", "/admin/api/audit", "/admin/api/webhooks"].iter().any(|p| path.starts_with(p));
             let res = app.with_token(&viewer, method.clone(), &path).json(&body).send().await.unwrap();
             if method == Method::GET && !admin_only {
                 assert_eq!(res.status(), StatusCode::OK, "{method} {path}");

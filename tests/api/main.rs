@@ -31,3 +31,4 @@ mod server;
 mod strict_input;
 mod sync;
 mod validation;
+mod webhooks;

@@ -14,6 +14,7 @@ pub mod statuses;
 pub mod strict_query;
 pub mod tokens;
 pub mod users;
+pub mod webhooks;
 
 use poem::Request;
 use poem_openapi::auth::Bearer;
@@ -41,6 +42,8 @@ pub enum Tag {
     Search,
     /// Uploaded files: images, documents, video.
     Media,
+    /// Where changes are posted, signed and retried (admins only).
+    Webhooks,
 }
 
 /// A session token from `POST /admin/api/auth/login`.
@@ -87,6 +90,7 @@ pub type AdminApi = (
     search::SearchApi,
     assets::AssetsApi,
     locales::LocalesApi,
+    webhooks::WebhooksApi,
 );
 
 /// The admin API service, mounted at `/admin/api`.
@@ -102,6 +106,7 @@ pub fn service() -> OpenApiService<AdminApi, ()> {
             search::SearchApi,
             assets::AssetsApi,
             locales::LocalesApi,
+            webhooks::WebhooksApi,
         ),
         "Quire admin API",
         env!("CARGO_PKG_VERSION"),
