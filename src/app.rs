@@ -220,6 +220,7 @@ async fn start_with_signal(
     let event_follower = tokio::spawn(events.clone().follow(db.clone(), EVENTS_INTERVAL));
     // An attempt cut off at shutdown is retried once its claim expires.
     let webhooks = tokio::spawn(state.webhooks.clone().run());
+    let scheduler = tokio::spawn(state.content.clone().run_schedule(config.schedule_poll));
     let indexer = tokio::spawn(crate::search::indexer::follow(
         db.clone(),
         search.clone(),
@@ -257,6 +258,7 @@ async fn start_with_signal(
         follower.abort();
         event_follower.abort();
         webhooks.abort();
+        scheduler.abort();
         indexer.abort();
         // What was written last reaches the index now, not at the next start.
         let flushed = tokio::time::timeout(

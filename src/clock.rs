@@ -37,6 +37,27 @@ pub fn format_datetime(t: OffsetDateTime) -> String {
     )
 }
 
+/// The time scheduled actions are measured against: real time, moved
+/// forward by an offset that only tests set (clones share it), so that a
+/// test can reach a publish time without waiting for it.
+#[derive(Debug, Clone, Default)]
+pub struct Clock {
+    offset: std::sync::Arc<std::sync::atomic::AtomicI64>,
+}
+
+impl Clock {
+    pub fn now(&self) -> Micros {
+        now() + self.offset.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Moves this clock (and every clone) forward.
+    pub fn advance(&self, by: std::time::Duration) {
+        let by = i64::try_from(by.as_micros()).unwrap_or(i64::MAX);
+        self.offset
+            .fetch_add(by, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
 /// Parses an RFC 3339 timestamp into microseconds.
 pub fn parse(s: &str) -> Option<Micros> {
     OffsetDateTime::parse(s, &Rfc3339).ok().map(to_micros)

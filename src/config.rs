@@ -225,6 +225,10 @@ pub struct Config {
     pub webhook_allow_private: bool,
     /// How the webhook worker paces deliveries and retries.
     pub webhooks: crate::webhooks::Tuning,
+    /// What scheduled publishing measures time by (real time; tests move it).
+    pub clock: crate::clock::Clock,
+    /// How often the scheduler looks for due actions.
+    pub schedule_poll: std::time::Duration,
     /// The first of `locales`.
     pub default_locale: String,
     pub locales: crate::model::locale::Locales,
@@ -435,6 +439,8 @@ impl Config {
             events_max_streams: s.events_max_streams.unwrap_or(1000),
             webhook_allow_private: s.webhook_allow_private.unwrap_or(false),
             webhooks: crate::webhooks::Tuning::default(),
+            clock: crate::clock::Clock::default(),
+            schedule_poll: std::time::Duration::from_millis(500),
             default_locale,
             locales,
             max_body_bytes,

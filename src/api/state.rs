@@ -85,7 +85,8 @@ impl AppState {
         let mut content = Content::open(db.clone(), cache)
             .await?
             .with_locales(config.locales.clone())
-            .keeping_revisions(config.revisions_keep);
+            .keeping_revisions(config.revisions_keep)
+            .timed_by(config.clock.clone());
         if let Some(dir) = &config.content_types {
             // The files were read moments ago by the start; unreadable now
             // means no type is claimed.

@@ -47,6 +47,7 @@ impl Content {
                 None => Lookup::Prefer(default_locale),
             },
             default_locale,
+            scheduled: None,
         }
     }
 
@@ -256,7 +257,7 @@ impl Content {
 
     /// After a write: a translation keeps at most the configured number of
     /// revisions. A failure here loses nothing; the next write trims again.
-    async fn trim_history(&self, entry: &Entry) {
+    pub(super) async fn trim_history(&self, entry: &Entry) {
         let Some(keep) = self.revisions_keep else {
             return;
         };

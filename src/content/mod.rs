@@ -14,6 +14,7 @@ pub mod populate;
 pub mod reads;
 pub mod registry;
 pub mod richtext;
+pub mod schedule;
 pub mod sync;
 pub mod types;
 
@@ -39,6 +40,8 @@ pub struct Content {
     pub locales: Arc<Locales>,
     /// Revisions kept per translation (`None`: all).
     pub revisions_keep: Option<u32>,
+    /// The time scheduled actions are due by.
+    pub clock: crate::clock::Clock,
 }
 
 impl Content {
@@ -56,6 +59,7 @@ impl Content {
             folder: Arc::default(),
             locales: Arc::new(Locales::single("en")),
             revisions_keep: None,
+            clock: crate::clock::Clock::default(),
         })
     }
 
@@ -68,6 +72,12 @@ impl Content {
     /// Keeps at most `keep` revisions per translation.
     pub fn keeping_revisions(mut self, keep: Option<u32>) -> Content {
         self.revisions_keep = keep;
+        self
+    }
+
+    /// Measures scheduled actions by `clock`.
+    pub fn timed_by(mut self, clock: crate::clock::Clock) -> Content {
+        self.clock = clock;
         self
     }
 

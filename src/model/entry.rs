@@ -66,6 +66,17 @@ pub struct Entry {
     pub live_updated_at: Option<Micros>,
     pub created_by: Option<String>,
     pub updated_by: Option<String>,
+    /// When this translation is to go live or come down by itself.
+    pub schedule: Schedule,
+}
+
+/// A translation's scheduled actions.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Schedule {
+    pub publish_at: Option<Micros>,
+    pub unpublish_at: Option<Micros>,
+    /// Why the last scheduled action could not run (it is not retried).
+    pub error: Option<String>,
 }
 
 impl Entry {

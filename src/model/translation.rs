@@ -137,6 +137,7 @@ mod tests {
             live_updated_at: Some(0),
             created_by: None,
             updated_by: None,
+            schedule: Default::default(),
         }
     }
 

@@ -11,6 +11,9 @@ use reqwest013::dns::{Addrs, Name, Resolve, Resolving};
 
 use crate::model::webhook::is_public;
 
+/// How long a save waits for DNS.
+const LOOKUP_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Why a URL is refused.
 #[derive(Debug, thiserror::Error)]
 pub enum Refused {
@@ -61,8 +64,10 @@ pub async fn check_url(url: &str, allow_private: bool) -> Result<(), Refused> {
         };
     }
     let port = parsed.port_or_known_default().unwrap_or(443);
-    let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host, port))
+    let lookup = tokio::time::timeout(LOOKUP_WAIT, tokio::net::lookup_host((host, port)))
         .await
+        .map_err(|_| Refused::Unresolved("no answer in time".into()))?;
+    let addrs: Vec<SocketAddr> = lookup
         .map_err(|e| Refused::Unresolved(e.to_string()))?
         .collect();
     match addrs.iter().find(|a| !is_public(a.ip())) {

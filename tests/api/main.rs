@@ -25,6 +25,7 @@ mod relations;
 mod revisions;
 mod richtext;
 mod s3_server;
+mod scheduling;
 mod schema_changes;
 mod search;
 mod server;

@@ -14,18 +14,20 @@ use serde_json::{Map, Value};
 
 use super::objects::{
     EntryCreate, EntryList, EntryOut, EntryPatch, EntryPut, FieldDiffOut, ListMeta, ReferenceList,
-    ReferenceOut, RevisionDetail, RevisionList, RevisionOut,
+    ReferenceOut, RevisionDetail, RevisionList, RevisionOut, ScheduleSet,
 };
 use super::{AdminAuth, Tag};
 use crate::api::problem::ApiError;
 use crate::api::state::AppState;
 use crate::clock;
+use crate::content::schedule::ScheduleChange;
 use crate::model::FieldError;
 use crate::model::access::Permission;
 use crate::model::content_type::{ContentType, Kind};
 use crate::model::entry::Entry;
 use crate::model::query::{ListQuery, Surface, known_locale};
 use crate::store;
+use poem_openapi::types::MaybeUndefined;
 
 pub struct EntriesApi;
 
@@ -267,10 +269,23 @@ impl EntriesApi {
         let body = body.0;
         let locale = locale_of(body.locale, &state)?;
         let data = as_object(body.data)?;
-        let entry = state
+        let given = |t: Option<Text>| t.map_or(MaybeUndefined::Undefined, MaybeUndefined::Value);
+        let schedule = schedule_of(
+            &state,
+            &auth,
+            given(body.publish_at),
+            given(body.unpublish_at),
+        )?;
+        let mut entry = state
             .content
             .create_entry(&ct, &locale, &data, &auth.0.actor)
             .await?;
+        if !schedule.is_empty() {
+            entry = state
+                .content
+                .schedule_entry(&ct, &entry.id, Some(&locale), schedule, &auth.0.actor)
+                .await?;
+        }
         Ok(EntryCreated::Created(
             Json(out(&state, &ct, &entry).await?),
             format!("/admin/api/entries/{}/{}", ct.api_id(), entry.id),
@@ -369,7 +384,8 @@ impl EntriesApi {
         auth.0.require_edit(current.created_by.as_deref())?;
         let body = body.0;
         let patch = as_object(body.data)?;
-        let (entry, created) = state
+        let schedule = schedule_of(&state, &auth, body.publish_at, body.unpublish_at)?;
+        let (mut entry, created) = state
             .content
             .update_entry(
                 &ct,
@@ -380,6 +396,12 @@ impl EntriesApi {
                 &auth.0.actor,
             )
             .await?;
+        if !schedule.is_empty() {
+            entry = state
+                .content
+                .schedule_entry(&ct, &id, Some(&entry.locale), schedule, &auth.0.actor)
+                .await?;
+        }
         Ok(EntryWritten::of(out(&state, &ct, &entry).await?, created))
     }
 
@@ -429,6 +451,34 @@ impl EntriesApi {
         let entry = state
             .content
             .publish_entry(&ct, &id, locale.as_deref(), expected, &auth.0.actor)
+            .await?;
+        Ok(ok(&state, &ct, &entry).await?)
+    }
+
+    /// Schedule a translation (`?locale=`, default: the default locale's)
+    /// to be published or unpublished by itself: `{"publish_at":
+    /// "2030-01-01T09:00:00Z", "unpublish_at": …}`, times in the future,
+    /// `null` to clear one. Published within about a second of the time,
+    /// once, by whichever node sees it first; a publish that cannot run
+    /// (say, a required field is empty) is noted in `schedule.error`.
+    #[oai(path = "/:content_type/:id/schedule", method = "post")]
+    async fn schedule(
+        &self,
+        state: Data<&AppState>,
+        auth: AdminAuth,
+        content_type: Path<String>,
+        id: Path<String>,
+        /// One of the server's locales (QUIRE_LOCALES).
+        locale: Query<Option<String>>,
+        body: Json<ScheduleSet>,
+    ) -> Result<EntryResponse, Problems<{ ONE | BODY }>> {
+        let ct = allowed_type(&state, &auth, &content_type, Permission::Publish)?;
+        let locale = locale_param(locale.0, &state)?;
+        let body = body.0;
+        let change = schedule_of(&state, &auth, body.publish_at, body.unpublish_at)?;
+        let entry = state
+            .content
+            .schedule_entry(&ct, &id, locale.as_deref(), change, &auth.0.actor)
             .await?;
         Ok(ok(&state, &ct, &entry).await?)
     }
@@ -627,4 +677,42 @@ async fn revision_of(
         ))),
         other => Ok(other?),
     }
+}
+
+/// The schedule a body asks for, its times parsed and checked against the
+/// clock; setting one needs the right to publish.
+fn schedule_of(
+    state: &AppState,
+    auth: &AdminAuth,
+    publish_at: MaybeUndefined<Text>,
+    unpublish_at: MaybeUndefined<Text>,
+) -> Result<ScheduleChange, ApiError> {
+    let mut errors = Vec::new();
+    let mut parse = |field: &str, v: MaybeUndefined<Text>| match v {
+        MaybeUndefined::Undefined => None,
+        MaybeUndefined::Null => Some(None),
+        MaybeUndefined::Value(t) => match clock::parse(&t.0) {
+            Some(at) => Some(Some(at)),
+            None => {
+                errors.push(FieldError::new(
+                    field,
+                    "type",
+                    "must be an RFC 3339 date-time like 2030-01-01T09:00:00Z",
+                ));
+                None
+            }
+        },
+    };
+    let change = ScheduleChange {
+        publish_at: parse("publish_at", publish_at),
+        unpublish_at: parse("unpublish_at", unpublish_at),
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    if !change.is_empty() {
+        auth.0.require(Permission::Publish)?;
+        state.content.check_schedule(&change)?;
+    }
+    Ok(change)
 }

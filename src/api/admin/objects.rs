@@ -1,6 +1,7 @@
 //! Request and response bodies of the admin API, kept apart from storage rows.
 
 use poem_openapi::Object;
+use poem_openapi::types::MaybeUndefined;
 use serde_json::Value;
 
 use super::schemas::{ContentTypeDefinition, Documented, Text};
@@ -285,6 +286,11 @@ pub struct EntryCreate {
     pub data: Value,
     /// Defaults to the server's default locale.
     pub locale: Option<Text>,
+    /// Publish it by itself at this time (RFC 3339, in the future; needs
+    /// the right to publish).
+    pub publish_at: Option<Text>,
+    /// Unpublish it by itself at this time (RFC 3339, in the future).
+    pub unpublish_at: Option<Text>,
 }
 
 /// A singleton's whole working copy.
@@ -309,6 +315,30 @@ pub struct EntryPatch {
     /// Left out only to start a translation (`?locale=` the entry has no
     /// translation in yet).
     pub version: Option<i64>,
+    /// Publish this translation by itself at this time (RFC 3339, in the
+    /// future; `null` clears it; needs the right to publish).
+    pub publish_at: MaybeUndefined<Text>,
+    /// Unpublish this translation by itself at this time; `null` clears it.
+    pub unpublish_at: MaybeUndefined<Text>,
+}
+
+/// A translation's scheduled publish and unpublish: RFC 3339 times in the
+/// future; `null` clears one, a key left out leaves it.
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct ScheduleSet {
+    pub publish_at: MaybeUndefined<Text>,
+    pub unpublish_at: MaybeUndefined<Text>,
+}
+
+/// When a translation goes live or comes down by itself.
+#[derive(Debug, Object)]
+pub struct ScheduleOut {
+    pub publish_at: Option<String>,
+    pub unpublish_at: Option<String>,
+    /// Why the last scheduled action could not run (say, a required field
+    /// is empty); it is not retried until scheduled again.
+    pub error: Option<String>,
 }
 
 /// One of an entry's translations.
@@ -342,6 +372,8 @@ pub struct EntryOut {
     pub updated_by: Option<String>,
     /// Every translation the entry has (this one included), oldest first.
     pub translations: Vec<TranslationOut>,
+    /// This translation's scheduled actions.
+    pub schedule: ScheduleOut,
 }
 
 impl EntryOut {
@@ -363,6 +395,11 @@ impl EntryOut {
             created_by: e.created_by.clone(),
             updated_by: e.updated_by.clone(),
             translations: Vec::new(),
+            schedule: ScheduleOut {
+                publish_at: e.schedule.publish_at.map(clock::format),
+                unpublish_at: e.schedule.unpublish_at.map(clock::format),
+                error: e.schedule.error.clone(),
+            },
         }
     }
 

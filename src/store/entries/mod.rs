@@ -6,7 +6,9 @@ mod links;
 mod write;
 
 pub use links::{Reference, references};
-pub use write::{Edit, Target, create, create_translation, delete, publish, unpublish, update};
+pub use write::{
+    Edit, Target, create, create_translation, delete, publish, schedule, unpublish, update,
+};
 
 use serde_json::{Map, Value};
 use sqlx::AssertSqlSafe;
@@ -15,11 +17,12 @@ use sqlx::types::Json;
 use super::sql::{Arg, Dialect, Sql, bind_args};
 use super::{Db, StoreError, StoreResult, on_pool};
 use crate::model::content_type::ContentType;
-use crate::model::entry::{Entry, Status};
+use crate::model::entry::{Entry, Schedule, Status};
 use crate::model::query::{Column, ListQuery, Sort, Surface, Translations};
 
 const COLUMNS: &str = "id, entry_id, type, locale, status, draft, published, version, created_at, \
-     updated_at, published_at, live_updated_at, created_by, updated_by";
+     updated_at, published_at, live_updated_at, created_by, updated_by, scheduled_publish_at, \
+     scheduled_unpublish_at, schedule_error";
 
 #[derive(sqlx::FromRow)]
 struct EntryRow {
@@ -38,6 +41,9 @@ struct EntryRow {
     live_updated_at: Option<i64>,
     created_by: Option<String>,
     updated_by: Option<String>,
+    scheduled_publish_at: Option<i64>,
+    scheduled_unpublish_at: Option<i64>,
+    schedule_error: Option<String>,
 }
 
 fn object(v: Option<Json<Value>>, id: &str) -> StoreResult<Option<Map<String, Value>>> {
@@ -71,6 +77,11 @@ impl TryFrom<EntryRow> for Entry {
             live_updated_at: r.live_updated_at,
             created_by: r.created_by,
             updated_by: r.updated_by,
+            schedule: Schedule {
+                publish_at: r.scheduled_publish_at,
+                unpublish_at: r.scheduled_unpublish_at,
+                error: r.schedule_error,
+            },
         })
     }
 }
@@ -625,4 +636,46 @@ pub async fn prune_revisions(db: &Db, row: &str, keep: u32) -> StoreResult<u64> 
         .await?
         .rows_affected()
     }))
+}
+
+/// A scheduled action that is due.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Due {
+    /// The translation's own key.
+    pub row: String,
+    pub entry_id: String,
+    pub content_type: String,
+    pub locale: String,
+    /// `publish` or `unpublish`.
+    pub action: String,
+    pub at: i64,
+}
+
+/// Scheduled actions due at `now`, oldest first, at most `limit`; those
+/// that failed before wait for an editor.
+pub async fn due(db: &Db, now: i64, limit: i64) -> StoreResult<Vec<Due>> {
+    let sql = "SELECT id AS row, entry_id, type AS content_type, locale, 'publish' AS action, \
+               scheduled_publish_at AS at FROM entries \
+               WHERE scheduled_publish_at <= $1 AND schedule_error IS NULL \
+               UNION ALL \
+               SELECT id AS row, entry_id, type AS content_type, locale, 'unpublish' AS action, \
+               scheduled_unpublish_at AS at FROM entries \
+               WHERE scheduled_unpublish_at <= $1 AND schedule_error IS NULL \
+               ORDER BY at LIMIT $2";
+    Ok(on_pool!(db, pool => {
+        sqlx::query_as(sql).bind(now).bind(limit).fetch_all(pool).await?
+    }))
+}
+
+/// Notes why a scheduled action could not run, so it is not tried again
+/// until an editor schedules anew.
+pub async fn schedule_failed(db: &Db, row: &str, message: &str) -> StoreResult<()> {
+    on_pool!(db, pool => {
+        sqlx::query("UPDATE entries SET schedule_error = $1 WHERE id = $2")
+            .bind(message)
+            .bind(row)
+            .execute(pool)
+            .await?;
+    });
+    Ok(())
 }

@@ -414,6 +414,29 @@ macro_rules! write_live {
     };
 }
 
+/// A publish or unpublish takes the action's schedule off the translation
+/// (it has happened). Run by the scheduler, it claims the schedule due at
+/// that time, and stops with `NotFound` when it is no longer there: another
+/// node ran it, or an editor changed it.
+const CLAIM_PUBLISH: &str = "UPDATE entries SET scheduled_publish_at = NULL, schedule_error = NULL \
+     WHERE id = $1 AND ($2 IS NULL OR scheduled_publish_at = $2)";
+const CLAIM_UNPUBLISH: &str = "UPDATE entries SET scheduled_unpublish_at = NULL, \
+     schedule_error = NULL WHERE id = $1 AND ($2 IS NULL OR scheduled_unpublish_at = $2)";
+
+macro_rules! claim {
+    ($tx:expr, $sql:expr, $entry:expr, $target:expr) => {{
+        let claimed = sqlx::query($sql)
+            .bind(&$entry.row)
+            .bind($target.scheduled)
+            .execute(&mut *$tx)
+            .await?
+            .rows_affected();
+        if $target.scheduled.is_some() && claimed == 0 {
+            return Err(StoreError::NotFound);
+        }
+    }};
+}
+
 /// Loads a translation inside a transaction (locked where the database
 /// locks rows) and checks the caller's version.
 macro_rules! load_for_write {
@@ -460,6 +483,9 @@ pub struct Target<'a> {
     pub id: &'a str,
     pub lookup: Lookup<'a>,
     pub default_locale: &'a str,
+    /// Set when the scheduler runs an action due at this time: the write
+    /// claims it and does nothing if another node already did.
+    pub scheduled: Option<clock::Micros>,
 }
 
 impl Target<'_> {
@@ -515,6 +541,7 @@ fn new_row(
         live_updated_at: None,
         created_by: actor.id.clone(),
         updated_by: actor.id.clone(),
+        schedule: Default::default(),
     }
 }
 
@@ -693,6 +720,8 @@ pub async fn publish(
         let mut tx = pool.begin_write().await?;
         lock_type!(tx, dialect, ct.api_id());
         let mut entry = load_for_write!(tx, ct.api_id(), target.id, target.lookup, expected_version);
+        claim!(tx, CLAIM_PUBLISH, entry, target);
+        entry.schedule.publish_at = None;
         validate_entry(ct, &entry.draft, target.mode(&entry.locale)).map_err(StoreError::Invalid)?;
         let live_slug = slug_of(ct, &entry.draft);
         if let (Some(sf), Some(slug)) = (ct.slug_field(), &live_slug) {
@@ -731,8 +760,11 @@ pub async fn unpublish(
         let mut tx = pool.begin_write().await?;
         lock_type!(tx, dialect, ct.api_id());
         let mut entry = load_for_write!(tx, ct.api_id(), target.id, target.lookup, expected_version);
+        claim!(tx, CLAIM_UNPUBLISH, entry, target);
+        entry.schedule.unpublish_at = None;
         if entry.published.is_none() {
-            // Already off the public API: nothing to write.
+            // Already off the public API: nothing else to write.
+            tx.commit().await?;
             return Ok(entry);
         }
         entry.published = None;
@@ -854,5 +886,56 @@ pub async fn delete(
         );
         tx.commit().await?;
         Ok(())
+    })
+}
+
+/// Sets (`Some(Some(at))`) or clears (`Some(None)`) a translation's
+/// scheduled publish and unpublish; `None` leaves one as it is. Clears a
+/// past scheduling error. The working copy and its version are untouched:
+/// a schedule is about the translation, not its content.
+pub async fn schedule(
+    db: &Db,
+    ct: &ContentType,
+    target: Target<'_>,
+    publish_at: Option<Option<clock::Micros>>,
+    unpublish_at: Option<Option<clock::Micros>>,
+    actor: &Actor,
+) -> StoreResult<Entry> {
+    let now = clock::now();
+    on_pool!(db, pool => {
+        let mut tx = pool.begin_write().await?;
+        let mut entry = load_for_write!(tx, ct.api_id(), target.id, target.lookup, None::<i64>);
+        if let Some(at) = publish_at {
+            entry.schedule.publish_at = at;
+        }
+        if let Some(at) = unpublish_at {
+            entry.schedule.unpublish_at = at;
+        }
+        entry.schedule.error = None;
+        sqlx::query(
+            "UPDATE entries SET scheduled_publish_at = $1, scheduled_unpublish_at = $2, \
+             schedule_error = NULL WHERE id = $3",
+        )
+        .bind(entry.schedule.publish_at)
+        .bind(entry.schedule.unpublish_at)
+        .bind(&entry.row)
+        .execute(&mut *tx)
+        .await?;
+        audit!(
+            tx,
+            actor,
+            now,
+            "entry.schedule",
+            "entry",
+            &entry.id,
+            Some(serde_json::json!({
+                "type": entry.content_type,
+                "locale": entry.locale,
+                "publish_at": entry.schedule.publish_at.map(clock::format),
+                "unpublish_at": entry.schedule.unpublish_at.map(clock::format),
+            }))
+        );
+        tx.commit().await?;
+        Ok(entry)
     })
 }
