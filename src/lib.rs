@@ -17,4 +17,5 @@ pub mod metrics;
 pub mod model;
 pub mod search;
 pub mod store;
+pub mod transfer;
 pub mod webhooks;

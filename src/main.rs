@@ -66,6 +66,22 @@ enum Command {
         /// Where the copy goes; must not exist yet.
         file: PathBuf,
     },
+    /// Write everything (content types, entries in every locale with
+    /// working and live copies, revisions, the change feed, users with their
+    /// password hashes, tokens' hashes, webhooks, assets with their files)
+    /// to DIR as JSON lines and files, from one consistent snapshot; a
+    /// server may keep serving meanwhile.
+    Export {
+        /// A new or empty directory.
+        dir: PathBuf,
+    },
+    /// Restore an export into an empty database (SQLite or PostgreSQL, as
+    /// configured) and the configured media store: ids, dates, versions and
+    /// history kept.
+    Import {
+        /// A directory `quire export` wrote.
+        dir: PathBuf,
+    },
     /// Media storage upkeep.
     Media {
         #[command(subcommand)]
@@ -264,6 +280,32 @@ async fn main() -> anyhow::Result<()> {
                      `pg_dump --format=custom --file=quire.dump <database url>`"
                 ),
             }
+        }
+        Command::Export { dir } => {
+            let db = quire::store::Db::connect(&config).await?;
+            db.migrate().await?;
+            let media = quire::media::backend::open(&config.media_url)?;
+            let m = quire::transfer::export(&db, media.as_ref(), &dir).await?;
+            println!(
+                "exported {} entries, {} revisions and {} media files to {}",
+                m.tables.get("entries").copied().unwrap_or(0),
+                m.tables.get("revisions").copied().unwrap_or(0),
+                m.media_files,
+                dir.display()
+            );
+        }
+        Command::Import { dir } => {
+            let db = quire::store::Db::connect(&config).await?;
+            db.migrate().await?;
+            let media = quire::media::backend::open(&config.media_url)?;
+            let m = quire::transfer::import(&db, media.as_ref(), &dir).await?;
+            println!(
+                "imported {} entries, {} revisions and {} media files from {}",
+                m.tables.get("entries").copied().unwrap_or(0),
+                m.tables.get("revisions").copied().unwrap_or(0),
+                m.media_files,
+                dir.display()
+            );
         }
         Command::Media {
             command: MediaCommand::Sweep { min_age_secs },

@@ -86,6 +86,8 @@ export interface ListMeta {
   total: number;
   limit: number;
   offset: number;
+  /** For a full page, the `after` of the next one. */
+  next?: string | null;
 }
 
 /** `GET /api/{type}` of a collection. */

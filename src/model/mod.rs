@@ -6,6 +6,7 @@ pub mod actor;
 pub mod content_type;
 pub mod entry;
 pub mod field;
+pub mod keyset;
 pub mod locale;
 pub mod names;
 pub mod nested;

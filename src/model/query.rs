@@ -141,6 +141,8 @@ pub struct ListQuery {
     pub populate: Populate,
     /// How richtext fields are shown: as stored (markdown) or as HTML.
     pub richtext: RichtextAs,
+    /// Keyset paging: the page starts after this entry (`?after=`).
+    pub after: Option<super::keyset::After>,
 }
 
 /// The form richtext fields are read in (`?richtext=`).
@@ -247,6 +249,21 @@ pub fn known_locale<'a>(
 }
 
 impl ListQuery {
+    /// The order a list is in: the one asked for, else the newest first
+    /// (by publication on the public API, by last edit on the admin API).
+    pub fn sort_for(&self, surface: Surface) -> Vec<Sort> {
+        if !self.sort.is_empty() {
+            return self.sort.clone();
+        }
+        vec![Sort {
+            column: match surface {
+                Surface::Public => Column::PublishedAt,
+                Surface::Admin => Column::UpdatedAt,
+            },
+            desc: true,
+        }]
+    }
+
     /// Parses decoded query pairs, knowing no other type: filters and
     /// `populate` cannot reach through relations.
     pub fn parse(
@@ -275,7 +292,9 @@ impl ListQuery {
             translations: Translations::All,
             populate: Populate::default(),
             richtext: RichtextAs::Markdown,
+            after: None,
         };
+        let mut after = None;
         let mut errors = Vec::new();
         for (key, value) in pairs {
             let result = match key.as_str() {
@@ -288,6 +307,10 @@ impl ListQuery {
                 "richtext" if surface == Surface::Public => {
                     RichtextAs::parse(value).map(|r| q.richtext = r)
                 }
+                "after" => {
+                    after = Some(value.as_str());
+                    Ok(())
+                }
                 k if k.starts_with("filter[") => {
                     parse_filter(ct, k, value, surface, types).map(|f| q.filters.push(f))
                 }
@@ -295,12 +318,25 @@ impl ListQuery {
                     key.clone(),
                     "unknown_parameter",
                     format!(
-                        "`{key}` is not a query parameter; use limit, offset, sort, fields, locale, populate, richtext or filter[field][op]"
+                        "`{key}` is not a query parameter; use limit, offset, after, sort, fields, locale, populate, richtext or filter[field][op]"
                     ),
                 )),
             };
             if let Err(e) = result {
                 errors.push(e);
+            }
+        }
+        if let Some(text) = after {
+            if q.offset != 0 {
+                errors.push(FieldError::new(
+                    "after",
+                    "exclusive",
+                    "page with `after` or with `offset`, not both",
+                ));
+            }
+            match super::keyset::parse(text, &q.sort_for(surface)) {
+                Ok(a) => q.after = Some(a),
+                Err(e) => errors.push(e),
             }
         }
         if q.filters.len() > MAX_FILTERS {

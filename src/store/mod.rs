@@ -6,6 +6,7 @@ pub mod assets;
 pub mod audit;
 pub mod changes;
 pub mod content_types;
+pub mod dump;
 pub mod entries;
 pub mod logins;
 pub mod sql;

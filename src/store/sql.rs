@@ -2,6 +2,7 @@
 //! expressions whose spelling differs between SQLite and PostgreSQL.
 
 use crate::model::field::FieldType;
+use crate::model::keyset::After;
 use crate::model::query::{CmpOp, Column, Cond, Filter, ListQuery, Scalar, Sort, Surface};
 
 /// Which copy of its source a link in `entry_refs` belongs to: the public
@@ -324,6 +325,57 @@ impl Dialect {
         sql.push(")");
     }
 
+    /// ` AND …`: the rows that come after `after` in the order `sort` (and
+    /// then `id`) makes, nulls last as `order_by` puts them.
+    pub fn after(self, sql: &mut Sql, sort: &[Sort], after: &After, surface: Surface) {
+        sql.push(" AND (");
+        for i in 0..=sort.len() {
+            if i > 0 {
+                sql.push(" OR ");
+            }
+            sql.push("(");
+            for (s, v) in sort.iter().zip(&after.values).take(i) {
+                let expr = self.column(&s.column, surface, true);
+                match v {
+                    Some(v) => sql.push(&format!("{expr} = ")).arg(v.clone().into()),
+                    None => sql.push(&format!("{expr} IS NULL")),
+                };
+                sql.push(" AND ");
+            }
+            match (sort.get(i), after.values.get(i)) {
+                (Some(s), Some(Some(v))) => {
+                    let expr = self.column(&s.column, surface, true);
+                    let op = if s.desc { "<" } else { ">" };
+                    if self.nulls_last(s, surface) {
+                        sql.push(&format!("({expr} {op} "))
+                            .arg(v.clone().into())
+                            .push(&format!(" OR {expr} IS NULL)"));
+                    } else {
+                        sql.push(&format!("{expr} {op} ")).arg(v.clone().into());
+                    }
+                }
+                // Nothing sorts after a null but other nulls, which the
+                // next positions tell apart.
+                (Some(_), _) => {
+                    sql.push("1 = 0");
+                }
+                (None, _) => {
+                    let desc = sort.last().is_some_and(|s| s.desc);
+                    sql.push(if desc { "id < " } else { "id > " })
+                        .arg(Arg::Text(after.row.clone()));
+                }
+            }
+            sql.push(")");
+        }
+        sql.push(")");
+    }
+
+    /// Whether a sort key can be null, and so sorts its nulls last.
+    fn nulls_last(self, s: &Sort, surface: Surface) -> bool {
+        matches!(s.column, Column::Field { .. } | Column::PublishedAt)
+            && !(s.column == Column::PublishedAt && surface == Surface::Public)
+    }
+
     /// ` ORDER BY …`, ending with `id` so pages never overlap.
     pub fn order_by(self, sql: &mut Sql, sort: &[Sort], surface: Surface) {
         sql.push(" ORDER BY ");
@@ -332,9 +384,7 @@ impl Dialect {
             let expr = self.column(&s.column, surface, true);
             let dir = if s.desc { "DESC" } else { "ASC" };
             // Non-null system columns keep the plain form an index can serve.
-            let nullable = matches!(s.column, Column::Field { .. } | Column::PublishedAt)
-                && !(s.column == Column::PublishedAt && surface == Surface::Public);
-            if nullable {
+            if self.nulls_last(s, surface) {
                 sql.push(&format!("{expr} {dir} NULLS LAST, "));
             } else {
                 sql.push(&format!("{expr} {dir}, "));

@@ -229,6 +229,12 @@ pub(crate) async fn list_of(req: &Request, api_id: String, state: &AppState) -> 
             return Ok(envelope(entry.swap_remove(0), None));
         }
         let (reads, total) = state.content.list_entries(&ct, &q, surface).await?;
+        // A full page may have a next one: its cursor continues after the
+        // last entry shown, whatever is published before it meanwhile.
+        let next = reads
+            .last()
+            .filter(|_| reads.len() as i64 == q.limit)
+            .map(|r| crate::model::keyset::cursor_after(&q.sort_for(surface), &r.entry, surface));
         let data: Vec<Value> = reads
             .iter()
             .filter_map(|r| shaped(&access, &ct, r, fields.as_deref()))
@@ -237,7 +243,7 @@ pub(crate) async fn list_of(req: &Request, api_id: String, state: &AppState) -> 
         if q.richtext == RichtextAs::Html {
             crate::content::richtext::render_entries(&ct, &mut data);
         }
-        let meta = json!({ "total": total, "limit": q.limit, "offset": q.offset });
+        let meta = json!({ "total": total, "limit": q.limit, "offset": q.offset, "next": next });
         Ok(envelope(Value::Array(data), Some(meta)))
     })
     .await

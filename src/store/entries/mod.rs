@@ -18,7 +18,7 @@ use super::sql::{Arg, Dialect, Sql, bind_args};
 use super::{Db, StoreError, StoreResult, on_pool};
 use crate::model::content_type::ContentType;
 use crate::model::entry::{Entry, Schedule, Status};
-use crate::model::query::{Column, ListQuery, Sort, Surface, Translations};
+use crate::model::query::{ListQuery, Surface, Translations};
 
 const COLUMNS: &str = "id, entry_id, type, locale, status, draft, published, version, created_at, \
      updated_at, published_at, live_updated_at, created_by, updated_by, scheduled_publish_at, \
@@ -195,19 +195,11 @@ pub async fn list(
     let w = list_where(dialect, ct, q, surface);
     select.text.push_str(&w.text);
     select.args.extend(w.args.iter().cloned());
-    let default_sort = [Sort {
-        column: match surface {
-            Surface::Public => Column::PublishedAt,
-            Surface::Admin => Column::UpdatedAt,
-        },
-        desc: true,
-    }];
-    let sort = if q.sort.is_empty() {
-        &default_sort[..]
-    } else {
-        &q.sort
-    };
-    dialect.order_by(&mut select, sort, surface);
+    let sort = q.sort_for(surface);
+    if let Some(after) = &q.after {
+        dialect.after(&mut select, &sort, after, surface);
+    }
+    dialect.order_by(&mut select, &sort, surface);
     dialect.page(&mut select, q);
     let count_sql = format!("SELECT COUNT(*) FROM entries{}", w.text);
     let (rows, total) = on_pool!(db, pool => {

@@ -287,6 +287,11 @@ pub(super) fn shared_parameters(locales: &Locales) -> Value {
             "Entries to skip.",
             json!({ "type": "integer", "format": "int64", "minimum": 0, "maximum": i64::MAX, "default": 0 }),
         ),
+        "after": query_param(
+            "after",
+            "Keyset paging: `meta.next` of the page before, with the same sort and filters. Pages then neither skip nor repeat an entry while entries are published or unpublished. Not with `offset`.",
+            json!({ "type": "string", "minLength": 1 }),
+        ),
         "locale": query_param(
             "locale",
             "The locale to read the entry in (default: the first of QUIRE_LOCALES). A localized field its translation leaves unset, or a translation it lacks, comes from the locale's fallbacks (QUIRE_LOCALE_FALLBACKS, ending at the default); `meta.fallbacks` then says from which.",

@@ -124,6 +124,7 @@ pub(super) fn add_type_paths(n: &Named, all: &[Named], paths: &mut Map<String, V
     let mut list_params = vec![
         parameter_ref("limit"),
         parameter_ref("offset"),
+        parameter_ref("after"),
         sort_param(&columns),
         fields_param(&names),
         parameter_ref("localeOrAll"),

@@ -85,6 +85,11 @@ pub(super) fn shared_schemas() -> Map<String, Value> {
                 "total": { "type": "integer", "minimum": 0, "description": "Entries matching the filters, on all pages." },
                 "limit": { "type": "integer", "minimum": 1, "maximum": MAX_LIMIT },
                 "offset": { "type": "integer", "minimum": 0 },
+                "next": {
+                    "type": "string",
+                    "nullable": true,
+                    "description": "For a full page, the `after` of the next one; null on a page that is not full.",
+                },
             },
         },
         "Problem": {
