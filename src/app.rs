@@ -325,6 +325,9 @@ async fn follow_changes(state: AppState) {
             if let Err(e) = crate::store::users::purge_expired_sessions(&state.db).await {
                 tracing::warn!(error = %e, "cannot purge expired sessions");
             }
+            if let Err(e) = crate::store::tokens::purge_expired_links(&state.db).await {
+                tracing::warn!(error = %e, "cannot purge expired preview links");
+            }
             // Listing a bucket can take a while; the feed must not wait on it.
             let (media, db) = (state.media.clone(), state.db.clone());
             let folder = crate::media::backend::folder_of(&state.config.media_url);

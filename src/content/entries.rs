@@ -266,3 +266,51 @@ impl Content {
         }
     }
 }
+
+/// How long a preview link's token lives.
+pub const PREVIEW_LINK_TTL: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+/// A preview address on the type's site, with the token it carries.
+pub struct PreviewLink {
+    pub url: String,
+    pub token: String,
+    pub expires_at: crate::clock::Micros,
+}
+
+impl Content {
+    /// Mints a short-lived preview token that reads this one entry and
+    /// fills the type's `preview_url` with it and the translation's
+    /// working copy. `None` when the type names no preview address.
+    pub async fn preview_link(
+        &self,
+        ct: &ContentType,
+        id: &str,
+        locale: Option<&str>,
+        actor: &Actor,
+    ) -> StoreResult<Option<PreviewLink>> {
+        let Some(template) = ct.def.preview_url.as_deref() else {
+            return Ok(None);
+        };
+        let entry = self.entry(ct, id, locale).await?;
+        let secret = crate::auth::token::generate(crate::auth::token::API_PREFIX);
+        let ttl = i64::try_from(PREVIEW_LINK_TTL.as_micros()).unwrap_or(i64::MAX);
+        let expires_at = crate::clock::now() + ttl;
+        store::tokens::create_for(
+            &self.db,
+            &format!("preview link: {}/{}", ct.api_id(), entry.id),
+            "preview",
+            &crate::auth::token::hash(&secret),
+            Some(expires_at),
+            Some(&entry.id),
+            actor,
+        )
+        .await?;
+        let url =
+            crate::model::preview::fill(template, &entry.id, &entry.locale, &secret, &entry.draft);
+        Ok(Some(PreviewLink {
+            url,
+            token: secret,
+            expires_at,
+        }))
+    }
+}

@@ -49,6 +49,9 @@ pub struct ContentTypeDef {
     /// How long browsers and CDNs may keep its public answers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache: Option<CachePolicy>,
+    /// Where its site shows a working copy: `https://site.example/preview/{slug}?token={token}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preview_url: Option<String>,
     pub fields: Vec<FieldDef>,
 }
 
@@ -213,6 +216,10 @@ impl ContentType {
                 ));
             }
             c.check(&mut errors);
+        }
+        if let Some(template) = &def.preview_url {
+            let names: Vec<&str> = def.fields.iter().map(|f| f.name.as_str()).collect();
+            super::preview::check(template, &names, &mut errors);
         }
         if def.fields.iter().filter(|f| f.searchable).count() > MAX_SEARCHABLE {
             errors.push(FieldError::new(

@@ -11,6 +11,7 @@ pub mod locale;
 pub mod names;
 pub mod nested;
 pub mod populate;
+pub mod preview;
 pub mod query;
 pub mod revision;
 pub mod schema_change;

@@ -132,6 +132,7 @@ pub const TABLES: &[Table] = &[
             ("created_at", Int),
             ("expires_at", Int),
             ("last_used_at", Int),
+            ("entry_id", Text),
         ],
         key: &["id"],
         serial: None,

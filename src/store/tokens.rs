@@ -16,9 +16,11 @@ pub struct ApiToken {
     pub created_at: i64,
     pub expires_at: Option<i64>,
     pub last_used_at: Option<i64>,
+    /// A preview link's one entry: the token reads nothing else.
+    pub entry_id: Option<String>,
 }
 
-const COLUMNS: &str = "id, name, scope, created_by, created_at, expires_at, last_used_at";
+const COLUMNS: &str = "id, name, scope, created_by, created_at, expires_at, last_used_at, entry_id";
 
 const INSERT_CHANGE: &str = "INSERT INTO changes (entity, entity_id, content_type, action, at) \
      VALUES ('token', $1, NULL, $2, $3)";
@@ -31,6 +33,19 @@ pub async fn create(
     expires_at: Option<Micros>,
     actor: &Actor,
 ) -> StoreResult<ApiToken> {
+    create_for(db, name, scope, token_hash, expires_at, None, actor).await
+}
+
+/// Creates a token, limited to one entry when `entry_id` is given.
+pub async fn create_for(
+    db: &Db,
+    name: &str,
+    scope: &str,
+    token_hash: &str,
+    expires_at: Option<Micros>,
+    entry_id: Option<&str>,
+    actor: &Actor,
+) -> StoreResult<ApiToken> {
     let now = clock::now();
     let token = ApiToken {
         id: uuid::Uuid::now_v7().to_string(),
@@ -40,12 +55,13 @@ pub async fn create(
         created_at: now,
         expires_at,
         last_used_at: None,
+        entry_id: entry_id.map(str::to_string),
     };
     on_pool!(db, pool => {
         let mut tx = pool.begin_write().await?;
         sqlx::query(
             "INSERT INTO api_tokens (id, name, scope, token_hash, created_by, created_at, \
-             expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+             expires_at, entry_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(&token.id)
         .bind(&token.name)
@@ -54,9 +70,10 @@ pub async fn create(
         .bind(&token.created_by)
         .bind(now)
         .bind(expires_at)
+        .bind(entry_id)
         .execute(&mut *tx)
         .await?;
-        let detail = json!({"name": token.name, "scope": token.scope});
+        let detail = json!({"name": token.name, "scope": token.scope, "entry_id": entry_id});
         audit!(tx, actor, now, "token.create", "token", &token.id, Some(detail));
         tx.commit().await?;
         Ok(token)
@@ -89,7 +106,7 @@ struct TokenRow {
 /// creator exists and is enabled: a token dies with its creator's account.
 pub async fn find(db: &Db, token_hash: &str) -> StoreResult<Option<(ApiToken, TokenOwner)>> {
     let sql = "SELECT t.id, t.name, t.scope, t.created_by, t.created_at, t.expires_at, \
-               t.last_used_at, u.role, u.types \
+               t.last_used_at, t.entry_id, u.role, u.types \
                FROM api_tokens t JOIN users u ON u.id = t.created_by \
                WHERE t.token_hash = $1 AND (t.expires_at IS NULL OR t.expires_at > $2) \
                AND NOT u.disabled";
@@ -140,4 +157,15 @@ pub async fn delete(db: &Db, id: &str, actor: &Actor) -> StoreResult<()> {
         tx.commit().await?;
         Ok(())
     })
+}
+
+/// Deletes preview links that have expired (they are minted per click).
+pub async fn purge_expired_links(db: &Db) -> StoreResult<u64> {
+    Ok(on_pool!(db, pool => {
+        sqlx::query("DELETE FROM api_tokens WHERE entry_id IS NOT NULL AND expires_at <= $1")
+            .bind(clock::now())
+            .execute(pool)
+            .await?
+            .rows_affected()
+    }))
 }

@@ -20,6 +20,7 @@ mod media;
 mod openapi;
 mod operations;
 mod outage;
+mod preview_links;
 mod public;
 mod refusals;
 mod relations;

@@ -13,8 +13,8 @@ use poem_openapi::{ApiResponse, OpenApi};
 use serde_json::{Map, Value};
 
 use super::objects::{
-    EntryCreate, EntryList, EntryOut, EntryPatch, EntryPut, FieldDiffOut, ListMeta, ReferenceList,
-    ReferenceOut, RevisionDetail, RevisionList, RevisionOut, ScheduleSet,
+    EntryCreate, EntryList, EntryOut, EntryPatch, EntryPut, FieldDiffOut, ListMeta, PreviewLinkOut,
+    ReferenceList, ReferenceOut, RevisionDetail, RevisionList, RevisionOut, ScheduleSet,
 };
 use super::{AdminAuth, Tag};
 use crate::api::problem::ApiError;
@@ -453,6 +453,39 @@ impl EntriesApi {
             .publish_entry(&ct, &id, locale.as_deref(), expected, &auth.0.actor)
             .await?;
         Ok(ok(&state, &ct, &entry).await?)
+    }
+
+    /// A preview link for the editor's "Open preview": the type's
+    /// `preview_url` filled from this translation's working copy, with a
+    /// preview token that reads this one entry for 15 minutes. 404 when
+    /// the type names no preview address.
+    #[oai(path = "/:content_type/:id/preview-link", method = "post")]
+    async fn preview_link(
+        &self,
+        state: Data<&AppState>,
+        auth: AdminAuth,
+        content_type: Path<String>,
+        id: Path<String>,
+        /// One of the server's locales (QUIRE_LOCALES).
+        locale: Query<Option<String>>,
+    ) -> Result<Json<PreviewLinkOut>, Problems<{ ONE }>> {
+        let ct = allowed_type(&state, &auth, &content_type, Permission::ReadContent)?;
+        let locale = locale_param(locale.0, &state)?;
+        let link = state
+            .content
+            .preview_link(&ct, &id, locale.as_deref(), &auth.0.actor)
+            .await?
+            .ok_or_else(|| {
+                ApiError::not_found(format!(
+                    "`{}` names no preview_url, so its entries have no preview address",
+                    ct.api_id()
+                ))
+            })?;
+        Ok(Json(PreviewLinkOut {
+            url: link.url,
+            token: link.token,
+            expires_at: clock::format(link.expires_at),
+        }))
     }
 
     /// Schedule a translation (`?locale=`, default: the default locale's)

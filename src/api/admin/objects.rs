@@ -331,6 +331,16 @@ pub struct ScheduleSet {
     pub unpublish_at: MaybeUndefined<Text>,
 }
 
+/// Where the type's site shows this working copy.
+#[derive(Debug, Object)]
+pub struct PreviewLinkOut {
+    /// The type's `preview_url`, filled in.
+    pub url: String,
+    /// The preview token in it: reads this one entry (`?preview=true`).
+    pub token: String,
+    pub expires_at: String,
+}
+
 /// When a translation goes live or comes down by itself.
 #[derive(Debug, Object)]
 pub struct ScheduleOut {

@@ -188,6 +188,11 @@ pub struct ContentTypeDefinition {
     /// `Cache-Control` lifetimes of its public answers (default: caches
     /// revalidate every time).
     pub cache: Option<CacheSettings>,
+    /// Where its site renders a working copy, for the editor's "Open
+    /// preview": `https://site.example/preview/{slug}?token={token}`, with
+    /// `{field}` for any top-level field, `{id}`, `{locale}` and `{token}`
+    /// (a preview token for that one entry, valid 15 minutes).
+    pub preview_url: Option<String>,
     pub fields: Vec<FieldDefinition>,
 }
 
@@ -325,6 +330,7 @@ mod tests {
         let def: ContentTypeDef = serde_json::from_value(serde_json::json!({
             "api_id": "a", "name": "A", "kind": "collection", "description": "d", "language": "en",
             "cache": {"max_age": 1, "s_maxage": 2, "stale_while_revalidate": 3},
+            "preview_url": "https://site.example/{f}",
             "fields": [{"name": "f", "type": "string", "label": "l", "required": true,
                 "unique": true, "default": "x", "min": 1, "max": 2, "min_length": 1,
                 "max_length": 2, "pattern": "x", "values": ["x"], "from": "g",

@@ -19,6 +19,30 @@ pub enum Access {
     Preview(Box<Principal>),
 }
 
+impl Access {
+    /// The one entry a preview link (from the editor's "Open preview") may
+    /// read; it lists nothing.
+    pub fn only_entry(&self) -> Option<&str> {
+        match self {
+            Access::Preview(p) => match &p.credential {
+                Credential::Token { token, .. } => token.entry_id.as_deref(),
+                Credential::Session { .. } => None,
+            },
+            Access::Published => None,
+        }
+    }
+
+    /// Refuses a preview link where more than its entry would be read.
+    pub fn not_a_link(&self) -> Result<(), ApiError> {
+        match self.only_entry() {
+            Some(_) => Err(ApiError::forbidden(
+                "a preview link reads its one entry, by id or slug",
+            )),
+            None => Ok(()),
+        }
+    }
+}
+
 fn bearer(req: &Request) -> Option<&str> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;

@@ -203,6 +203,7 @@ pub(crate) async fn list_of(req: &Request, api_id: String, state: &AppState) -> 
         Err(e) => return e.into_response(),
     };
     respond(req, state, &access, &api_id, async || {
+        access.not_a_link()?;
         let ct = content_type(state, &access, &api_id)?;
         let surface = surface(&access);
         let mut q = ListQuery::parse_with(&ct, &pairs(req), surface, &*state.types)
@@ -314,6 +315,9 @@ pub async fn get(
             Err(StoreError::NotFound) => return Err(missing()),
             other => other?,
         };
+        if access.only_entry().is_some_and(|only| only != read.entry.id) {
+            return Err(missing());
+        }
         let data = shaped(&access, &ct, &read, fields.as_deref()).ok_or_else(missing)?;
         let mut data = with_media(state, &ct, &populate, surface, &chain, vec![data]).await?;
         if richtext == RichtextAs::Html {
@@ -333,6 +337,9 @@ pub async fn search(req: &Request, state: Data<&AppState>) -> Response {
         Ok(a) => a,
         Err(e) => return e.into_response(),
     };
+    if let Err(e) = access.not_a_link() {
+        return e.into_response();
+    }
     let principal = match &access {
         Access::Published => None,
         Access::Preview(p) => Some(p.as_ref()),
