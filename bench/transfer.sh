@@ -25,6 +25,7 @@ cleanup() {
 trap cleanup EXIT
 
 export QUIRE_LOG=warn QUIRE_SEARCH_DIR=memory
+mkdir -p "$work/src"
 QUIRE_DATA_DIR=$work/src QUIRE_CONTENT_TYPES=$PWD/content-types "$BIN" types apply >/dev/null
 python3 bench/seed_sqlite.py "$work/src/quire.db" "$ENTRIES" >/dev/null
 psql -q "$PG/postgres" -c "CREATE DATABASE $db"

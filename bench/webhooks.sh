@@ -36,16 +36,22 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 base, n = sys.argv[1], int(sys.argv[2])
 got = [dict() for _ in range(3)]  # entry id -> deliveries seen
 last = [0.0]
+stamps = []
 lock = threading.Lock()
 
 def receiver(i):
     class H(BaseHTTPRequestHandler):
+        # Keep-alive, as a real receiver behind a proxy would.
+        protocol_version = "HTTP/1.1"
+
         def do_POST(self):
             body = json.loads(self.rfile.read(int(self.headers["content-length"])))
             with lock:
                 got[i][body["id"]] = got[i].get(body["id"], 0) + 1
                 last[0] = time.perf_counter()
+                stamps.append(last[0])
             self.send_response(204)
+            self.send_header("content-length", "0")
             self.end_headers()
         def log_message(self, *a):
             pass
@@ -86,5 +92,7 @@ print(f"deliveries: {total} of {3 * n} in {elapsed:.2f} s from the first publish
 missing = [3 * n - sum(len(g) for g in got)]
 twice = sum(1 for g in got for c in g.values() if c > 1)
 print(f"lost: {missing[0]}, delivered twice: {twice}")
+import os
+if os.environ.get("TRACE"): print([round(s - t0, 2) for s in stamps[::10]])
 sys.exit(0 if missing[0] == 0 else 1)
 PY

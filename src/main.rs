@@ -282,30 +282,14 @@ async fn main() -> anyhow::Result<()> {
             }
         }
         Command::Export { dir } => {
-            let db = quire::store::Db::connect(&config).await?;
-            db.migrate().await?;
-            let media = quire::media::backend::open(&config.media_url)?;
+            let (db, media) = db_and_media(&config).await?;
             let m = quire::transfer::export(&db, media.as_ref(), &dir).await?;
-            println!(
-                "exported {} entries, {} revisions and {} media files to {}",
-                m.tables.get("entries").copied().unwrap_or(0),
-                m.tables.get("revisions").copied().unwrap_or(0),
-                m.media_files,
-                dir.display()
-            );
+            println!("exported {} to {}", summary(&m), dir.display());
         }
         Command::Import { dir } => {
-            let db = quire::store::Db::connect(&config).await?;
-            db.migrate().await?;
-            let media = quire::media::backend::open(&config.media_url)?;
+            let (db, media) = db_and_media(&config).await?;
             let m = quire::transfer::import(&db, media.as_ref(), &dir).await?;
-            println!(
-                "imported {} entries, {} revisions and {} media files from {}",
-                m.tables.get("entries").copied().unwrap_or(0),
-                m.tables.get("revisions").copied().unwrap_or(0),
-                m.media_files,
-                dir.display()
-            );
+            println!("imported {} from {}", summary(&m), dir.display());
         }
         Command::Media {
             command: MediaCommand::Sweep { min_age_secs },
@@ -381,4 +365,30 @@ async fn folder_and_db(
     let db = quire::store::Db::connect(config).await?;
     db.migrate().await?;
     Ok((dir, db))
+}
+
+/// The migrated database and the media store a transfer reads or fills.
+async fn db_and_media(
+    config: &Config,
+) -> anyhow::Result<(
+    quire::store::Db,
+    std::sync::Arc<dyn object_store::ObjectStore>,
+)> {
+    // A new SQLite file needs its folder.
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("cannot create {}", config.data_dir.display()))?;
+    let db = quire::store::Db::connect(config).await?;
+    db.migrate().await?;
+    Ok((db, quire::media::backend::open(&config.media_url)?))
+}
+
+/// What a transfer moved, in a few words.
+fn summary(m: &quire::transfer::Manifest) -> String {
+    let rows = |t: &str| m.tables.get(t).copied().unwrap_or(0);
+    format!(
+        "{} entries, {} revisions and {} media files",
+        rows("entries"),
+        rows("revisions"),
+        m.media_files
+    )
 }

@@ -400,13 +400,10 @@ pub enum Restore {
     Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
 }
 
-/// Binds one value of `kind`.
+/// Binds one value of `kind` (SQLite).
 macro_rules! bind_value {
     ($q:expr, $kind:expr, $v:expr) => {
         match ($kind, $v) {
-            // A null typed as its column, which PostgreSQL insists on.
-            (Kind::Int, Value::Null) => $q.bind(None::<i64>),
-            (Kind::Bool, Value::Null) => $q.bind(None::<bool>),
             (_, Value::Null) => $q.bind(None::<String>),
             (Kind::Int, v) => $q.bind(v.as_i64()),
             (Kind::Bool, v) => $q.bind(v.as_bool()),
@@ -442,26 +439,26 @@ impl Restore {
     /// Inserts rows of `table` as exported. Refuses a row that lacks a
     /// column or holds a value of the wrong kind.
     pub async fn insert(&mut self, table: &Table, rows: &[Map<String, Value>]) -> StoreResult<()> {
-        for chunk in rows.chunks(BATCH) {
-            for (i, row) in chunk.iter().enumerate() {
-                check(table, row).map_err(|e| {
-                    StoreError::Corrupt(format!("{} row {}: {e}", table.name, i + 1))
-                })?;
+        for (i, row) in rows.iter().enumerate() {
+            check(table, row)
+                .map_err(|e| StoreError::Corrupt(format!("{} row {}: {e}", table.name, i + 1)))?;
+        }
+        match self {
+            Restore::Postgres(tx) => {
+                // COPY: several times faster than INSERT for a whole database.
+                let names: Vec<&str> = table.columns.iter().map(|(c, _)| *c).collect();
+                let sql = format!(
+                    "COPY {} ({}) FROM STDIN WITH (FORMAT csv)",
+                    table.name,
+                    names.join(", ")
+                );
+                let mut copy = tx.copy_in_raw(&sql).await?;
+                copy.send(csv(table, rows).into_bytes()).await?;
+                copy.finish().await?;
             }
-            let postgres = matches!(self, Restore::Postgres(_));
-            let sql = insert_sql(table, chunk.len(), postgres);
-            match self {
-                Restore::Sqlite(tx) => {
-                    let mut q = sqlx::query(AssertSqlSafe(sql));
-                    for row in chunk {
-                        for (c, kind) in table.columns {
-                            q = bind_value!(q, *kind, &row[*c]);
-                        }
-                    }
-                    q.execute(&mut **tx).await?;
-                }
-                Restore::Postgres(tx) => {
-                    let mut q = sqlx::query(AssertSqlSafe(sql));
+            Restore::Sqlite(tx) => {
+                for chunk in rows.chunks(BATCH) {
+                    let mut q = sqlx::query(AssertSqlSafe(insert_sql(table, chunk.len())));
                     for row in chunk {
                         for (c, kind) in table.columns {
                             q = bind_value!(q, *kind, &row[*c]);
@@ -496,9 +493,31 @@ impl Restore {
     }
 }
 
-/// `INSERT INTO t (…) VALUES (…), …` for `rows` rows; PostgreSQL casts the
-/// JSON text it is given.
-fn insert_sql(table: &Table, rows: usize, postgres: bool) -> String {
+/// Rows as CSV for PostgreSQL's COPY: every value quoted (quotes
+/// doubled), a null as nothing at all, JSON as its text.
+fn csv(table: &Table, rows: &[Map<String, Value>]) -> String {
+    let mut out = String::new();
+    for row in rows {
+        for (i, (c, kind)) in table.columns.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            let text = match (kind, &row[*c]) {
+                (_, Value::Null) => continue,
+                (Kind::Text, Value::String(s)) => s.clone(),
+                (_, other) => other.to_string(),
+            };
+            out.push('"');
+            out.push_str(&text.replace('"', "\"\""));
+            out.push('"');
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// `INSERT INTO t (…) VALUES (…), …` for `rows` rows (SQLite).
+fn insert_sql(table: &Table, rows: usize) -> String {
     let names: Vec<&str> = table.columns.iter().map(|(c, _)| *c).collect();
     let mut n = 0;
     let tuples: Vec<String> = (0..rows)
@@ -506,12 +525,9 @@ fn insert_sql(table: &Table, rows: usize, postgres: bool) -> String {
             let values: Vec<String> = table
                 .columns
                 .iter()
-                .map(|(_, kind)| {
+                .map(|_| {
                     n += 1;
-                    match (kind, postgres) {
-                        (Kind::Json, true) => format!("CAST(${n} AS JSONB)"),
-                        _ => format!("${n}"),
-                    }
+                    format!("${n}")
                 })
                 .collect();
             format!("({})", values.join(", "))

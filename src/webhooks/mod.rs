@@ -19,7 +19,7 @@ use crate::content::Content;
 use crate::model::FieldError;
 use crate::model::webhook::EVENTS;
 use crate::store::audit::Actor;
-use crate::store::webhooks::{Webhook, WebhookChange};
+use crate::store::webhooks::Webhook;
 use crate::store::{self, StoreError, StoreResult};
 
 /// How the worker paces itself; the defaults are the documented behaviour,
@@ -61,18 +61,15 @@ pub struct Webhooks {
     client: reqwest013::Client,
     /// Fan-outs and claims at a time on this node.
     busy: Arc<tokio::sync::Mutex<()>>,
+    /// Attempts in flight on this node.
+    slots: Arc<tokio::sync::Semaphore>,
 }
 
-/// A webhook to create or the values a change sets, as the API parsed them.
-#[derive(Debug, Clone, Default)]
-pub struct Draft {
-    pub name: Option<String>,
-    pub url: Option<String>,
-    pub events: Option<Vec<String>>,
-    pub types: Option<Option<Vec<String>>>,
-    pub secret: Option<String>,
-    pub enabled: Option<bool>,
-}
+/// Most attempts one node has in flight at once.
+const IN_FLIGHT: usize = 64;
+
+/// A webhook to create, or the values a change sets, as the API parsed them.
+pub use crate::store::webhooks::WebhookChange as Draft;
 
 impl Webhooks {
     pub fn new(content: Content, tuning: Tuning, allow_private: bool) -> anyhow::Result<Webhooks> {
@@ -83,6 +80,7 @@ impl Webhooks {
             allow_private,
             client,
             busy: Arc::default(),
+            slots: Arc::new(tokio::sync::Semaphore::new(IN_FLIGHT)),
         })
     }
 
@@ -135,15 +133,7 @@ impl Webhooks {
         if !errors.is_empty() {
             return Err(StoreError::Invalid(errors));
         }
-        let change = WebhookChange {
-            name: draft.name,
-            url: draft.url,
-            events: draft.events,
-            types: draft.types,
-            secret: draft.secret,
-            enabled: draft.enabled,
-        };
-        store::webhooks::update(&self.content.db, id, version, change, actor).await
+        store::webhooks::update(&self.content.db, id, version, draft, actor).await
     }
 
     /// The rules every value given must keep.

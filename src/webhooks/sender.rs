@@ -3,44 +3,57 @@
 
 use std::time::{Duration, Instant};
 
-use futures_util::future::join_all;
-
 use super::{Webhooks, guard};
 use crate::clock::{self, Micros};
 use crate::model::webhook::{PING, backoff, signature};
 use crate::store::webhooks::{Attempt, Claimed, Delivery, NewDelivery, Webhook};
 use crate::store::{self, StoreResult};
 
-/// Deliveries attempted at once by one node.
-const BATCH: i64 = 32;
+/// Deliveries claimed at a time.
+const BATCH: usize = 32;
 /// Bytes of a receiver's answer kept in the log.
 const EXCERPT: usize = 1024;
 
 impl Webhooks {
-    /// Attempts every due delivery; answers how many were attempted.
+    /// Starts an attempt of every due delivery there is room for; answers
+    /// how many were started. Each attempt runs on its own, so a slow
+    /// receiver holds only its own slot, never the others' deliveries.
     pub async fn send_due(&self) -> StoreResult<usize> {
-        let mut sent = 0;
+        let mut started = 0;
         loop {
+            let room = self.slots.available_permits().min(BATCH);
+            if room == 0 {
+                return Ok(started);
+            }
             let claimed = {
                 let _one = self.busy.lock().await;
                 let now = clock::now();
                 let lease = now + micros(self.tuning.timeout * 3);
-                store::webhooks::claim(&self.content.db, now, lease, BATCH).await?
+                store::webhooks::claim(&self.content.db, now, lease, room as i64).await?
             };
-            if claimed.is_empty() {
-                return Ok(sent);
-            }
-            sent += claimed.len();
+            let full = claimed.len() == room;
             let hooks = store::webhooks::list(&self.content.db).await?;
-            let attempts = claimed.iter().filter_map(|d| {
-                let hook = hooks.iter().find(|h| h.id == d.webhook_id)?;
-                Some(self.attempt(hook, d))
-            });
-            for (id, outcome) in join_all(attempts).await {
-                store::webhooks::record(&self.content.db, &id, &outcome).await?;
+            for d in claimed {
+                // A webhook deleted since the claim: its deliveries are gone too.
+                let Some(hook) = hooks.iter().find(|h| h.id == d.webhook_id).cloned() else {
+                    continue;
+                };
+                let Ok(slot) = self.slots.clone().acquire_owned().await else {
+                    return Ok(started);
+                };
+                started += 1;
+                let this = self.clone();
+                tokio::spawn(async move {
+                    let (id, outcome) = this.attempt(&hook, &d).await;
+                    // Unrecorded, the claim runs out and the delivery is tried again.
+                    if let Err(e) = store::webhooks::record(&this.content.db, &id, &outcome).await {
+                        tracing::warn!(error = %e, delivery = %id, "webhooks: cannot record an attempt");
+                    }
+                    drop(slot);
+                });
             }
-            if (sent as i64) % BATCH != 0 {
-                return Ok(sent);
+            if !full {
+                return Ok(started);
             }
         }
     }

@@ -51,7 +51,7 @@ fn files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sqlite_to_postgres_to_sqlite_is_lossless() {
+async fn an_export_moves_between_the_two_databases_byte_for_byte() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     // Content of every kind: locales' translations, revisions, a live and a
     // working copy that differ, an asset with its file, a token, a webhook.

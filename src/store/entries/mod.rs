@@ -575,7 +575,8 @@ pub async fn revision(
 }
 
 /// Live translations in row order after `after` (of one type, or of every
-/// type), for a full sync a page at a time.
+/// type), for a full sync a page at a time; their working copies are not
+/// read.
 pub async fn published_after(
     db: &Db,
     content_type: Option<&str>,
@@ -584,7 +585,8 @@ pub async fn published_after(
 ) -> StoreResult<Vec<Entry>> {
     let mut sql = Sql::default();
     sql.push(&format!(
-        "SELECT {COLUMNS} FROM entries WHERE published IS NOT NULL AND id > "
+        "SELECT {} FROM entries WHERE published IS NOT NULL AND id > ",
+        columns(db.dialect(), Surface::Public)
     ))
     .arg(Arg::Text(after.to_string()));
     if let Some(t) = content_type {
