@@ -2,7 +2,9 @@
 // playwright-core, against the real quire binary on an ephemeral port.
 //   QUIRE_BIN=../target/release/quire node e2e/run.mjs
 import { spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +37,8 @@ function startServer(dataDir) {
       QUIRE_ADMIN_PASSWORD: ADMIN.password,
       // Two locales, en the default: entries without a locale stay English.
       QUIRE_LOCALES: 'en,fr',
+      // The webhook test's receiver listens on 127.0.0.1, which is refused otherwise.
+      QUIRE_WEBHOOK_ALLOW_PRIVATE: 'true',
       QUIRE_LOG: 'info',
       NO_COLOR: '1',
     },
@@ -551,6 +555,64 @@ try {
     await page.close();
   });
 
+  await test('schedule a publish in the editor, clear it, and see a past time refused', async () => {
+    const created = await api(base, token, 'POST', '/entries/articles', { data: { title: 'Scheduled in a browser' } });
+    assert(created.status === 201, `article: ${created.status} ${JSON.stringify(created.body)}`);
+    const id = created.body.id;
+    const page = await newPage();
+    await signIn(page, base, ADMIN);
+    await page.goto(`${base}/admin/entries/articles/${id}`);
+    const panel = page.getByRole('region', { name: 'Schedule', exact: true });
+    const publishAt = panel.getByLabel('Publish at', { exact: true });
+    const scheduleButton = panel.getByRole('button', { name: 'Schedule', exact: true });
+    const scheduledText = panel.getByText(/^Scheduled to publish at /);
+    /** A `datetime-local` value `ms` from now, in the browser's own zone. */
+    const localIn = (ms) =>
+      page.evaluate((ms) => {
+        const d = new Date(Date.now() + ms);
+        const p = (n) => String(n).padStart(2, '0');
+        return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
+      }, ms);
+    const storedSchedule = async () => (await api(base, token, 'GET', `/entries/articles/${id}`)).body.schedule;
+
+    // An hour ahead: shown as scheduled, and stored as that moment in UTC.
+    await publishAt.fill(await localIn(3600_000));
+    await scheduleButton.click();
+    await scheduledText.waitFor();
+    const at = (await storedSchedule()).publish_at;
+    assert(at && Math.abs(Date.parse(at) - (Date.now() + 3600_000)) < 120_000, `publish_at an hour ahead: ${at}`);
+    assert((await panel.locator('time').getAttribute('datetime')) === at, 'the shown time is the stored one');
+    await page.getByRole('status').filter({ hasText: 'Status:' }).getByText('draft', { exact: true }).waitFor();
+    await page.screenshot({ path: join(shots, 'schedule.png') });
+    await axe(page, 'scheduled publish');
+
+    // Still there after a reload.
+    await page.reload();
+    await scheduledText.waitFor();
+
+    // Cleared: the form is back, and nothing is stored.
+    await panel.getByRole('button', { name: 'Clear the scheduled publish', exact: true }).click();
+    await publishAt.waitFor();
+    assert((await scheduledText.count()) === 0, 'no schedule shown after Clear');
+    const cleared = await storedSchedule();
+    assert(cleared.publish_at == null, `publish_at cleared: ${JSON.stringify(cleared)}`);
+
+    // A past time: the server's `future` refusal, under the Publish at input.
+    await publishAt.fill(await localIn(-3600_000));
+    await scheduleButton.click();
+    await panel.getByText(/^must be later than now/).waitFor();
+    assert((await publishAt.getAttribute('aria-invalid')) === 'true', 'the Publish at input is marked invalid');
+    const described = await publishAt.evaluate((el) =>
+      (el.getAttribute('aria-describedby') ?? '')
+        .split(' ')
+        .map((ref) => document.getElementById(ref)?.textContent ?? '')
+        .join(' '),
+    );
+    assert(described.includes('must be later than now'), `the Publish at input's description: ${described}`);
+    assert((await storedSchedule()).publish_at == null, 'nothing scheduled by the refused time');
+    await page.close();
+  });
+
   await test('upload an image and see it in the library', async () => {
     const page = await newPage();
     await signIn(page, base, ADMIN);
@@ -960,6 +1022,266 @@ try {
     assert((await title.inputValue()) === 'Bonjour, le monde', 'the French title after a reload');
     await french.getByText('published', { exact: true }).waitFor();
     await page.close();
+  });
+
+  await test('the audit log shows a publish, pages, and narrows to an action', async () => {
+    const created = await api(base, token, 'POST', '/entries/articles', { data: { title: 'Audited in a browser' } });
+    assert(created.status === 201, `article: ${created.status} ${JSON.stringify(created.body)}`);
+    const id = created.body.id;
+    const live = await api(base, token, 'POST', `/entries/articles/${id}/publish`);
+    assert(live.status === 200, `article published: ${live.status} ${JSON.stringify(live.body)}`);
+    // What the screen should count, from the API itself.
+    const all = (await api(base, token, 'GET', '/audit?limit=1')).body.meta.total;
+    const publishes = (await api(base, token, 'GET', '/audit?limit=1&action=entry.publish')).body.meta.total;
+    assert(publishes > 0 && publishes < all, `publishes are some of the log: ${publishes} of ${all}`);
+    const pager = (from, total, n) => `${from}–${Math.min(total, from + 24)} of ${total} · page ${n} of ${Math.ceil(total / 25)}`;
+
+    const page = await newPage();
+    await signIn(page, base, ADMIN);
+    await page.getByRole('navigation', { name: 'Administration' }).getByRole('link', { name: 'Audit log', exact: true }).click();
+    await page.waitForURL(/\/admin\/audit$/);
+    await page.getByText(pager(1, all, 1), { exact: true }).waitFor();
+    // Newest first: the publish, and the create before it, link to the entry.
+    const row = (action) =>
+      page
+        .getByRole('row')
+        .filter({ has: page.getByRole('cell', { name: action, exact: true }) })
+        .filter({ has: page.getByRole('link', { name: id, exact: true }) });
+    await row('entry.publish').waitFor();
+    await row('entry.create').waitFor();
+    await row('entry.publish').getByText(ADMIN.email).waitFor();
+    await page.screenshot({ path: join(shots, 'audit.png') });
+    await axe(page, 'audit log');
+
+    // The earlier tests wrote far more than a page; Next shows the second one.
+    if (all > 25) {
+      await page.getByRole('button', { name: 'Next', exact: true }).click();
+      await page.waitForURL(/\/admin\/audit\?page=2$/);
+      await page.getByText(pager(26, all, 2), { exact: true }).waitFor();
+    }
+
+    // An action filter starts again at page 1, with only that action.
+    await page.getByLabel('Action', { exact: true }).fill('entry.publish');
+    await page.getByRole('button', { name: 'Filter', exact: true }).click();
+    await page.waitForURL(/\/admin\/audit\?action=entry\.publish$/);
+    await page.getByText(pager(1, publishes, 1), { exact: true }).waitFor();
+    await row('entry.publish').waitFor();
+    assert((await page.getByRole('cell', { name: 'entry.create', exact: true }).count()) === 0, 'no creates once filtered');
+    const shown = await page.getByRole('rowheader').count();
+    assert(shown === Math.min(25, publishes), `one row per publish: ${shown} of ${publishes}`);
+
+    // The entry's id opens it in the editor.
+    await row('entry.publish').getByRole('link', { name: id, exact: true }).click();
+    await page.waitForURL(new RegExp(`/admin/entries/articles/${id}(\\?locale=en)?$`));
+    await page.waitForFunction((t) => [...document.querySelectorAll('input')].some((i) => i.value === t), 'Audited in a browser');
+    await page.close();
+  });
+
+  await test('a webhook refuses a bad URL at its input, pings, and gets a publish, signed', async () => {
+    // The receiver: records every request and answers 200.
+    const received = [];
+    const receiver = createServer((req, res) => {
+      const chunks = [];
+      req.on('data', (c) => chunks.push(c));
+      req.on('end', () => {
+        received.push({ method: req.method, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+        res.writeHead(200, { 'content-type': 'text/plain' }).end('thanks');
+      });
+    });
+    await new Promise((ok) => receiver.listen(0, '127.0.0.1', ok));
+    const target = `http://127.0.0.1:${receiver.address().port}/hook`;
+    /** `X-Quire-Signature` is `t=<seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`. */
+    const signedWith = (secret, r) => {
+      const m = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(r.headers['x-quire-signature'] ?? '');
+      return !!m && createHmac('sha256', secret).update(`${m[1]}.${r.body}`).digest('hex') === m[2];
+    };
+    const page = await newPage();
+    try {
+      await signIn(page, base, ADMIN);
+      await page.getByRole('navigation', { name: 'Administration' }).getByRole('link', { name: 'Webhooks', exact: true }).click();
+      await page.waitForURL(/\/admin\/webhooks$/);
+
+      // Not http(s): refused, and the message is the URL input's description.
+      const url = page.getByLabel('URL', { exact: true });
+      await page.getByLabel('Name', { exact: true }).fill('Site build');
+      await url.fill('ftp://example.com/');
+      await page.getByLabel('entry.published', { exact: true }).check();
+      await page.getByRole('button', { name: 'Create webhook', exact: true }).click();
+      await page.getByText('only http and https URLs are allowed', { exact: true }).waitFor();
+      assert((await url.getAttribute('aria-invalid')) === 'true', 'the URL input is marked invalid');
+      const described = await url.evaluate((el) =>
+        (el.getAttribute('aria-describedby') ?? '')
+          .split(' ')
+          .map((id) => document.getElementById(id)?.textContent ?? '')
+          .join(' '),
+      );
+      assert(described.includes('only http and https URLs are allowed'), `the URL input's description: ${described}`);
+      assert((await api(base, token, 'GET', '/webhooks')).body.data.length === 0, 'nothing was created');
+
+      // The same form with a good URL: created, its secret shown once.
+      await url.fill(target);
+      await page.getByRole('button', { name: 'Create webhook', exact: true }).click();
+      const secretBox = page.getByRole('textbox', { name: 'Signing secret', exact: true });
+      await secretBox.waitFor();
+      const secret = await secretBox.inputValue();
+      assert(secret.length >= 16, `the secret is shown: ${secret}`);
+      await page.getByText('Shown once: copy it now.', { exact: false }).waitFor();
+      const listed = page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'Site build', exact: true }) });
+      await listed.getByText('entry.published', { exact: true }).waitFor();
+      await listed.getByText('enabled', { exact: true }).waitFor();
+      await page.screenshot({ path: join(shots, 'webhooks.png') });
+      await axe(page, 'webhooks');
+      const hooks = (await api(base, token, 'GET', '/webhooks')).body.data;
+      assert(hooks.length === 1 && !('secret' in hooks[0]), `listed without its secret: ${JSON.stringify(hooks)}`);
+      const hook = hooks[0];
+      assert(JSON.stringify(hook.events) === '["entry.published"]' && hook.types == null, `as chosen: ${JSON.stringify(hook)}`);
+
+      // Its page: a test ping is delivered, and shows in the log.
+      await listed.getByRole('link', { name: 'Site build', exact: true }).click();
+      await page.waitForURL(new RegExp(`/admin/webhooks/${hook.id}$`));
+      await page.getByRole('heading', { name: 'Site build', level: 1 }).waitFor();
+      await page.getByRole('button', { name: 'Send test', exact: true }).click();
+      await page.getByRole('status').filter({ hasText: /delivered HTTP 200/ }).waitFor();
+      const ping = received.find((r) => r.headers['x-quire-event'] === 'ping');
+      assert(ping && ping.method === 'POST' && signedWith(secret, ping), `a signed ping: ${JSON.stringify(ping?.headers)}`);
+      const logRow = (event) =>
+        page
+          .getByRole('row')
+          .filter({ has: page.getByRole('cell', { name: event, exact: true }) })
+          .filter({ hasText: 'delivered' });
+      await logRow('ping').waitFor();
+
+      // A publish is posted within moments.
+      const created = await api(base, token, 'POST', '/entries/articles', { data: { title: 'Announced by webhook' } });
+      assert(created.status === 201, `article: ${created.status} ${JSON.stringify(created.body)}`);
+      const id = created.body.id;
+      const live = await api(base, token, 'POST', `/entries/articles/${id}/publish`);
+      assert(live.status === 200, `article published: ${live.status} ${JSON.stringify(live.body)}`);
+      const isOurs = (r) => r.headers['x-quire-event'] === 'entry.published' && JSON.parse(r.body).id === id;
+      for (let i = 0; !received.some(isOurs); i++) {
+        assert(i < 50, `no entry.published POST within 10 s: ${JSON.stringify(received.map((r) => r.headers['x-quire-event']))}`);
+        await new Promise((ok) => setTimeout(ok, 200));
+      }
+      const post = received.find(isOurs);
+      assert(post.method === 'POST' && signedWith(secret, post), `a signed publish: ${JSON.stringify(post.headers)}`);
+      // The log records it delivered once the answer is in; refresh until it shows.
+      for (let i = 0; ; i++) {
+        await page.getByRole('button', { name: 'Refresh', exact: true }).click();
+        try {
+          await logRow('entry.published').first().waitFor({ timeout: 1000 });
+          break;
+        } catch (e) {
+          if (i >= 10) throw e;
+        }
+      }
+      // Newest first: its details show the body as sent.
+      await logRow('entry.published').first().getByRole('button', { name: 'Details', exact: true }).click();
+      await page.getByText(`"id": "${id}"`, { exact: false }).first().waitFor();
+      await page.screenshot({ path: join(shots, 'webhook.png') });
+      await axe(page, 'webhook');
+
+      // Deleted after a confirm (the page accepts it): gone, with its log.
+      await page.getByRole('button', { name: 'Delete', exact: true }).click();
+      await page.waitForURL(/\/admin\/webhooks$/);
+      await page.getByText('No webhooks yet.', { exact: true }).waitFor();
+      assert((await api(base, token, 'GET', `/webhooks/${hook.id}`)).status === 404, 'the webhook is gone');
+    } finally {
+      await page.close();
+      receiver.close();
+    }
+  });
+
+  await test('open an entry’s preview on the site, and see a bad preview URL refused in the builder', async () => {
+    // The site: its preview page reads the working copy named in its URL from
+    // Quire's public API with the token it was given, and shows its title.
+    const html = (t) => String(t).replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+    const site = createServer(async (req, res) => {
+      const url = new URL(req.url, 'http://site');
+      const m = /^\/preview\/([^/]+)$/.exec(url.pathname);
+      if (!m) return res.writeHead(404).end();
+      const previewToken = url.searchParams.get('token') ?? '';
+      // What went wrong, if anything, shows on the page instead of the title.
+      const title = await fetch(`${base}/api/launches/${m[1]}?preview=true`, { headers: { authorization: `Bearer ${previewToken}` } })
+        .then(async (r) => (r.ok ? (await r.json()).data.title : `Quire answered ${r.status}`))
+        .catch((e) => `Quire could not be read: ${e.message}`);
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(`<!doctype html><title>Preview</title><h1>${html(title)}</h1><p>Token: <code id="token">${html(previewToken)}</code></p>`);
+    });
+    await new Promise((ok) => site.listen(0, '127.0.0.1', ok));
+    const siteBase = `http://127.0.0.1:${site.address().port}`;
+    const template = `${siteBase}/preview/{slug}?token={token}`;
+    const page = await newPage();
+    try {
+      const made = await api(base, token, 'POST', '/content-types', {
+        api_id: 'launches',
+        name: 'Launch',
+        preview_url: template,
+        fields: [
+          { name: 'title', type: 'string', required: true },
+          { name: 'slug', type: 'slug', from: 'title' },
+        ],
+      });
+      assert(made.status === 201, `launches type: ${made.status} ${JSON.stringify(made.body)}`);
+      const created = await api(base, token, 'POST', '/entries/launches', { data: { title: 'Spring launch', slug: 'spring-launch' } });
+      assert(created.status === 201, `launch: ${created.status} ${JSON.stringify(created.body)}`);
+      const id = created.body.id;
+
+      await signIn(page, base, ADMIN);
+      await page.goto(`${base}/admin/entries/launches/${id}`);
+      const title = page.getByRole('textbox', { name: 'Title', exact: true });
+      await title.waitFor();
+      // An unsaved edit: Open preview saves it first, so the site shows it.
+      await title.fill('Spring launch, edited');
+      const open = page.getByRole('button', { name: 'Open preview', exact: true });
+      await axe(page, 'editor with Open preview');
+      const [preview] = await Promise.all([page.context().waitForEvent('page'), open.click()]);
+      await preview.getByRole('heading', { name: 'Spring launch, edited', exact: true }).waitFor();
+      const link = new URL(preview.url());
+      assert(link.origin === siteBase && link.pathname.startsWith('/preview/'), `the type's preview address: ${preview.url()}`);
+      const shownToken = await preview.locator('#token').textContent();
+      assert(shownToken && shownToken === link.searchParams.get('token'), `the site got the token: ${shownToken}`);
+      await page.screenshot({ path: join(shots, 'preview-editor.png') });
+      await preview.screenshot({ path: join(shots, 'preview-site.png') });
+      await preview.close();
+      await page.getByText('Preview opened in a new tab.', { exact: true }).waitFor();
+      const stored = await api(base, token, 'GET', `/entries/launches/${id}`);
+      assert(stored.body.data.title === 'Spring launch, edited' && stored.body.status === 'draft', `saved, still a draft: ${JSON.stringify(stored.body)}`);
+      // Only the preview token shows it: the draft is not on the public API.
+      const unpublished = await fetch(`${base}/api/launches/${id}`);
+      assert(unpublished.status === 404, `the draft is not public: ${unpublished.status}`);
+
+      // A type without a preview URL offers no preview.
+      const article = await api(base, token, 'POST', '/entries/articles', { data: { title: 'No site to preview on' } });
+      assert(article.status === 201, `article: ${article.status} ${JSON.stringify(article.body)}`);
+      await page.goto(`${base}/admin/entries/articles/${article.body.id}`);
+      await page.getByRole('button', { name: 'Publish', exact: true }).waitFor();
+      assert((await open.count()) === 0, 'no Open preview without a preview URL');
+
+      // The builder shows the address, and a placeholder that is not a field is refused at its input.
+      await page.goto(`${base}/admin/types/launches`);
+      const input = page.getByLabel('Preview URL', { exact: true });
+      await input.waitFor();
+      assert((await input.inputValue()) === template, `the builder shows the preview URL: "${await input.inputValue()}"`);
+      await page.locator('#type-preview-url-hint').getByText('{slug}', { exact: true }).waitFor();
+      await input.fill(`${siteBase}/preview/{nope}`);
+      await page.getByRole('button', { name: 'Save type', exact: true }).click();
+      await page.locator('#err-preview_url').filter({ hasText: 'is neither a field of the type' }).waitFor();
+      assert((await input.getAttribute('aria-invalid')) === 'true', 'the Preview URL input is marked invalid');
+      const described = await input.evaluate((el) =>
+        (el.getAttribute('aria-describedby') ?? '')
+          .split(' ')
+          .map((ref) => document.getElementById(ref)?.textContent ?? '')
+          .join(' '),
+      );
+      assert(described.includes('{nope} is neither a field of the type'), `the Preview URL input's description: ${described}`);
+      await page.screenshot({ path: join(shots, 'type-preview-url.png') });
+      await axe(page, 'preview URL refused in the builder');
+      const kept = await api(base, token, 'GET', '/content-types/launches');
+      assert(kept.body.definition.preview_url === template, `the type is unchanged: ${JSON.stringify(kept.body.definition)}`);
+    } finally {
+      await page.close();
+      site.close();
+    }
   });
 } finally {
   await browser.close();

@@ -1815,6 +1815,232 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/entries/{content_type}/{id}/preview-link": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A preview link for the editor's "Open preview": the type's
+         *     `preview_url` filled from this translation's working copy, with a
+         *     preview token that reads this one entry for 15 minutes. 404 when
+         *     the type names no preview address.
+         */
+        post: {
+            parameters: {
+                query?: {
+                    /** @description One of the server's locales (QUIRE_LOCALES). */
+                    locale?: string;
+                };
+                header?: never;
+                path: {
+                    content_type: string;
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["PreviewLinkOut"];
+                    };
+                };
+                /** @description The request is malformed: a bad or unknown parameter, body key or JSON. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No valid bearer token (or, at sign-in, wrong credentials). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token's user or scope may not do this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The request body is too large. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The database does not answer; `Retry-After` says when to try again. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/entries/{content_type}/{id}/schedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Schedule a translation (`?locale=`, default: the default locale's)
+         *     to be published or unpublished by itself: `{"publish_at":
+         *     "2030-01-01T09:00:00Z", "unpublish_at": …}`, times in the future,
+         *     `null` to clear one. Published within about a second of the time,
+         *     once, by whichever node sees it first; a publish that cannot run
+         *     (say, a required field is empty) is noted in `schedule.error`.
+         */
+        post: {
+            parameters: {
+                query?: {
+                    /** @description One of the server's locales (QUIRE_LOCALES). */
+                    locale?: string;
+                };
+                header?: never;
+                path: {
+                    content_type: string;
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ScheduleSet"];
+                };
+            };
+            responses: {
+                /** @description The entry; its ETag is its version, for `If-Match`. */
+                200: {
+                    headers: {
+                        ETAG: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["EntryOut"];
+                    };
+                };
+                /** @description The request is malformed: a bad or unknown parameter, body key or JSON. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No valid bearer token (or, at sign-in, wrong credentials). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token's user or scope may not do this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The request body is too large. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The body is not of a media type this operation takes. */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The document breaks its rules; `errors` lists each field. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The database does not answer; `Retry-After` says when to try again. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/entries/{content_type}/{id}/unpublish": {
         parameters: {
             query?: never;
@@ -3940,6 +4166,731 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every webhook, without secrets. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["WebhookList"];
+                    };
+                };
+                /** @description The request is malformed: a bad or unknown parameter, body key or JSON. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No valid bearer token (or, at sign-in, wrong credentials). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token's user or scope may not do this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The request body is too large. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The database does not answer; `Retry-After` says when to try again. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create a webhook. Changes made from now on are delivered to it. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["WebhookCreate"];
+                };
+            };
+            responses: {
+                /** @description Created; the secret is shown this once. */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["WebhookCreated"];
+                    };
+                };
+                /** @description The request is malformed: a bad or unknown parameter, body key or JSON. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No valid bearer token (or, at sign-in, wrong credentials). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token's user or scope may not do this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The request body is too large. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The body is not of a media type this operation takes. */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The document breaks its rules; `errors` lists each field. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The database does not answer; `Retry-After` says when to try again. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One webhook, without its secret. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["WebhookOut"];
+                    };
+                };
+                /** @description The request is malformed: a bad or unknown parameter, body key or JSON. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No valid bearer token (or, at sign-in, wrong credentials). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token's user or scope may not do this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The request body is too large. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The database does not answer; `Retry-After` says when to try again. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Delete a webhook and its delivery log. */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Deleted, with its delivery log; deliveries still queued are dropped. */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description The request is malformed: a bad or unknown parameter, body key or JSON. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No valid bearer token (or, at sign-in, wrong credentials). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token's user or scope may not do this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The request body is too large. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The database does not answer; `Retry-After` says when to try again. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /**
+         * Change a webhook. `?version=N` or `If-Match: "N"` is required, so
+         *     that two admins editing at once do not overwrite each other.
+         */
+        patch: {
+            parameters: {
+                query?: {
+                    version?: number;
+                };
+                header?: {
+                    "If-Match"?: string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["WebhookPatch"];
+                };
+            };
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["WebhookOut"];
+                    };
+                };
+                /** @description The request is malformed: a bad or unknown parameter, body key or JSON. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No valid bearer token (or, at sign-in, wrong credentials). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token's user or scope may not do this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A conflict: a stale version, a value taken, or a rule the change would break; `code` says which. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The request body is too large. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The body is not of a media type this operation takes. */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The document breaks its rules; `errors` lists each field. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The database does not answer; `Retry-After` says when to try again. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/webhooks/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a `ping` delivery now and answer what came of it (not retried). */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["DeliveryOut"];
+                    };
+                };
+                /** @description The request is malformed: a bad or unknown parameter, body key or JSON. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No valid bearer token (or, at sign-in, wrong credentials). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token's user or scope may not do this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The request body is too large. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The database does not answer; `Retry-After` says when to try again. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A webhook's deliveries, newest first. */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description 1 to 100 (default 25). */
+                    limit?: number;
+                    offset?: number;
+                    /** @description `pending`, `delivered` or `failed`. */
+                    status?: components["schemas"]["DeliveryStatus"];
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["DeliveryList"];
+                    };
+                };
+                /** @description The request is malformed: a bad or unknown parameter, body key or JSON. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No valid bearer token (or, at sign-in, wrong credentials). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token's user or scope may not do this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The request body is too large. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The database does not answer; `Retry-After` says when to try again. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/{id}/deliveries/{delivery_id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Try a delivery again now, whatever its status. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    delivery_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["DeliveryOut"];
+                    };
+                };
+                /** @description The request is malformed: a bad or unknown parameter, body key or JSON. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No valid bearer token (or, at sign-in, wrong credentials). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token's user or scope may not do this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The request body is too large. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The database does not answer; `Retry-After` says when to try again. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -4051,6 +5002,13 @@ export interface components {
              *     revalidate every time).
              */
             cache?: (components["schemas"]["CacheSettings"] & unknown) | null;
+            /**
+             * @description Where its site renders a working copy, for the editor's "Open
+             *     preview": `https://site.example/preview/{slug}?token={token}`, with
+             *     `{field}` for any top-level field, `{id}`, `{locale}` and `{token}`
+             *     (a preview token for that one entry, valid 15 minutes).
+             */
+            preview_url?: string | null;
             fields: components["schemas"]["FieldDefinition"][];
         };
         /** ContentTypeList */
@@ -4089,12 +5047,61 @@ export interface components {
              */
             source_file?: string | null;
         };
+        /** DeliveryList */
+        DeliveryList: {
+            data: components["schemas"]["DeliveryOut"][];
+            meta: components["schemas"]["ListMeta"];
+        };
+        /**
+         * DeliveryOut
+         * @description One delivery and its last attempt.
+         */
+        DeliveryOut: {
+            id: string;
+            webhook_id: string;
+            event: string;
+            /**
+             * Format: int64
+             * @description The change it tells of (none for a test delivery).
+             */
+            seq?: number | null;
+            /** @description `pending`, `delivered` or `failed` (given up after the retry window). */
+            status: string;
+            /** Format: int64 */
+            attempts: number;
+            /** @description When a pending delivery is tried next. */
+            next_try_at?: string | null;
+            created_at: string;
+            last_attempt_at?: string | null;
+            /**
+             * Format: int64
+             * @description The receiver's status code (none when it did not answer).
+             */
+            status_code?: number | null;
+            /** Format: int64 */
+            duration_ms?: number | null;
+            /** @description Why there was no answer: timed out, refused, … */
+            error?: string | null;
+            /** @description The first KiB of the receiver's answer. */
+            response_excerpt?: string | null;
+            /** @description The body as sent. */
+            body: string;
+        };
+        /** @enum {string} */
+        DeliveryStatus: "pending" | "delivered" | "failed";
         /** EntryCreate */
         EntryCreate: {
             /** @description The entry's fields. */
             data: unknown;
             /** @description Defaults to the server's default locale. */
             locale?: string | null;
+            /**
+             * @description Publish it by itself at this time (RFC 3339, in the future; needs
+             *     the right to publish).
+             */
+            publish_at?: string | null;
+            /** @description Unpublish it by itself at this time (RFC 3339, in the future). */
+            unpublish_at?: string | null;
         };
         /** EntryList */
         EntryList: {
@@ -4124,6 +5131,8 @@ export interface components {
             updated_by?: string | null;
             /** @description Every translation the entry has (this one included), oldest first. */
             translations: components["schemas"]["TranslationOut"][];
+            /** @description This translation's scheduled actions. */
+            schedule: components["schemas"]["ScheduleOut"] & unknown;
         };
         /** EntryPatch */
         EntryPatch: {
@@ -4136,6 +5145,13 @@ export interface components {
              *     translation in yet).
              */
             version?: number | null;
+            /**
+             * @description Publish this translation by itself at this time (RFC 3339, in the
+             *     future; `null` clears it; needs the right to publish).
+             */
+            publish_at?: string | null;
+            /** @description Unpublish this translation by itself at this time; `null` clears it. */
+            unpublish_at?: string | null;
         };
         /**
          * EntryPut
@@ -4321,6 +5337,17 @@ export interface components {
             entries: number;
         };
         /**
+         * PreviewLinkOut
+         * @description Where the type's site shows this working copy.
+         */
+        PreviewLinkOut: {
+            /** @description The type's `preview_url`, filled in. */
+            url: string;
+            /** @description The preview token in it: reads this one entry (`?preview=true`). */
+            token: string;
+            expires_at: string;
+        };
+        /**
          * Problem
          * @description An RFC 9457 problem document.
          */
@@ -4411,6 +5438,28 @@ export interface components {
             data: unknown;
             author_id?: string | null;
             created_at: string;
+        };
+        /**
+         * ScheduleOut
+         * @description When a translation goes live or comes down by itself.
+         */
+        ScheduleOut: {
+            publish_at?: string | null;
+            unpublish_at?: string | null;
+            /**
+             * @description Why the last scheduled action could not run (say, a required field
+             *     is empty); it is not retried until scheduled again.
+             */
+            error?: string | null;
+        };
+        /**
+         * ScheduleSet
+         * @description A translation's scheduled publish and unpublish: RFC 3339 times in the
+         *     future; `null` clears one, a key left out leaves it.
+         */
+        ScheduleSet: {
+            publish_at?: string | null;
+            unpublish_at?: string | null;
         };
         /**
          * SchemaPlan
@@ -4609,6 +5658,80 @@ export interface components {
             types?: string[] | null;
             /** @description Lift any limit to some content types. */
             all_types?: boolean | null;
+        };
+        /**
+         * WebhookCreate
+         * @description A new webhook.
+         */
+        WebhookCreate: {
+            name: string;
+            /**
+             * @description `http` or `https`; must reach a public address unless
+             *     `QUIRE_WEBHOOK_ALLOW_PRIVATE=true`.
+             */
+            url: string;
+            /**
+             * @description Any of `entry.saved`, `entry.published`, `entry.unpublished`,
+             *     `entry.deleted`, `asset.created`, `asset.updated`, `asset.deleted`,
+             *     `type.changed`, `cache.purge`.
+             */
+            events: string[];
+            /** @description Only entries of these types (omit or null for all). */
+            types?: string[] | null;
+            /**
+             * @description The signing key, 16 to 256 characters; omitted, one is generated
+             *     and shown once.
+             */
+            secret?: string | null;
+            /** @description Default true. */
+            enabled?: boolean | null;
+        };
+        /** WebhookCreated */
+        WebhookCreated: {
+            /** @description The signing key, shown this once. */
+            secret: string;
+            id: string;
+            name: string;
+            url: string;
+            events: string[];
+            /** @description `null`: every type. */
+            types?: string[] | null;
+            enabled: boolean;
+            /** Format: int64 */
+            version: number;
+            created_at: string;
+            updated_at: string;
+        };
+        /** WebhookList */
+        WebhookList: {
+            data: components["schemas"]["WebhookOut"][];
+        };
+        /** WebhookOut */
+        WebhookOut: {
+            id: string;
+            name: string;
+            url: string;
+            events: string[];
+            /** @description `null`: every type. */
+            types?: string[] | null;
+            enabled: boolean;
+            /** Format: int64 */
+            version: number;
+            created_at: string;
+            updated_at: string;
+        };
+        /**
+         * WebhookPatch
+         * @description Changes to a webhook; `types: null` lifts the type limit.
+         */
+        WebhookPatch: {
+            name?: string | null;
+            url?: string | null;
+            events?: string[] | null;
+            types?: string[] | null;
+            /** @description A new signing key. */
+            secret?: string | null;
+            enabled?: boolean | null;
         };
     };
     responses: never;

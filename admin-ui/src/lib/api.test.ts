@@ -9,6 +9,7 @@ import {
   listReferences,
   listRevisions,
   patchEntry,
+  previewLink,
   publishEntry,
   putContentType,
   restoreRevision,
@@ -100,6 +101,13 @@ describe('the admin API client', () => {
     expect(fetch.mock.calls[0][0]).toBe('/admin/api/entries/articles/1/revisions/1/restore?version=3');
     expect((err as ApiError).code).toBe('version_conflict');
     expect((err as ApiError).problem.current_version).toBe(5);
+  });
+
+  it('asks for a translation\'s preview link', async () => {
+    const fetch = answer(200, { url: 'https://site.example/p/a?token=t', token: 't', expires_at: '' });
+    expect((await previewLink('articles', 'a 1', 'fr')).url).toBe('https://site.example/p/a?token=t');
+    expect(fetch.mock.calls[0][0]).toBe('/admin/api/entries/articles/a%201/preview-link?locale=fr');
+    expect(fetch.mock.calls[0][1]?.method).toBe('POST');
   });
 
   it('asks for a schema change\'s plan, or forces it', async () => {

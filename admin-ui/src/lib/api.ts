@@ -20,6 +20,13 @@ export type UserPatch = Schemas['UserPatch'];
 export type RevisionOut = Schemas['RevisionOut'];
 export type RevisionDetail = Schemas['RevisionDetail'];
 export type FieldDiff = Schemas['FieldDiffOut'];
+export type ScheduleOut = Schemas['ScheduleOut'];
+export type ScheduleSet = Schemas['ScheduleSet'];
+export type AuditOut = Schemas['AuditOut'];
+export type WebhookOut = Schemas['WebhookOut'];
+export type WebhookCreate = Schemas['WebhookCreate'];
+export type WebhookPatch = Schemas['WebhookPatch'];
+export type DeliveryOut = Schemas['DeliveryOut'];
 
 /** One search result: `{id, type, score, highlights, status, …entry fields}`. */
 export type SearchHit = Schemas['SearchHit'];
@@ -281,6 +288,28 @@ export const unpublishEntry = (type: string, id: string, version?: number, local
     path: { content_type: type, id },
     query: { version, ...inLocale(locale) } as { version?: number },
   });
+/**
+ * Sets when a translation publishes or unpublishes by itself: a time (RFC 3339,
+ * in the future) sets one, null clears it, a key left out leaves it. Needs no
+ * version: the working copy is untouched.
+ */
+export const scheduleEntry = (type: string, id: string, body: ScheduleSet, locale?: string) =>
+  call('post', '/entries/{content_type}/{id}/schedule', {
+    path: { content_type: type, id },
+    query: inLocale(locale),
+    body,
+  });
+
+/**
+ * Where the type's site shows this translation's working copy: its
+ * `preview_url` filled in, with a token that reads this one entry for 15
+ * minutes. A 404 when the type has no `preview_url`.
+ */
+export const previewLink = (type: string, id: string, locale?: string) =>
+  call('post', '/entries/{content_type}/{id}/preview-link', {
+    path: { content_type: type, id },
+    query: inLocale(locale),
+  });
 
 /** A translation's saved copies (`?locale=`, default: the default locale's), newest first. */
 export const listRevisions = async (type: string, id: string, locale?: string) =>
@@ -320,6 +349,37 @@ export type Scope = 'read' | 'preview' | 'write';
 export const createToken = (body: { name: string; scope: Scope; expires_at?: string }) =>
   call('post', '/tokens', { body });
 export const revokeToken = (id: string) => call('delete', '/tokens/{id}', { path: { id } });
+
+/** The audit log, newest first; each filter is an exact match (admins only). */
+export const listAudit = (query: {
+  limit?: number;
+  offset?: number;
+  action?: string;
+  resource_type?: string;
+  actor_id?: string;
+  resource_id?: string;
+}) => call('get', '/audit', { query });
+
+export const listWebhooks = async () => (await call('get', '/webhooks')).data;
+/** Answers the webhook with its signing secret, which is never shown again. */
+export const createWebhook = (body: WebhookCreate) => call('post', '/webhooks', { body });
+export const getWebhook = (id: string) => call('get', '/webhooks/{id}', { path: { id } });
+/** `version` is the one read (a stale one is a 409 `version_conflict`); `types: null` lifts the type limit. */
+export const patchWebhook = (id: string, body: WebhookPatch, version: number) =>
+  call('patch', '/webhooks/{id}', { path: { id }, query: { version }, body });
+export const deleteWebhook = (id: string) => call('delete', '/webhooks/{id}', { path: { id } });
+/** Sends a `ping` now and answers what came of it. */
+export const testWebhook = (id: string) => call('post', '/webhooks/{id}/test', { path: { id } });
+
+/** The statuses a delivery log can be filtered by. */
+export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed'] as const satisfies readonly Schemas['DeliveryStatus'][];
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+/** A webhook's deliveries, newest first. */
+export const listDeliveries = (id: string, query: { limit?: number; offset?: number; status?: DeliveryStatus }) =>
+  call('get', '/webhooks/{id}/deliveries', { path: { id }, query });
+/** Queues a delivery again now, whatever its status. */
+export const retryDelivery = (id: string, deliveryId: string) =>
+  call('post', '/webhooks/{id}/deliveries/{delivery_id}/retry', { path: { id, delivery_id: deliveryId } });
 
 export const getContentType = (apiId: string) => call('get', '/content-types/{api_id}', { path: { api_id: apiId } });
 // The type builder keeps keys it does not model (so nothing is lost on a

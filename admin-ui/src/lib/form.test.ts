@@ -368,6 +368,43 @@ describe('routes', () => {
     });
   });
 
+  it('keeps the audit log’s page and filters in the URL', () => {
+    expect(parseRoute('/admin/audit')).toEqual({ name: 'audit', page: 1, filter: {} });
+    expect(parseRoute('/admin/audit', '?page=2&action=entry.publish&resource_type=entry&actor_id=u1&resource_id=e1')).toEqual({
+      name: 'audit',
+      page: 2,
+      filter: { action: 'entry.publish', resource_type: 'entry', actor_id: 'u1', resource_id: 'e1' },
+    });
+    // Empty or blank is no filter; anything else in the query is ignored.
+    expect(parseRoute('/admin/audit', '?action=&resource_type=%20&page=0&sort=x')).toStrictEqual({ name: 'audit', page: 1, filter: {} });
+    expect(parseRoute('/admin/audit/1').name).toBe('not-found');
+    expect(href.audit()).toBe('/admin/audit');
+    expect(href.audit({ action: ' entry.publish ', resource_type: '' }, 3)).toBe('/admin/audit?page=3&action=entry.publish');
+    expect(href.audit({ resource_id: 'a/b c', actor_id: 'u1', resource_type: 'entry', action: 'entry.delete' })).toBe(
+      '/admin/audit?action=entry.delete&resource_type=entry&actor_id=u1&resource_id=a%2Fb+c',
+    );
+    const filter = { action: 'user.create', actor_id: 'u 2' };
+    expect(parseRoute('/admin/audit', href.audit(filter, 2).split('?')[1])).toEqual({ name: 'audit', page: 2, filter });
+  });
+
+  it('keeps a webhook’s delivery log page and status filter in the URL', () => {
+    expect(parseRoute('/admin/webhooks')).toEqual({ name: 'webhooks' });
+    expect(parseRoute('/admin/webhooks/')).toEqual({ name: 'webhooks' });
+    expect(parseRoute('/admin/webhooks/w1')).toStrictEqual({ name: 'webhook', id: 'w1', page: 1 });
+    expect(parseRoute('/admin/webhooks/w1', '?page=3&status=failed')).toEqual({ name: 'webhook', id: 'w1', page: 3, status: 'failed' });
+    // An unknown status, or a page below 1, is no filter and the first page.
+    expect(parseRoute('/admin/webhooks/w1', '?status=lost&page=-2')).toStrictEqual({ name: 'webhook', id: 'w1', page: 1 });
+    expect(parseRoute('/admin/webhooks/a%2Fb')).toEqual({ name: 'webhook', id: 'a/b', page: 1 });
+    expect(parseRoute('/admin/webhooks/w1/deliveries').name).toBe('not-found');
+    expect(href.webhooks()).toBe('/admin/webhooks');
+    expect(href.webhook('w1')).toBe('/admin/webhooks/w1');
+    expect(href.webhook('w1', 2)).toBe('/admin/webhooks/w1?page=2');
+    expect(href.webhook('w1', 1, 'pending')).toBe('/admin/webhooks/w1?status=pending');
+    expect(href.webhook('a/b', 4, 'delivered')).toBe('/admin/webhooks/a%2Fb?page=4&status=delivered');
+    const [path, search] = href.webhook('w 1', 2, 'failed').split('?');
+    expect(parseRoute(path, search)).toEqual({ name: 'webhook', id: 'w 1', page: 2, status: 'failed' });
+  });
+
   it('follows only same-app paths after sign-in', () => {
     expect(safeNext('/admin/media')).toBe('/admin/media');
     expect(safeNext('https://evil.example/')).toBe('/admin/');

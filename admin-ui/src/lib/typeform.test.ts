@@ -8,6 +8,7 @@ import {
   errorTarget,
   formToDefinition,
   MAX_NESTING,
+  previewPlaceholders,
   problemTarget,
   renamedFrom,
   rowToField,
@@ -48,7 +49,7 @@ describe('definitionToForm', () => {
   });
 
   it('copes with junk', () => {
-    expect(definitionToForm(null)).toEqual({ apiId: '', name: '', kind: 'collection', fields: [], cache: emptyCache(), extra: {}, origNames: [] });
+    expect(definitionToForm(null)).toEqual({ apiId: '', name: '', kind: 'collection', fields: [], cache: emptyCache(), previewUrl: '', extra: {}, origNames: [] });
     expect(definitionToForm({ fields: [null] }).fields[0].type).toBe('string');
   });
 });
@@ -256,6 +257,54 @@ describe('cache settings', () => {
     f.kind = 'collection';
     f.cache.max_age = '60';
     expect(formToDefinition(f).definition.cache).toEqual({ max_age: 60, s_maxage: 600, stale_while_revalidate: 30 });
+  });
+});
+
+describe('preview address', () => {
+  const previewed = { ...recipes, preview_url: 'https://site.example/preview/{slug}?token={token}' };
+
+  it('fills the input from a definition, and round-trips it exactly', () => {
+    const f = definitionToForm(previewed);
+    expect(f.previewUrl).toBe('https://site.example/preview/{slug}?token={token}');
+    expect(f.extra).toEqual({ language: 'en' });
+    const { definition, errors } = formToDefinition(f);
+    expect(errors).toEqual({});
+    expect(definition).toEqual(previewed);
+    expect(JSON.stringify(formToDefinition(definitionToForm(definition)).definition)).toBe(JSON.stringify(definition));
+  });
+
+  it('sends what is typed, trimmed, and no key when it is empty', () => {
+    const f = definitionToForm(recipes);
+    expect(f.previewUrl).toBe('');
+    expect(formToDefinition(f).definition).not.toHaveProperty('preview_url');
+    f.previewUrl = '  https://site.example/{id}  ';
+    expect(formToDefinition(f).definition.preview_url).toBe('https://site.example/{id}');
+    const g = definitionToForm(previewed);
+    g.previewUrl = ' ';
+    expect(formToDefinition(g).definition).toEqual(recipes);
+    expect(definitionToForm({ ...recipes, preview_url: null }).previewUrl).toBe('');
+  });
+
+  it('never sends one for a component type, but keeps it in the form', () => {
+    const f = definitionToForm(previewed);
+    f.kind = 'component';
+    f.fields = [];
+    expect(formToDefinition(f).definition).not.toHaveProperty('preview_url');
+    f.kind = 'collection';
+    expect(formToDefinition(f).definition.preview_url).toBe(previewed.preview_url);
+  });
+
+  it('lists the built-in placeholders, then the fields by name', () => {
+    const f = definitionToForm(recipes);
+    expect(previewPlaceholders(f).slice(0, 5)).toEqual(['{id}', '{locale}', '{token}', '{title}', '{slug}']);
+    f.fields = [{ ...emptyRow(), name: ' id ' }, emptyRow()];
+    expect(previewPlaceholders(f)).toEqual(['{id}', '{locale}', '{token}']);
+  });
+
+  it('puts the server\'s refusal at the input', () => {
+    const t = problemTarget({ field: 'preview_url', rule: 'template' }, ['title']);
+    expect(t).toEqual({ row: null, input: 'preview_url' });
+    expect(errorKey(t!)).toBe('preview_url');
   });
 });
 

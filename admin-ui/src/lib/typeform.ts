@@ -90,6 +90,8 @@ export interface TypeForm {
   fields: FieldRow[];
   /** HTTP cache lifetimes (`cache`); kept while the kind is component, sent only otherwise. */
   cache: CacheForm;
+  /** Where the type's site shows a working copy (`preview_url`); '' for none. Sent only for a type with entries. */
+  previewUrl: string;
   /** Top-level keys the form does not edit (`language` …). */
   extra: Record<string, unknown>;
   /** The fields' names when the type was loaded (removed rows' too). */
@@ -122,7 +124,7 @@ const EDITED = new Set([
   'name', 'type', 'required', 'unique', 'searchable', 'multiple', 'max_length', 'min', 'max', 'values', 'from', 'accept', 'to', 'on_delete',
   'component', 'repeatable', 'components', 'localized', 'fields',
 ]);
-const TOP = new Set(['api_id', 'name', 'kind', 'cache', 'fields']);
+const TOP = new Set(['api_id', 'name', 'kind', 'cache', 'preview_url', 'fields']);
 
 const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? String(v) : '');
 const list = (v: unknown) => (Array.isArray(v) ? v.filter((x) => typeof x === 'string').join(', ') : '');
@@ -158,7 +160,7 @@ export function emptyRow(): FieldRow {
 }
 
 export function emptyForm(): TypeForm {
-  return { apiId: '', name: '', kind: 'collection', fields: [emptyRow()], cache: emptyCache(), extra: {}, origNames: [] };
+  return { apiId: '', name: '', kind: 'collection', fields: [emptyRow()], cache: emptyCache(), previewUrl: '', extra: {}, origNames: [] };
 }
 
 export function fieldToRow(field: unknown): FieldRow {
@@ -206,6 +208,7 @@ export function definitionToForm(def: unknown): TypeForm {
     kind: typeof d.kind === 'string' ? d.kind : 'collection',
     fields,
     cache: cacheToForm(d.cache),
+    previewUrl: typeof d.preview_url === 'string' ? d.preview_url : '',
     extra,
     origNames: fields.flatMap((r) => (r.origName === null ? [] : [r.origName])),
   };
@@ -352,7 +355,8 @@ export function rowsToFields(
  * The form → a definition for POST/PUT, or the input errors (`api_id`,
  * `fields[2].values`, `fields[1].fields[0].name`, `cache.max_age` …). With
  * no lifetime set, or for a component type (no public answers), the
- * definition has no `cache`.
+ * definition has no `cache`; likewise no `preview_url` when it is empty, or
+ * for a component type (no entries to preview).
  */
 export function formToDefinition(form: TypeForm): { definition: Record<string, unknown>; errors: Record<string, string> } {
   const component = form.kind === 'component';
@@ -362,12 +366,15 @@ export function formToDefinition(form: TypeForm): { definition: Record<string, u
   if (!form.name.trim()) errors.name = 'Enter a name.';
   const cache = component ? { cache: undefined, errors: {} } : formToCache(form.cache);
   Object.assign(errors, cache.errors);
+  // The server checks the template (scheme, placeholders) and names `preview_url` when it refuses it.
+  const previewUrl = component ? '' : form.previewUrl.trim();
   const definition: Record<string, unknown> = {
     ...form.extra,
     api_id: form.apiId.trim(),
     name: form.name.trim(),
     kind: form.kind,
     ...(cache.cache ? { cache: cache.cache } : {}),
+    ...(previewUrl ? { preview_url: previewUrl } : {}),
     fields,
   };
   return { definition, errors };
@@ -381,9 +388,9 @@ const CACHE_KEYS = new Set<string>(CACHE_INPUTS.map(([key]) => key));
  * Where an API error's path points: `fields[2].name` → row 2, input `name`;
  * `fields[1]` → row 1; an inline component's inner field,
  * `fields[2].fields[0].max_length`, → row 2, input `fields[0].maxLength` (so
- * that `errorKey` gives the inner row's key); `api_id`/`name`/`kind` → the
- * top inputs; `cache.max_age` … → that cache input, any other `cache` path →
- * the cache settings as a whole (`cache`). Null otherwise.
+ * that `errorKey` gives the inner row's key); `api_id`/`name`/`kind`/
+ * `preview_url` → the top inputs; `cache.max_age` … → that cache input, any
+ * other `cache` path → the cache settings as a whole (`cache`). Null otherwise.
  */
 export function errorTarget(path: string): { row: number | null; input: string } | null {
   const p = path
@@ -400,12 +407,18 @@ export function errorTarget(path: string): { row: number | null; input: string }
     return { row, input: inner ? `${inner}.${input}` : input };
   }
   const top = p.split(/[.[]/)[0];
-  if (top === 'api_id' || top === 'name' || top === 'kind') return { row: null, input: top };
+  if (top === 'api_id' || top === 'name' || top === 'kind' || top === 'preview_url') return { row: null, input: top };
   if (top === 'cache') {
     const key = /^cache\.(\w+)$/.exec(p)?.[1];
     return { row: null, input: key && CACHE_KEYS.has(key) ? `cache.${key}` : 'cache' };
   }
   return null;
+}
+
+/** Placeholders a preview address may use: the built-in ones, then the type's own fields by name. */
+export function previewPlaceholders(form: TypeForm): string[] {
+  const names = form.fields.map((r) => r.name.trim()).filter(Boolean);
+  return [...new Set(['id', 'locale', 'token', ...names])].map((n) => `{${n}}`);
 }
 
 /** Refusals whose `field` is a field's name (a schema change's effect on entries), and the input to mark. */
