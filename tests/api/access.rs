@@ -135,7 +135,11 @@ db_tests! {
             }
             let admin_only = ["/admin/api/users", "/admin/api/tokens", "/admin/api/audit", "/admin/api/webhooks"].iter().any(|p| path.starts_with(p));
             let res = app.with_token(&viewer, method.clone(), &path).json(&body).send().await.unwrap();
-            if method == Method::GET && !admin_only {
+            if path.ends_with("/preview-link") {
+                // A preview link reads: a viewer may ask, and articles name
+                // no preview address.
+                problem(res, StatusCode::NOT_FOUND).await;
+            } else if method == Method::GET && !admin_only {
                 assert_eq!(res.status(), StatusCode::OK, "{method} {path}");
             } else {
                 let p = problem(res, StatusCode::FORBIDDEN).await;
