@@ -49,6 +49,11 @@ pub struct Settings {
     /// Most `/api/events` streams open at once (default 1000).
     #[arg(long, global = true, env = "QUIRE_EVENTS_MAX_STREAMS")]
     pub events_max_streams: Option<usize>,
+    /// Where clients reach Quire (`https://cms.example.com`): relative
+    /// references in richtext rendered with `?richtext=html` (the editor's
+    /// `/media/…` images) are made absolute against it.
+    #[arg(long, global = true, env = "QUIRE_PUBLIC_URL")]
+    pub public_url: Option<String>,
     /// Let webhooks reach loopback, private and link-local addresses
     /// (default false: such URLs are refused, before and after DNS).
     #[arg(long, global = true, env = "QUIRE_WEBHOOK_ALLOW_PRIVATE")]
@@ -145,6 +150,7 @@ impl Settings {
             revisions_keep: self.revisions_keep.or(other.revisions_keep),
             events_max_streams: self.events_max_streams.or(other.events_max_streams),
             webhook_allow_private: self.webhook_allow_private.or(other.webhook_allow_private),
+            public_url: self.public_url.or(other.public_url),
             default_locale: self.default_locale.or(other.default_locale),
             locales: self.locales.or(other.locales),
             locale_fallbacks: self.locale_fallbacks.or(other.locale_fallbacks),
@@ -223,6 +229,8 @@ pub struct Config {
     pub events_max_streams: usize,
     /// Whether webhooks may reach private addresses.
     pub webhook_allow_private: bool,
+    /// Where clients reach Quire, for absolute links in rendered richtext.
+    pub public_url: Option<String>,
     /// How the webhook worker paces deliveries and retries.
     pub webhooks: crate::webhooks::Tuning,
     /// What scheduled publishing measures time by (real time; tests move it).
@@ -406,6 +414,20 @@ impl Config {
             })?),
             None => None,
         };
+        let public_url = match s.public_url {
+            Some(url) => {
+                let ok = (url.starts_with("https://") || url.starts_with("http://"))
+                    && reqwest013::Url::parse(&url).is_ok_and(|u| u.query().is_none());
+                if !ok {
+                    return Err(invalid(
+                        "QUIRE_PUBLIC_URL",
+                        format!("`{url}` is not an http(s) address like https://cms.example.com"),
+                    ));
+                }
+                Some(url)
+            }
+            None => None,
+        };
         let idle_timeout_secs = s.idle_timeout_secs.unwrap_or(30);
         if idle_timeout_secs == 0 {
             return Err(invalid("QUIRE_IDLE_TIMEOUT_SECS", "must be at least 1"));
@@ -438,6 +460,7 @@ impl Config {
             revisions_keep: s.revisions_keep,
             events_max_streams: s.events_max_streams.unwrap_or(1000),
             webhook_allow_private: s.webhook_allow_private.unwrap_or(false),
+            public_url,
             webhooks: crate::webhooks::Tuning::default(),
             clock: crate::clock::Clock::default(),
             schedule_poll: std::time::Duration::from_millis(500),
@@ -538,6 +561,28 @@ mod tests {
         };
         let err = Config::resolve(s).unwrap_err().to_string();
         assert!(err.contains("QUIRE_BIND"), "{err}");
+    }
+
+    #[test]
+    fn a_public_url_must_be_an_http_address() {
+        for bad in [
+            "cms.example.com",
+            "ftp://cms.example.com",
+            "https://cms.example.com/?x=1",
+        ] {
+            let s = Settings {
+                public_url: Some(bad.into()),
+                ..Settings::default()
+            };
+            let err = Config::resolve(s).unwrap_err().to_string();
+            assert!(err.contains("QUIRE_PUBLIC_URL"), "{bad}: {err}");
+        }
+        let s = Settings {
+            public_url: Some("https://cms.example.com".into()),
+            ..Settings::default()
+        };
+        let c = Config::resolve(s).unwrap();
+        assert_eq!(c.public_url.as_deref(), Some("https://cms.example.com"));
     }
 
     #[test]

@@ -8,26 +8,37 @@ use crate::model::field::FieldType;
 
 /// Markdown to HTML (CommonMark with tables, strikethrough and task
 /// lists), then sanitised: no scripts, event handlers, `javascript:` URLs
-/// or styles; links get `rel="noopener noreferrer"`.
-pub fn to_html(markdown: &str) -> String {
+/// or styles; links get `rel="noopener noreferrer"`. With `base` (where
+/// Quire is reached, `QUIRE_PUBLIC_URL`), relative references — the
+/// editor's `/media/…` images — become absolute, so the HTML works on
+/// the site's own origin.
+pub fn to_html(markdown: &str, base: Option<&ammonia::Url>) -> String {
     use pulldown_cmark::{Options, Parser, html};
     let options =
         Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
     let mut raw = String::with_capacity(markdown.len() * 3 / 2);
     html::push_html(&mut raw, Parser::new_ext(markdown, options));
-    ammonia::clean(&raw)
+    match base {
+        None => ammonia::clean(&raw),
+        Some(base) => ammonia::Builder::default()
+            .url_relative(ammonia::UrlRelative::RewriteWithBase(base.clone()))
+            .clean(&raw)
+            .to_string(),
+    }
 }
 
-/// Renders the richtext fields of public entries of `ct` in place.
-pub fn render_entries(ct: &ContentType, items: &mut [Value]) {
+/// Renders the richtext fields of public entries of `ct` in place,
+/// relative references made absolute against `public_url` when given.
+pub fn render_entries(ct: &ContentType, items: &mut [Value], public_url: Option<&str>) {
+    let base = public_url.and_then(|u| ammonia::Url::parse(u).ok());
     for item in items {
         if let Value::Object(map) = item {
-            render_fields(&ct.fields, map);
+            render_fields(&ct.fields, map, base.as_ref());
         }
     }
 }
 
-fn render_fields(fields: &[Field], map: &mut Map<String, Value>) {
+fn render_fields(fields: &[Field], map: &mut Map<String, Value>, base: Option<&ammonia::Url>) {
     for f in fields {
         let Some(v) = map.get_mut(&f.name) else {
             continue;
@@ -35,14 +46,14 @@ fn render_fields(fields: &[Field], map: &mut Map<String, Value>) {
         match (&f.field_type, &f.nested) {
             (FieldType::Richtext, _) => {
                 if let Value::String(md) = v {
-                    *v = Value::String(to_html(md));
+                    *v = Value::String(to_html(md, base));
                 }
             }
-            (_, Nested::Group(inner)) => each_group(v, |g| render_fields(inner, g)),
+            (_, Nested::Group(inner)) => each_group(v, |g| render_fields(inner, g, base)),
             (_, Nested::Kinds(kinds)) => each_group(v, |g| {
                 let kind = g.get("kind").and_then(Value::as_str).map(str::to_string);
                 if let Some((_, inner)) = kinds.iter().find(|(k, _)| Some(k) == kind.as_ref()) {
-                    render_fields(inner, g);
+                    render_fields(inner, g, base);
                 }
             }),
             _ => {}
@@ -68,6 +79,7 @@ mod tests {
     fn markdown_becomes_safe_html() {
         let html = to_html(
             "# Title\n\n**bold** and [a link](https://example.com)\n\n![cat](/media/1/cat.png)",
+            None,
         );
         assert!(html.contains("<h1>Title</h1>"), "{html}");
         assert!(html.contains("<strong>bold</strong>"));
@@ -81,10 +93,28 @@ mod tests {
         );
         let evil = to_html(
             "<script>alert(1)</script>\n\n[x](javascript:alert(1)) <img src=x onerror=alert(1)>",
+            None,
         );
         assert!(
             !evil.contains("<script") && !evil.contains("javascript:") && !evil.contains("onerror"),
             "{evil}"
+        );
+    }
+
+    #[test]
+    fn media_references_become_absolute_with_a_public_url() {
+        let base = ammonia::Url::parse("https://cms.example.com").ok();
+        let html = to_html(
+            "![cat](/media/1/cat.png) [far](https://elsewhere.example/x)",
+            base.as_ref(),
+        );
+        assert!(
+            html.contains(r#"src="https://cms.example.com/media/1/cat.png""#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"href="https://elsewhere.example/x""#),
+            "{html}"
         );
     }
 
@@ -98,7 +128,7 @@ mod tests {
         .unwrap_or_else(|e| panic!("{e:?}"));
         let mut items =
             vec![json!({"body": "*hi*", "title": "*not rich*", "seo": {"note": "**n**"}})];
-        render_entries(&ct, &mut items);
+        render_entries(&ct, &mut items, None);
         assert_eq!(items[0]["body"], "<p><em>hi</em></p>\n");
         assert_eq!(items[0]["title"], "*not rich*");
         assert_eq!(items[0]["seo"]["note"], "<p><strong>n</strong></p>\n");

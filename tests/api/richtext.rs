@@ -32,6 +32,13 @@ db_tests! {
             let p = problem(app.public(&path).await, StatusCode::BAD_REQUEST).await;
             assert_eq!(p["errors"][0]["field"], "richtext", "{path}");
         }
+
+        // Told where it is reached, Quire makes the image a full URL that
+        // works on the site's own origin.
+        let app = app.restart_with(|c| c.public_url = Some("https://cms.example.com".into())).await;
+        let html: Value = app.public(&format!("/api/articles/{id}?richtext=html")).await.json().await.unwrap();
+        let body = html["data"]["body"].as_str().unwrap();
+        assert!(body.contains(r#"<img src="https://cms.example.com/media/abc/cat.png" alt="A cat">"#), "{body}");
     }
 
     async fn richtext_in_blocks_is_rendered_too(app) {

@@ -225,7 +225,11 @@ pub(crate) async fn list_of(req: &Request, api_id: String, state: &AppState) -> 
             let mut entry =
                 with_media(state, &ct, &q.populate, surface, &chain, vec![entry]).await?;
             if q.richtext == RichtextAs::Html {
-                crate::content::richtext::render_entries(&ct, &mut entry);
+                crate::content::richtext::render_entries(
+                    &ct,
+                    &mut entry,
+                    state.config.public_url.as_deref(),
+                );
             }
             return Ok(envelope(entry.swap_remove(0), None));
         }
@@ -242,7 +246,11 @@ pub(crate) async fn list_of(req: &Request, api_id: String, state: &AppState) -> 
             .collect();
         let mut data = with_media(state, &ct, &q.populate, surface, &chain, data).await?;
         if q.richtext == RichtextAs::Html {
-            crate::content::richtext::render_entries(&ct, &mut data);
+            crate::content::richtext::render_entries(
+                &ct,
+                &mut data,
+                state.config.public_url.as_deref(),
+            );
         }
         let meta = json!({ "total": total, "limit": q.limit, "offset": q.offset, "next": next });
         Ok(envelope(Value::Array(data), Some(meta)))
@@ -321,7 +329,11 @@ pub async fn get(
         let data = shaped(&access, &ct, &read, fields.as_deref()).ok_or_else(missing)?;
         let mut data = with_media(state, &ct, &populate, surface, &chain, vec![data]).await?;
         if richtext == RichtextAs::Html {
-            crate::content::richtext::render_entries(&ct, &mut data);
+            crate::content::richtext::render_entries(
+                &ct,
+                &mut data,
+                state.config.public_url.as_deref(),
+            );
         }
         Ok(envelope(data.swap_remove(0), None))
     })
