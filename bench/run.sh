@@ -35,6 +35,7 @@ start() { "$BIN" serve & pids+=($!); until curl -sf "http://127.0.0.1:$PORT/read
 stop() { kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true; unset 'pids[-1]'; }
 
 say() { echo "$*" | tee -a "$results"; }
+rss() { say "server RSS after the runs: $(awk '/VmRSS/ { printf "%.0f MiB", $2 / 1024 }' "/proc/${pids[-1]}/status")"; }
 load() { # name url [wrk args…]
   local name=$1 url=$2; shift 2
   say "## $name"
@@ -53,17 +54,23 @@ say "page of 20: $(wc -c < "$work/page.json") bytes; database $(du -sh "$work/da
 
 load "entry by id, rotating over all ids (cache on)" "http://127.0.0.1:$PORT" -s bench/rotate_ids.lua
 load "page of 20 sorted by -published_at (cache on)" "$page"
+load "entry by id, rotating, gzip (cache on)" "http://127.0.0.1:$PORT" -s bench/rotate_ids.lua -H 'Accept-Encoding: gzip'
+load "page of 20, gzip (cache on)" "$page" -H 'Accept-Encoding: gzip'
 mkdir -p "$work/nginx/www"
 python3 bench/mirror.py 127.0.0.1 "$PORT" "$work/ids" "$work/nginx/www"
+rss
 stop
 
 QUIRE_PUBLIC_CACHE_MB=0 start
 load "entry by id, rotating (cache off: SQLite on every request)" "http://127.0.0.1:$PORT" -s bench/rotate_ids.lua
 load "page of 20 sorted by -published_at (cache off)" "$page"
+rss
 stop
 
 chmod 755 "$work"  # nginx's workers run unprivileged
 cp "$work/page.json" "$work/nginx/www/page.json"
+# gzip_static serves these to clients that accept gzip.
+find "$work/nginx/www" -type f -exec gzip -k -6 {} +
 cat > "$work/nginx/nginx.conf" <<CONF
 worker_processes auto;
 pid $work/nginx/nginx.pid;
@@ -73,6 +80,7 @@ http {
   access_log off;
   client_body_temp_path $work/nginx;
   default_type application/json;
+  gzip_static on;
   server { listen 127.0.0.1:$NGINX_PORT; root $work/nginx/www; }
 }
 CONF
@@ -80,6 +88,8 @@ nginx -c "$work/nginx/nginx.conf" -g 'daemon off;' & pids+=($!)
 sleep 0.5
 load "nginx: the same entry files, rotating" "http://127.0.0.1:$NGINX_PORT" -s bench/rotate_ids.lua
 load "nginx: the same page bytes" "http://127.0.0.1:$NGINX_PORT/page.json"
+load "nginx: the same entry files, rotating, gzip_static" "http://127.0.0.1:$NGINX_PORT" -s bench/rotate_ids.lua -H 'Accept-Encoding: gzip'
+load "nginx: the same page, gzip_static" "http://127.0.0.1:$NGINX_PORT/page.json" -H 'Accept-Encoding: gzip'
 stop
 
 python3 bench/coldstart.py 9 "$BIN" | tee -a "$results"

@@ -123,6 +123,7 @@ pub fn routes(state: AppState) -> BoxEndpoint<'static> {
                 .overriding(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
                 .overriding(header::REFERRER_POLICY, "no-referrer"),
         )
+        .with(public::hits::CacheHits(state.clone()))
         .with(Observe(state.metrics.clone()))
         .data(state)
         .boxed()

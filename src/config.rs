@@ -42,6 +42,11 @@ pub struct Settings {
     /// cache; default 256).
     #[arg(long, global = true, env = "QUIRE_PUBLIC_CACHE_MB")]
     pub public_cache_mb: Option<u64>,
+    /// How much of the SQLite file each database connection maps into
+    /// memory, in MiB (default 0: pages are read into a small cache per
+    /// connection instead).
+    #[arg(long, global = true, env = "QUIRE_SQLITE_MMAP_MB")]
+    pub sqlite_mmap_mb: Option<u64>,
     /// Revisions kept per translation, newest first (at least 1; default:
     /// all). Older ones are deleted after each write.
     #[arg(long, global = true, env = "QUIRE_REVISIONS_KEEP", value_parser = clap::value_parser!(u32).range(1..))]
@@ -147,6 +152,7 @@ impl Settings {
             admin_password: self.admin_password.or(other.admin_password),
             session_ttl_secs: self.session_ttl_secs.or(other.session_ttl_secs),
             public_cache_mb: self.public_cache_mb.or(other.public_cache_mb),
+            sqlite_mmap_mb: self.sqlite_mmap_mb.or(other.sqlite_mmap_mb),
             revisions_keep: self.revisions_keep.or(other.revisions_keep),
             events_max_streams: self.events_max_streams.or(other.events_max_streams),
             webhook_allow_private: self.webhook_allow_private.or(other.webhook_allow_private),
@@ -223,6 +229,8 @@ pub struct Config {
     pub session_ttl_secs: u64,
     /// Bytes of rendered public responses kept in memory; 0 disables the cache.
     pub public_cache_bytes: u64,
+    /// Bytes of the SQLite file each connection maps; 0 reads pages instead.
+    pub sqlite_mmap_bytes: u64,
     /// Revisions kept per translation; `None` keeps all.
     pub revisions_keep: Option<u32>,
     /// Most `/api/events` streams open at once.
@@ -457,6 +465,7 @@ impl Config {
             admin,
             session_ttl_secs,
             public_cache_bytes: s.public_cache_mb.unwrap_or(256).saturating_mul(1024 * 1024),
+            sqlite_mmap_bytes: s.sqlite_mmap_mb.unwrap_or(0).saturating_mul(1024 * 1024),
             revisions_keep: s.revisions_keep,
             events_max_streams: s.events_max_streams.unwrap_or(1000),
             webhook_allow_private: s.webhook_allow_private.unwrap_or(false),

@@ -1,11 +1,28 @@
-//! The public response cache: rendered responses by URL, invalidated as a
-//! whole by any write.
+//! The public response cache: rendered responses by URL, each stamped with
+//! what it was made of, so a write makes stale only the answers that show
+//! what it changed.
+//!
+//! Every write is an epoch. A response remembers the epoch it was computed
+//! in and the keys it depends on (its type's lists, each entry and asset in
+//! its body); a key remembers the epoch it last changed in. A response is
+//! served while none of its keys changed after it was computed. Keys share
+//! a fixed table of stripes, so the bookkeeping never grows: two keys on
+//! one stripe only cost an extra miss.
 
+use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
 use prometheus_client::metrics::counter::Counter;
+
+/// Stripes of the key table: 512 KiB of epochs.
+const STRIPES: usize = 1 << 16;
+/// A response showing more entries and assets than this depends on every
+/// write instead (a sync-sized page).
+const MAX_DEPS: usize = 1024;
+/// List totals kept.
+const TOTALS: usize = 10_000;
 
 /// A rendered public response: the body, its strong ETag, and what it
 /// tells caches about itself.
@@ -32,15 +49,72 @@ pub struct Meta {
     pub br: OnceLock<Bytes>,
 }
 
-/// Public responses by URL, tagged with the generation they were computed
-/// in. A write bumps the generation, so nothing stale is ever served: an old
-/// response can only be found under an old generation, which no request asks
-/// for any more, and LRU eviction clears it out.
+/// What a cached response depends on: a write to any of these makes it stale.
+#[derive(Debug, Default)]
+pub struct Deps {
+    keys: Vec<String>,
+    /// Too many to follow one by one: any write makes it stale.
+    any: bool,
+}
+
+impl Deps {
+    /// The lists and every other answer about `content_type` as a whole.
+    pub fn of_type(&mut self, content_type: &str) {
+        self.push(format!("t:{content_type}"));
+    }
+
+    /// One entry (any translation) or asset, by id.
+    pub fn of_item(&mut self, id: &str) {
+        self.push(format!("i:{id}"));
+    }
+
+    /// How many keys are followed one by one.
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty() && !self.any
+    }
+
+    fn push(&mut self, key: String) {
+        if self.keys.len() >= MAX_DEPS {
+            self.any = true;
+        } else {
+            self.keys.push(key);
+        }
+    }
+}
+
+/// A stored answer with the epoch it was computed in and the stripes of
+/// the keys it depends on.
+struct Stored<V> {
+    value: V,
+    epoch: u64,
+    stripes: Box<[u32]>,
+    /// Stale after any write at all.
+    any: bool,
+}
+
+/// Public responses by URL (see the module's comment).
 pub struct PublicCache {
-    generation: AtomicU64,
+    /// The epoch of the latest write.
+    epoch: AtomicU64,
+    /// The epoch of the latest write that made everything stale (a type's
+    /// definition changed, or a change too wide to follow).
+    all: AtomicU64,
+    /// The epoch of the latest write of any kind, for responses that
+    /// depend on too much to follow.
+    any_write: AtomicU64,
+    /// Per stripe of keys, the epoch of the latest write to one of them.
+    stripes: Box<[AtomicU64]>,
+    hasher: std::hash::RandomState,
     /// The last change-feed sequence this node has seen.
     pub(super) seen_seq: AtomicI64,
-    entries: Option<quick_cache::sync::Cache<(u64, String), Cached, ByteWeight>>,
+    entries: Option<quick_cache::sync::Cache<String, Arc<Stored<Cached>>, ByteWeight>>,
+    /// The totals of public lists, by what they count: always kept (a few
+    /// hundred bytes each), since counting is most of a page's cost.
+    totals: quick_cache::sync::Cache<String, Arc<Stored<i64>>>,
     hits: Counter,
     misses: Counter,
 }
@@ -50,11 +124,13 @@ pub struct PublicCache {
 #[derive(Clone)]
 pub struct ByteWeight;
 
-impl quick_cache::Weighter<(u64, String), Cached> for ByteWeight {
-    fn weight(&self, key: &(u64, String), value: &Cached) -> u64 {
-        let keys = value.meta.surrogate_keys.as_ref().map_or(0, Bytes::len);
+impl quick_cache::Weighter<String, Arc<Stored<Cached>>> for ByteWeight {
+    fn weight(&self, key: &String, value: &Arc<Stored<Cached>>) -> u64 {
+        let c = &value.value;
+        let keys = c.meta.surrogate_keys.as_ref().map_or(0, Bytes::len);
         // Compressed forms come later; JSON compresses to under a half.
-        (key.1.len() + value.body.len() * 3 / 2 + value.etag.len() + keys * 2 + 160) as u64
+        (key.len() + c.body.len() * 3 / 2 + c.etag.len() + keys * 2 + value.stripes.len() * 4 + 200)
+            as u64
     }
 }
 
@@ -66,11 +142,16 @@ impl PublicCache {
             .unwrap_or(usize::MAX)
             .clamp(16, 1 << 20);
         PublicCache {
-            generation: AtomicU64::new(0),
+            epoch: AtomicU64::new(0),
+            all: AtomicU64::new(0),
+            any_write: AtomicU64::new(0),
+            stripes: (0..STRIPES).map(|_| AtomicU64::new(0)).collect(),
+            hasher: std::hash::RandomState::new(),
             seen_seq: AtomicI64::new(0),
             entries: (bytes > 0).then(|| {
                 quick_cache::sync::Cache::with_weighter(estimated_items, bytes, ByteWeight)
             }),
+            totals: quick_cache::sync::Cache::new(TOTALS),
             hits: Counter::default(),
             misses: Counter::default(),
         }
@@ -88,32 +169,112 @@ impl PublicCache {
         self.entries.as_ref().map_or(0, |e| e.weight())
     }
 
-    pub fn generation(&self) -> u64 {
-        self.generation.load(Ordering::Acquire)
+    /// Whether responses are kept at all.
+    pub fn enabled(&self) -> bool {
+        self.entries.is_some()
     }
 
+    /// The epoch to stamp a response with: read before computing it, so a
+    /// write that lands while it is computed makes it stale.
+    pub fn epoch(&self) -> u64 {
+        self.epoch.load(Ordering::SeqCst)
+    }
+
+    fn stripe(&self, key: &str) -> u32 {
+        // The table's size is a power of two that fits in a u32.
+        (self.hasher.hash_one(key) as usize & (STRIPES - 1)) as u32
+    }
+
+    /// Everything cached is stale: a definition changed.
     pub fn invalidate(&self) {
-        self.generation.fetch_add(1, Ordering::AcqRel);
-        // Answers of older generations can never be asked for again: drop
-        // them now rather than let them fill the budget until evicted (a
-        // soak with steady writes took RSS up by the cache's whole size).
+        let e = self.epoch.fetch_add(1, Ordering::SeqCst) + 1;
+        self.all.store(e, Ordering::SeqCst);
+        self.any_write.store(e, Ordering::SeqCst);
+        // Nothing cached can be served again: free it now rather than let
+        // it fill the budget until evicted.
         if let Some(entries) = &self.entries {
             entries.clear();
         }
+        self.totals.clear();
     }
 
-    pub fn get(&self, generation: u64, key: &str) -> Option<Cached> {
-        let found = self.entries.as_ref()?.get(&(generation, key.to_string()));
-        match found {
-            Some(_) => self.hits.inc(),
-            None => self.misses.inc(),
-        };
+    /// A write changed an entry or an asset: the answers showing it, and
+    /// the lists of its type, are stale.
+    pub fn touch(&self, content_type: Option<&str>, id: &str) {
+        let e = self.epoch.fetch_add(1, Ordering::SeqCst) + 1;
+        let mut deps = Deps::default();
+        deps.of_item(id);
+        if let Some(t) = content_type {
+            deps.of_type(t);
+        }
+        for key in &deps.keys {
+            self.stripes[self.stripe(key) as usize].fetch_max(e, Ordering::SeqCst);
+        }
+        self.any_write.fetch_max(e, Ordering::SeqCst);
+    }
+
+    /// The response stored for `key`, unless something it shows changed
+    /// since it was computed.
+    pub fn get(&self, key: &str) -> Option<Cached> {
+        let found = self.peek(key);
+        if found.is_none() && self.entries.is_some() {
+            self.misses.inc();
+        }
         found
     }
 
-    pub fn insert(&self, generation: u64, key: String, value: Cached) {
+    /// Like `get`, but a miss is left for the full path to count.
+    pub fn peek(&self, key: &str) -> Option<Cached> {
+        let found = self
+            .entries
+            .as_ref()?
+            .get(key)
+            .filter(|s| self.fresh(s))
+            .map(|s| s.value.clone());
+        if found.is_some() {
+            self.hits.inc();
+        }
+        found
+    }
+
+    fn fresh<V>(&self, s: &Stored<V>) -> bool {
+        self.all.load(Ordering::SeqCst) <= s.epoch
+            && (!s.any || self.any_write.load(Ordering::SeqCst) <= s.epoch)
+            && s.stripes
+                .iter()
+                .all(|&i| self.stripes[i as usize].load(Ordering::SeqCst) <= s.epoch)
+    }
+
+    /// Keeps `value` for `key`, computed in `epoch` from what `deps` names.
+    pub fn insert(&self, key: String, value: Cached, epoch: u64, deps: &Deps) {
         if let Some(entries) = &self.entries {
-            entries.insert((generation, key), value);
+            entries.insert(key, Arc::new(self.stamp(value, epoch, deps)));
+        }
+    }
+
+    /// The total of the public list `key` names, while still true.
+    pub fn total(&self, key: &str) -> Option<i64> {
+        self.totals
+            .get(key)
+            .filter(|s| self.fresh(s))
+            .map(|s| s.value)
+    }
+
+    /// Keeps a list's total, counted in `epoch` from what `deps` names.
+    pub fn keep_total(&self, key: String, total: i64, epoch: u64, deps: &Deps) {
+        self.totals
+            .insert(key, Arc::new(self.stamp(total, epoch, deps)));
+    }
+
+    fn stamp<V>(&self, value: V, epoch: u64, deps: &Deps) -> Stored<V> {
+        let mut stripes: Vec<u32> = deps.keys.iter().map(|k| self.stripe(k)).collect();
+        stripes.sort_unstable();
+        stripes.dedup();
+        Stored {
+            value,
+            epoch,
+            stripes: stripes.into_boxed_slice(),
+            any: deps.any,
         }
     }
 }

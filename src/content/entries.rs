@@ -32,7 +32,7 @@ impl Content {
         let valid = validate_entry(ct, data, Mode::Create).map_err(StoreError::Invalid)?;
         let entry = store::entries::create(&self.db, ct, locale, valid, actor).await?;
         self.trim_history(&entry).await;
-        self.changed();
+        self.changed_entry(ct.api_id(), &entry.id);
         Ok(entry)
     }
 
@@ -95,7 +95,7 @@ impl Content {
             }
         };
         self.trim_history(&entry).await;
-        self.changed();
+        self.changed_entry(ct.api_id(), &entry.id);
         Ok((entry, created))
     }
 
@@ -111,7 +111,7 @@ impl Content {
         let target = self.target(id, locale);
         let entry = store::entries::publish(&self.db, ct, target, expected, actor).await?;
         self.trim_history(&entry).await;
-        self.changed();
+        self.changed_entry(ct.api_id(), &entry.id);
         Ok(entry)
     }
 
@@ -175,7 +175,7 @@ impl Content {
         let target = self.target(id, locale);
         let entry = store::entries::unpublish(&self.db, ct, target, expected, actor).await?;
         self.trim_history(&entry).await;
-        self.changed();
+        self.changed_entry(ct.api_id(), &entry.id);
         Ok(entry)
     }
 
@@ -211,6 +211,7 @@ impl Content {
         };
         let target = self.target(id, None);
         store::entries::delete(&self.db, ct.api_id(), target, expected, actor, &nullify).await?;
+        // References to it elsewhere may have been cleared too.
         self.changed();
         Ok(())
     }
@@ -251,7 +252,7 @@ impl Content {
         let edit = Edit::Restore(version);
         let entry = store::entries::update(&self.db, ct, target, expected, edit, actor).await?;
         self.trim_history(&entry).await;
-        self.changed();
+        self.changed_entry(ct.api_id(), &entry.id);
         Ok(entry)
     }
 

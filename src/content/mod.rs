@@ -21,9 +21,10 @@ pub mod types;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
+use crate::model::content_type::ContentType;
 use crate::model::locale::Locales;
 use crate::store::{self, Db, StoreResult};
-use cache::PublicCache;
+use cache::{Deps, PublicCache};
 use registry::TypeRegistry;
 
 /// The service handle the handlers hold: the database, the content types in
@@ -92,19 +93,74 @@ impl Content {
         self.folder.get(api_id).map(String::as_str)
     }
 
-    /// Call after every committed write: public answers may have changed.
+    /// Call after a committed write that may change any public answer (a
+    /// type's definition, a delete that clears references elsewhere).
     pub fn changed(&self) {
         self.cache.invalidate();
     }
 
+    /// Call after a committed write to an entry: the answers showing it and
+    /// the lists of its type are stale.
+    pub fn changed_entry(&self, content_type: &str, id: &str) {
+        self.cache.touch(Some(content_type), id);
+    }
+
+    /// Call after a committed write to an asset: the answers showing it are stale.
+    pub fn changed_asset(&self, id: &str) {
+        self.cache.touch(None, id);
+    }
+
+    /// What an answer about `ct` as a whole depends on: its type and every
+    /// type its relations reach, since filters and `populate` read those.
+    pub fn type_deps(&self, ct: &ContentType) -> Deps {
+        let mut reached = vec![ct.api_id().to_string()];
+        let mut i = 0;
+        while i < reached.len() {
+            if let Some(t) = self.types.get(&reached[i]) {
+                for to in t.relation_targets() {
+                    if !reached.iter().any(|r| r == to) {
+                        reached.push(to.to_string());
+                    }
+                }
+            }
+            i += 1;
+        }
+        let mut deps = Deps::default();
+        reached.iter().for_each(|t| deps.of_type(t));
+        deps
+    }
+
     /// Follows the change feed, so that writes made by other Quire nodes on
-    /// the same database reach this node's types and cache within a tick.
+    /// the same database reach this node's types and cache within a tick:
+    /// each entry or asset change makes stale what shows it, a type's
+    /// change everything.
     pub async fn follow_changes(&self) -> StoreResult<()> {
-        let seq = store::changes::last_seq(&self.db).await?;
-        if self.cache.seen_seq.swap(seq, Ordering::Relaxed) != seq {
+        let seen = self.cache.seen_seq.load(Ordering::Relaxed);
+        let rows = store::changes::since(&self.db, seen, FOLLOW_BATCH).await?;
+        let Some(last) = rows.last().map(|c| c.seq) else {
+            return Ok(());
+        };
+        let wide = rows.len() as i64 == FOLLOW_BATCH
+            || rows
+                .iter()
+                .any(|c| !matches!(c.entity.as_str(), "entry" | "asset"));
+        if wide {
+            // A type changed (or too much to follow one by one).
             self.types.reload(&self.db).await?;
             self.cache.invalidate();
+            let head = store::changes::last_seq(&self.db).await?;
+            self.cache.seen_seq.store(head.max(last), Ordering::Relaxed);
+            return Ok(());
         }
+        // A delete's cleared references are rows of their own ("nullify").
+        for c in &rows {
+            let content_type = (c.entity == "entry").then_some(c.content_type.as_deref());
+            self.cache.touch(content_type.flatten(), &c.entity_id);
+        }
+        self.cache.seen_seq.store(last, Ordering::Relaxed);
         Ok(())
     }
 }
+
+/// Most feed rows a follower applies one by one in a tick.
+const FOLLOW_BATCH: i64 = 1000;

@@ -50,7 +50,7 @@ impl Content {
         q: &ListQuery,
         surface: Surface,
     ) -> StoreResult<(Vec<Read>, i64)> {
-        let (entries, total) = store::entries::list(&self.db, ct, q, surface).await?;
+        let (entries, total) = self.page_and_total(ct, q, surface).await?;
         let reads = match q.chain() {
             Some(chain) => self.filled(ct, chain, entries, surface).await?,
             None => entries
@@ -62,6 +62,30 @@ impl Content {
                 .collect(),
         };
         Ok((reads, total))
+    }
+
+    /// A page and its list's total. Public totals are counted once per
+    /// change to what they count (the type, and the types its filters reach
+    /// through relations): counting is most of a page's cost otherwise.
+    async fn page_and_total(
+        &self,
+        ct: &ContentType,
+        q: &ListQuery,
+        surface: Surface,
+    ) -> StoreResult<(Vec<Entry>, i64)> {
+        if surface != Surface::Public {
+            return store::entries::list(&self.db, ct, q, surface).await;
+        }
+        let key = store::entries::total_key(&self.db, ct, q, surface);
+        let known = self.cache.total(&key);
+        let epoch = self.cache.epoch();
+        let (entries, total) =
+            store::entries::list_counted(&self.db, ct, q, surface, known).await?;
+        if known.is_none() {
+            self.cache
+                .keep_total(key, total, epoch, &self.type_deps(ct));
+        }
+        Ok((entries, total))
     }
 
     /// One entry by id or slug, in the first locale of `chain` it has.

@@ -136,6 +136,7 @@ impl Content {
                 Ok(entry) => {
                     ran += 1;
                     self.trim_history(&entry).await;
+                    self.changed_entry(&d.content_type, &entry.id);
                 }
                 // Run by another node, or changed meanwhile.
                 Err(StoreError::NotFound) => {}
@@ -158,9 +159,6 @@ impl Content {
                     .await?;
                 }
             }
-        }
-        if ran > 0 {
-            self.changed();
         }
         Ok(ran)
     }

@@ -268,6 +268,28 @@ impl ContentType {
             .filter_map(|f| Some((f, f.to.as_deref()?)))
     }
 
+    /// The types this type's relations point at, inside its components and
+    /// blocks too.
+    pub fn relation_targets(&self) -> Vec<&str> {
+        fn walk<'a>(fields: &'a [Field], out: &mut Vec<&'a str>) {
+            for f in fields {
+                if f.field_type == FieldType::Relation
+                    && let Some(to) = f.to.as_deref()
+                {
+                    out.push(to);
+                }
+                match &f.nested {
+                    Nested::None => {}
+                    Nested::Group(group) => walk(group, out),
+                    Nested::Kinds(kinds) => kinds.iter().for_each(|(_, g)| walk(g, out)),
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.fields, &mut out);
+        out
+    }
+
     /// Relation fields pointing at a type `exists` does not know (a type
     /// may always point at itself).
     pub fn unknown_targets(&self, exists: &dyn Fn(&str) -> bool) -> Vec<FieldError> {

@@ -134,9 +134,9 @@ impl Db {
                     .synchronous(SqliteSynchronous::Normal)
                     .busy_timeout(Duration::from_secs(10))
                     .foreign_keys(true)
-                    // Reads map the file instead of copying each page out
-                    // of the kernel with a read() call.
-                    .pragma("mmap_size", "268435456");
+                    // A mapping is counted in the process's resident memory
+                    // once per connection; reading pages costs little more.
+                    .pragma("mmap_size", config.sqlite_mmap_bytes.to_string());
                 let pool = SqlitePoolOptions::new()
                     .max_connections(8)
                     .min_connections(1)

@@ -5,6 +5,7 @@ mod helpers;
 mod access;
 mod admin_ui;
 mod auth;
+mod cache_scope;
 mod cli;
 mod components;
 mod content_types;

@@ -484,7 +484,7 @@ impl AssetsApi {
         }
         let asset =
             store::assets::update(&state.db, &id, expected, alt, title, &auth.0.actor).await?;
-        state.content_changed();
+        state.content.changed_asset(&asset.id);
         Ok(ok(&asset))
     }
 
@@ -576,7 +576,7 @@ impl AssetsApi {
                 ));
             }
         };
-        state.content_changed();
+        state.content.changed_asset(&asset.id);
         media::remove_objects(state.media.as_ref(), &asset.id).await;
         Ok(AssetDeleted::Done)
     }

@@ -10,6 +10,7 @@ pub(crate) mod access;
 pub mod contract;
 pub mod docs;
 pub mod events;
+pub mod hits;
 pub(crate) mod respond;
 pub mod sync;
 
@@ -24,7 +25,7 @@ use super::problem::ApiError;
 use super::query_pairs;
 use super::state::AppState;
 use crate::config::PublicAccess;
-use crate::content::cache::Cached;
+use crate::content::cache::{Cached, Deps};
 use crate::content::reads::Read;
 use crate::model::FieldError;
 use crate::model::content_type::{ContentType, Kind};
@@ -147,14 +148,24 @@ async fn with_media(
     Ok(values)
 }
 
+/// What a cached answer shows beyond the entries and assets in its body.
+enum Shows {
+    /// One entry as stored: only the ids in its body matter.
+    Entry,
+    /// A list, a singleton or a populated entry: any write to its type, or
+    /// to a type its relations reach (filters and `populate` read those).
+    Type,
+}
+
 /// Answers a read of `api_id`'s routes: published responses from the
-/// cache when they are there, cached as the type says; previews always
-/// fresh and private.
+/// cache while nothing they show has changed, cached as the type says;
+/// previews always fresh and private.
 async fn respond<F>(
     req: &Request,
     state: &AppState,
     access: &Access,
     api_id: &str,
+    shows: Shows,
     compute: F,
 ) -> Response
 where
@@ -166,22 +177,30 @@ where
             Err(e) => e.into_response(),
         };
     }
+    // The whole URL, as the router found it, so `hits` finds it too.
     let key = req
-        .uri()
+        .original_uri()
         .path_and_query()
         .map(|p| p.as_str())
         .unwrap_or_default();
-    let generation = state.cache.generation();
-    if let Some(hit) = state.cache.get(generation, key) {
+    if let Some(hit) = state.cache.get(key) {
         return cached_response(req, &hit);
     }
+    let epoch = state.cache.epoch();
     match compute().await {
         Ok(value) => {
-            let policy = state.types.get(api_id).and_then(|ct| ct.def.cache);
-            let fresh: Cached = render_for(&value, Some(api_id), policy.as_ref());
-            state
-                .cache
-                .insert(generation, key.to_string(), fresh.clone());
+            let ct = state.types.get(api_id);
+            let policy = ct.as_ref().and_then(|ct| ct.def.cache);
+            let mut deps = match (&shows, &ct) {
+                (Shows::Type, Some(ct)) => state.content.type_deps(ct),
+                _ => Deps::default(),
+            };
+            let fresh: Cached = render_for(&value, Some(api_id), policy.as_ref(), &mut deps);
+            if state.cache.enabled() {
+                state
+                    .cache
+                    .insert(key.to_string(), fresh.clone(), epoch, &deps);
+            }
             cached_response(req, &fresh)
         }
         Err(e) => e.into_response(),
@@ -202,7 +221,7 @@ pub(crate) async fn list_of(req: &Request, api_id: String, state: &AppState) -> 
         Ok(a) => a,
         Err(e) => return e.into_response(),
     };
-    respond(req, state, &access, &api_id, async || {
+    respond(req, state, &access, &api_id, Shows::Type, async || {
         access.not_a_link()?;
         let ct = content_type(state, &access, &api_id)?;
         let surface = surface(&access);
@@ -270,7 +289,10 @@ pub async fn get(
         Ok(a) => a,
         Err(e) => return e.into_response(),
     };
-    respond(req, state, &access, &api_id, async || {
+    // A populated entry shows its targets as they are now.
+    let populated = req.uri().query().is_some_and(|q| q.contains("populate"));
+    let shows = if populated { Shows::Type } else { Shows::Entry };
+    respond(req, state, &access, &api_id, shows, async || {
         let ct = content_type(state, &access, &api_id)?;
         let mut fields = None;
         let mut locale = None;

@@ -14,7 +14,7 @@ use time::format_description::BorrowedFormatItem;
 use time::macros::format_description;
 
 use crate::api::compress::{Encoding, MIN_COMPRESS, brotli, gzip, negotiate};
-use crate::content::cache::{Cached, Meta};
+use crate::content::cache::{Cached, Deps, Meta};
 use crate::model::content_type::CachePolicy;
 
 /// Most bytes of surrogate keys on one response; beyond, a CDN purges the
@@ -40,19 +40,22 @@ pub fn envelope(data: Value, meta: Option<Value>) -> Value {
 
 /// A live answer of no one type (search, sync): revalidated every time.
 pub fn render(value: &Value) -> Cached {
-    render_for(value, None, None)
+    render_for(value, None, None, &mut Deps::default())
 }
 
 /// A live answer of `content_type`'s routes, cached as its policy says,
-/// with the type and every id in the body as surrogate keys.
+/// with the type and every id in the body as surrogate keys; those ids
+/// are added to what the answer depends on (`deps`).
 pub fn render_for(
     value: &Value,
     content_type: Option<&str>,
     policy: Option<&CachePolicy>,
+    deps: &mut Deps,
 ) -> Cached {
     let body = Bytes::from(serde_json::to_vec(value).unwrap_or_default());
     let mut found = Found::default();
     found.walk(value);
+    found.ids.iter().for_each(|id| deps.of_item(id));
     let mut keys: Vec<&str> = content_type.into_iter().collect();
     let mut size = keys.iter().map(|k| k.len() + 1).sum::<usize>();
     for id in &found.ids {
@@ -270,7 +273,9 @@ mod tests {
             {"id": "a1", "updated_at": "2026-01-02T03:04:05.000Z", "author": {"id": "p9", "updated_at": "2026-03-01T00:00:00.000Z"}},
             {"id": "a2", "updated_at": "2026-02-01T00:00:00.000Z", "cover": {"id": "m1", "url": "/media/m1/x.png"}},
         ]});
-        let c = render_for(&v, Some("articles"), None);
+        let mut deps = Deps::default();
+        let c = render_for(&v, Some("articles"), None, &mut deps);
+        assert_eq!(deps.len(), 4, "the ids, each once");
         assert_eq!(
             c.meta.surrogate_keys.as_deref(),
             Some(&b"articles a1 p9 a2 m1"[..])

@@ -186,6 +186,26 @@ pub async fn list(
     q: &ListQuery,
     surface: Surface,
 ) -> StoreResult<(Vec<Entry>, i64)> {
+    let (entries, total) = list_counted(db, ct, q, surface, None).await?;
+    Ok((entries, total))
+}
+
+/// What decides a list's total (its `WHERE`, with the values bound), as
+/// text: lists with equal keys have equal totals.
+pub fn total_key(db: &Db, ct: &ContentType, q: &ListQuery, surface: Surface) -> String {
+    let w = list_where(db.dialect(), ct, q, surface);
+    format!("{}{:?}", w.text, w.args)
+}
+
+/// A page of entries with the list's total, counted unless `known_total`
+/// already says it.
+pub async fn list_counted(
+    db: &Db,
+    ct: &ContentType,
+    q: &ListQuery,
+    surface: Surface,
+    known_total: Option<i64>,
+) -> StoreResult<(Vec<Entry>, i64)> {
     let dialect = db.dialect();
     let mut select = Sql::default();
     select.push(&format!(
@@ -207,9 +227,14 @@ pub async fn list(
             bind_args!(sqlx::query_as(AssertSqlSafe(select.text)), select.args)
                 .fetch_all(pool)
                 .await?;
-        let total: i64 = bind_args!(sqlx::query_scalar(AssertSqlSafe(count_sql)), w.args)
-            .fetch_one(pool)
-            .await?;
+        let total: i64 = match known_total {
+            Some(total) => total,
+            None => {
+                bind_args!(sqlx::query_scalar(AssertSqlSafe(count_sql)), w.args)
+                    .fetch_one(pool)
+                    .await?
+            }
+        };
         (rows, total)
     });
     let entries = rows
