@@ -9,6 +9,7 @@
 //! a fixed table of stripes, so the bookkeeping never grows: two keys on
 //! one stripe only cost an extra miss.
 
+use std::collections::HashMap;
 use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -117,6 +118,32 @@ pub struct PublicCache {
     totals: quick_cache::sync::Cache<String, Arc<Stored<i64>>>,
     hits: Counter,
     misses: Counter,
+    /// The URLs being computed now, each with the lock its computer holds.
+    filling: std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+/// One caller's turn to compute a URL; the next waiting caller's comes
+/// when it is dropped.
+pub struct Turn<'a> {
+    cache: &'a PublicCache,
+    key: String,
+    lock: Arc<tokio::sync::Mutex<()>>,
+    _guard: tokio::sync::OwnedMutexGuard<()>,
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        let mut filling = self.cache.filling.lock().unwrap_or_else(|e| e.into_inner());
+        // Forget the URL once no one else waits on this lock (the map's
+        // copy, this turn's and its guard's are all that is left).
+        if Arc::strong_count(&self.lock) <= 3
+            && filling
+                .get(&self.key)
+                .is_some_and(|l| Arc::ptr_eq(l, &self.lock))
+        {
+            filling.remove(&self.key);
+        }
+    }
 }
 
 /// Weighs a cached response by its size, so the cache holds a byte budget
@@ -154,6 +181,7 @@ impl PublicCache {
             totals: quick_cache::sync::Cache::new(TOTALS),
             hits: Counter::default(),
             misses: Counter::default(),
+            filling: std::sync::Mutex::default(),
         }
     }
 
@@ -213,17 +241,34 @@ impl PublicCache {
         self.any_write.fetch_max(e, Ordering::SeqCst);
     }
 
-    /// The response stored for `key`, unless something it shows changed
-    /// since it was computed.
-    pub fn get(&self, key: &str) -> Option<Cached> {
-        let found = self.peek(key);
-        if found.is_none() && self.entries.is_some() {
+    /// Counts a response computed because the cache did not have it.
+    pub fn missed(&self) {
+        if self.entries.is_some() {
             self.misses.inc();
         }
-        found
     }
 
-    /// Like `get`, but a miss is left for the full path to count.
+    /// Waits for the turn to compute `key`: the first caller gets it at
+    /// once, callers arriving while it computes wait for it to finish (and
+    /// then find its answer in the cache, unless a write made it stale).
+    /// So a write followed by many reads of a URL computes it once.
+    pub async fn turn(&self, key: &str) -> Option<Turn<'_>> {
+        self.entries.as_ref()?;
+        let lock = {
+            let mut filling = self.filling.lock().unwrap_or_else(|e| e.into_inner());
+            filling.entry(key.to_string()).or_default().clone()
+        };
+        let guard = lock.clone().lock_owned().await;
+        Some(Turn {
+            cache: self,
+            key: key.to_string(),
+            lock,
+            _guard: guard,
+        })
+    }
+
+    /// The response stored for `key`, unless something it shows changed
+    /// since it was computed; a hit is counted, a miss left to `missed`.
     pub fn peek(&self, key: &str) -> Option<Cached> {
         let found = self
             .entries

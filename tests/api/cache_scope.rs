@@ -221,6 +221,21 @@ async fn a_cache_hit_answers_like_the_full_path(backend: Backend) {
     assert!(res.headers().contains_key("access-control-allow-origin"));
 }
 
+/// Many readers of a URL the cache lacks: one computes it, the others wait
+/// for its answer.
+async fn concurrent_misses_compute_once(backend: Backend) {
+    let app = with_metrics(backend).await;
+    let id = published(&app, "articles", json!({"title": "Popular"})).await;
+    let url = app.url(&format!("/api/articles/{id}"));
+    let misses = |text: String| sample(&text, "quire_public_cache_misses_total").unwrap_or(0.0);
+    let before = misses(scrape(&app).await);
+    let reads = (0..40).map(|_| app.client.get(&url).send());
+    for res in futures_util::future::join_all(reads).await {
+        assert_eq!(res.expect("read").status(), StatusCode::OK);
+    }
+    assert_eq!(misses(scrape(&app).await) - before, 1.0, "computed once");
+}
+
 macro_rules! both {
     ($($name:ident),*) => {
         mod postgres {
@@ -237,5 +252,6 @@ macro_rules! both {
 both!(
     a_write_makes_stale_only_what_shows_it,
     another_nodes_writes_make_stale_only_what_they_change,
-    a_cache_hit_answers_like_the_full_path
+    a_cache_hit_answers_like_the_full_path,
+    concurrent_misses_compute_once
 );

@@ -183,9 +183,15 @@ where
         .path_and_query()
         .map(|p| p.as_str())
         .unwrap_or_default();
-    if let Some(hit) = state.cache.get(key) {
+    if let Some(hit) = state.cache.peek(key) {
         return cached_response(req, &hit);
     }
+    let _turn = state.cache.turn(key).await;
+    if let Some(hit) = state.cache.peek(key) {
+        // Computed by the caller whose turn came first.
+        return cached_response(req, &hit);
+    }
+    state.cache.missed();
     let epoch = state.cache.epoch();
     match compute().await {
         Ok(value) => {
