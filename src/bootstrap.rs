@@ -109,12 +109,15 @@ async fn try_apply(db: &Db, dir: &Path) -> anyhow::Result<Result<(), StoreError>
     let mut pending = Vec::new();
     for ct in types {
         match store::content_types::get(db, ct.api_id()).await {
-            Err(StoreError::NotFound) => pending.push((ct, true)),
+            Err(StoreError::NotFound) => pending.push((ct, None)),
             Ok(current) if current.content_type.def == ct.def => {}
-            Ok(_) => {
+            Ok(current) => {
                 match crate::content::types::apply_change(db, &ct, None, false, true, &actor).await
                 {
-                    Ok(_) => pending.push((ct, false)),
+                    // Planned from what was read here: if another node
+                    // applies the folder meanwhile, the write below meets
+                    // its newer version and reads again.
+                    Ok(_) => pending.push((ct, Some(current))),
                     Err(StoreError::DataLoss(errors) | StoreError::Invalid(errors)) => refused
                         .push(format!(
                             "{}/{}.json:\n{}",
@@ -140,14 +143,11 @@ async fn try_apply(db: &Db, dir: &Path) -> anyhow::Result<Result<(), StoreError>
     }
     // Then all of them in one transaction: a failure leaves none applied.
     let mut changes = Vec::new();
-    for (next, new) in pending {
-        let (basis, plan) = if new {
-            (None, crate::model::schema_change::Plan::default())
-        } else {
-            let current = store::content_types::get(db, next.api_id()).await?;
-            let plan = crate::model::schema_change::plan(&current.content_type, &next)
-                .map_err(StoreError::Invalid)?;
-            (Some(current), plan)
+    for (next, basis) in pending {
+        let plan = match &basis {
+            None => crate::model::schema_change::Plan::default(),
+            Some(current) => crate::model::schema_change::plan(&current.content_type, &next)
+                .map_err(StoreError::Invalid)?,
         };
         changes.push(store::content_types::TypeChange { next, basis, plan });
     }
