@@ -140,6 +140,10 @@ impl Db {
                 let pool = SqlitePoolOptions::new()
                     .max_connections(8)
                     .min_connections(1)
+                    // A file has no far end to have hung up; the ping this
+                    // would send on every acquire is one more round trip to
+                    // sqlx's SQLite worker thread per query.
+                    .test_before_acquire(false)
                     .connect_with(options)
                     .await?;
                 Ok(Db::Sqlite(pool))

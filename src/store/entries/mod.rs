@@ -3,6 +3,7 @@
 //! audit row, in `write`.
 
 mod links;
+mod rows;
 mod write;
 
 pub use links::{Reference, references};
@@ -10,81 +11,20 @@ pub use write::{
     Edit, Target, create, create_translation, delete, publish, schedule, unpublish, update,
 };
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 use sqlx::AssertSqlSafe;
 use sqlx::types::Json;
 
 use super::sql::{Arg, Dialect, Sql, bind_args};
 use super::{Db, StoreError, StoreResult, on_pool};
 use crate::model::content_type::ContentType;
-use crate::model::entry::{Entry, Schedule, Status};
+use crate::model::entry::Entry;
 use crate::model::query::{ListQuery, Surface, Translations};
+use rows::{EntryRow, fetch_entries};
 
 const COLUMNS: &str = "id, entry_id, type, locale, status, draft, published, version, created_at, \
      updated_at, published_at, live_updated_at, created_by, updated_by, scheduled_publish_at, \
      scheduled_unpublish_at, schedule_error";
-
-#[derive(sqlx::FromRow)]
-struct EntryRow {
-    id: String,
-    entry_id: String,
-    #[sqlx(rename = "type")]
-    content_type: String,
-    locale: String,
-    status: String,
-    draft: Option<Json<Value>>,
-    published: Option<Json<Value>>,
-    version: i64,
-    created_at: i64,
-    updated_at: i64,
-    published_at: Option<i64>,
-    live_updated_at: Option<i64>,
-    created_by: Option<String>,
-    updated_by: Option<String>,
-    scheduled_publish_at: Option<i64>,
-    scheduled_unpublish_at: Option<i64>,
-    schedule_error: Option<String>,
-}
-
-fn object(v: Option<Json<Value>>, id: &str) -> StoreResult<Option<Map<String, Value>>> {
-    match v.map(|j| j.0) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Object(m)) => Ok(Some(m)),
-        Some(_) => Err(StoreError::Corrupt(format!(
-            "entry {id} holds a non-object"
-        ))),
-    }
-}
-
-impl TryFrom<EntryRow> for Entry {
-    type Error = StoreError;
-    fn try_from(r: EntryRow) -> StoreResult<Entry> {
-        let status = Status::parse(&r.status).ok_or_else(|| {
-            StoreError::Corrupt(format!("entry {} has status {}", r.id, r.status))
-        })?;
-        Ok(Entry {
-            draft: object(r.draft, &r.id)?.unwrap_or_default(),
-            published: object(r.published, &r.id)?,
-            id: r.entry_id,
-            row: r.id,
-            content_type: r.content_type,
-            locale: r.locale,
-            status,
-            version: r.version,
-            created_at: r.created_at,
-            updated_at: r.updated_at,
-            published_at: r.published_at,
-            live_updated_at: r.live_updated_at,
-            created_by: r.created_by,
-            updated_by: r.updated_by,
-            schedule: Schedule {
-                publish_at: r.scheduled_publish_at,
-                unpublish_at: r.scheduled_unpublish_at,
-                error: r.schedule_error,
-            },
-        })
-    }
-}
 
 /// The columns to select: the public API never needs the working copy.
 fn columns(dialect: Dialect, surface: Surface) -> String {
@@ -222,25 +162,15 @@ pub async fn list_counted(
     dialect.order_by(&mut select, &sort, surface);
     dialect.page(&mut select, q);
     let count_sql = format!("SELECT COUNT(*) FROM entries{}", w.text);
-    let (rows, total) = on_pool!(db, pool => {
-        let rows: Vec<EntryRow> =
-            bind_args!(sqlx::query_as(AssertSqlSafe(select.text)), select.args)
-                .fetch_all(pool)
-                .await?;
-        let total: i64 = match known_total {
-            Some(total) => total,
-            None => {
-                bind_args!(sqlx::query_scalar(AssertSqlSafe(count_sql)), w.args)
-                    .fetch_one(pool)
-                    .await?
-            }
-        };
-        (rows, total)
-    });
-    let entries = rows
-        .into_iter()
-        .map(Entry::try_from)
-        .collect::<StoreResult<_>>()?;
+    let entries = fetch_entries(db, select).await?;
+    let total: i64 = match known_total {
+        Some(total) => total,
+        None => on_pool!(db, pool => {
+            bind_args!(sqlx::query_scalar(AssertSqlSafe(count_sql)), w.args)
+                .fetch_one(pool)
+                .await?
+        }),
+    };
     Ok((entries, total))
 }
 
@@ -439,11 +369,11 @@ pub async fn singleton(
 
 /// Every translation of an entry, whatever its type; none once deleted.
 pub async fn find(db: &Db, id: &str) -> StoreResult<Vec<Entry>> {
-    let sql = format!("SELECT {COLUMNS} FROM entries WHERE entry_id = $1 ORDER BY id");
-    let rows: Vec<EntryRow> = on_pool!(db, pool => {
-        sqlx::query_as(AssertSqlSafe(sql)).bind(id).fetch_all(pool).await?
-    });
-    rows.into_iter().map(Entry::try_from).collect()
+    let mut sql = Sql::default();
+    sql.push(&format!("SELECT {COLUMNS} FROM entries WHERE entry_id = "))
+        .arg(Arg::Text(id.to_string()))
+        .push(" ORDER BY id");
+    fetch_entries(db, sql).await
 }
 
 /// The translations of the given entries in the locales of `chain` that a
@@ -472,12 +402,7 @@ pub async fn in_locales(
     if surface == Surface::Public {
         sql.push(" AND published IS NOT NULL");
     }
-    let rows: Vec<EntryRow> = on_pool!(db, pool => {
-        bind_args!(sqlx::query_as(AssertSqlSafe(sql.text)), sql.args)
-            .fetch_all(pool)
-            .await?
-    });
-    rows.into_iter().map(Entry::try_from).collect()
+    fetch_entries(db, sql).await
 }
 
 /// Entries of a type in id order after `after`, for rebuilding derived data
@@ -488,17 +413,14 @@ pub async fn page_of_type(
     after: &str,
     limit: i64,
 ) -> StoreResult<Vec<Entry>> {
-    let sql =
-        format!("SELECT {COLUMNS} FROM entries WHERE type = $1 AND id > $2 ORDER BY id LIMIT $3");
-    let rows: Vec<EntryRow> = on_pool!(db, pool => {
-        sqlx::query_as(AssertSqlSafe(sql))
-            .bind(content_type)
-            .bind(after)
-            .bind(limit)
-            .fetch_all(pool)
-            .await?
-    });
-    rows.into_iter().map(Entry::try_from).collect()
+    let mut sql = Sql::default();
+    sql.push(&format!("SELECT {COLUMNS} FROM entries WHERE type = "))
+        .arg(Arg::Text(content_type.to_string()))
+        .push(" AND id > ")
+        .arg(Arg::Text(after.to_string()))
+        .push(" ORDER BY id LIMIT ")
+        .arg(Arg::Int(limit));
+    fetch_entries(db, sql).await
 }
 
 /// The entries among `ids` that a surface sees and that pass `filters`
@@ -524,12 +446,7 @@ pub async fn among(
     sql.args.extend(w.args);
     sql.push(" AND entry_id IN ")
         .list(ids.iter().map(|id| Arg::Text(id.clone())));
-    let rows: Vec<EntryRow> = on_pool!(db, pool => {
-        bind_args!(sqlx::query_as(AssertSqlSafe(sql.text)), sql.args)
-            .fetch_all(pool)
-            .await?
-    });
-    rows.into_iter().map(Entry::try_from).collect()
+    fetch_entries(db, sql).await
 }
 
 /// How many entries a type has, in any state.
@@ -618,12 +535,7 @@ pub async fn published_after(
         sql.push(" AND type = ").arg(Arg::Text(t.to_string()));
     }
     sql.push(" ORDER BY id LIMIT ").arg(Arg::Int(limit));
-    let rows: Vec<EntryRow> = on_pool!(db, pool => {
-        bind_args!(sqlx::query_as(AssertSqlSafe(sql.text)), sql.args)
-            .fetch_all(pool)
-            .await?
-    });
-    rows.into_iter().map(Entry::try_from).collect()
+    fetch_entries(db, sql).await
 }
 
 /// Every translation of the given entries, in one query.
@@ -634,12 +546,7 @@ pub async fn all_translations(db: &Db, ids: &[String]) -> StoreResult<Vec<Entry>
     let mut sql = Sql::default();
     sql.push(&format!("SELECT {COLUMNS} FROM entries WHERE entry_id IN "))
         .list(ids.iter().map(|id| Arg::Text(id.clone())));
-    let rows: Vec<EntryRow> = on_pool!(db, pool => {
-        bind_args!(sqlx::query_as(AssertSqlSafe(sql.text)), sql.args)
-            .fetch_all(pool)
-            .await?
-    });
-    rows.into_iter().map(Entry::try_from).collect()
+    fetch_entries(db, sql).await
 }
 
 /// Deletes a translation's revisions beyond the newest `keep`.
