@@ -30,7 +30,7 @@ kill "$pid"; wait "$pid" 2>/dev/null || true; pid=
 python3 bench/seed_sqlite.py "$work/data/quire.db" "$ENTRIES"
 
 echo "## quire reindex, $ENTRIES articles"
-time "$BIN" reindex 2>&1 | tail -n 1
+/usr/bin/time -f "reindex: %e s, peak RSS %M KiB" "$BIN" reindex 2>&1 | tail -n 2
 echo "index size: $(du -sh "$work/data/search" | cut -f1)"
 
 "$BIN" serve & pid=$!

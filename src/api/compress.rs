@@ -56,7 +56,7 @@ pub fn gzip(body: &[u8]) -> Bytes {
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
     // Writing to a Vec cannot fail.
     let _ = enc.write_all(body);
-    Bytes::from(enc.finish().unwrap_or_default())
+    exact(enc.finish().unwrap_or_default())
 }
 
 pub fn brotli(body: &[u8]) -> Bytes {
@@ -67,5 +67,12 @@ pub fn brotli(body: &[u8]) -> Bytes {
     };
     let mut out = Vec::with_capacity(body.len() / 4);
     let _ = brotli::BrotliCompress(&mut &body[..], &mut out, &params);
-    Bytes::from(out)
+    exact(out)
+}
+
+/// `bytes` in an allocation of its own length. A cached answer lives long,
+/// and a `Vec` grown by doubling keeps up to as much again unused (10,000
+/// cached entries held ~50 MiB for ~30 MiB of bodies).
+pub fn exact(bytes: Vec<u8>) -> Bytes {
+    Bytes::from(bytes.into_boxed_slice())
 }

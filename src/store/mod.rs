@@ -13,6 +13,9 @@ pub mod sql;
 pub mod tokens;
 pub mod users;
 pub mod webhooks;
+mod write_tx;
+
+pub(crate) use write_tx::WritePool;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -54,29 +57,6 @@ macro_rules! lock_feed {
     };
 }
 pub(crate) use lock_feed;
-
-/// Write transactions, begun the way each database needs.
-pub(crate) trait WritePool {
-    type Database: sqlx::Database;
-    async fn begin_write(&self) -> sqlx::Result<sqlx::Transaction<'static, Self::Database>>;
-}
-
-impl WritePool for SqlitePool {
-    type Database = sqlx::Sqlite;
-    /// SQLite takes its write lock up front (`BEGIN IMMEDIATE`), so concurrent
-    /// writers queue on the busy timeout instead of one failing when it tries
-    /// to upgrade a read lock.
-    async fn begin_write(&self) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
-        self.begin_with("BEGIN IMMEDIATE").await
-    }
-}
-
-impl WritePool for PgPool {
-    type Database = sqlx::Postgres;
-    async fn begin_write(&self) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Postgres>> {
-        self.begin().await
-    }
-}
 
 /// Which rule a refused write would have broken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -13,7 +13,7 @@ use time::OffsetDateTime;
 use time::format_description::BorrowedFormatItem;
 use time::macros::format_description;
 
-use crate::api::compress::{Encoding, MIN_COMPRESS, brotli, gzip, negotiate};
+use crate::api::compress::{Encoding, MIN_COMPRESS, brotli, exact, gzip, negotiate};
 use crate::content::cache::{Cached, Deps, Meta};
 use crate::model::content_type::CachePolicy;
 
@@ -52,7 +52,7 @@ pub fn render_for(
     policy: Option<&CachePolicy>,
     deps: &mut Deps,
 ) -> Cached {
-    let body = Bytes::from(serde_json::to_vec(value).unwrap_or_default());
+    let body = exact(serde_json::to_vec(value).unwrap_or_default());
     let mut found = Found::default();
     found.walk(value);
     found.ids.iter().for_each(|id| deps.of_item(id));
