@@ -156,8 +156,9 @@ pub async fn rebuild(
     let root_buf = root.to_path_buf();
     let (name, idx) = blocking(move || index::create_in(&root_buf)).await?;
     let fields = SearchIndex::fields_of(&idx)?;
-    let mut writer: tantivy::IndexWriter =
-        idx.writer(REBUILD_WRITER_BYTES).map_err(SearchError::from)?;
+    let mut writer: tantivy::IndexWriter = idx
+        .writer(REBUILD_WRITER_BYTES)
+        .map_err(SearchError::from)?;
     // Segments are merged once, all together, at the end.
     writer.set_merge_policy(Box::new(tantivy::merge_policy::NoMergePolicy));
     let types = store::content_types::list(db).await?;

@@ -32,44 +32,74 @@ const INSERT_REVISION: &str = "INSERT INTO revisions (entry_id, version, action,
 const INSERT_CHANGE: &str = "INSERT INTO changes (entity, entity_id, content_type, action, at, \
      locale) VALUES ($1, $2, $3, $4, $5, $6)";
 
+/// The three rows `record!` writes, as one SQLite call: statements in one
+/// text run in one hand-off to sqlx's worker thread, sharing the numbered
+/// arguments (revision $1–$6, audit $7–$11, change $12–$13).
+const RECORD_SQLITE: &str = "INSERT INTO revisions (entry_id, version, action, data, author_id, \
+     created_at) VALUES ($1, $2, $3, $4, $5, $6); \
+     INSERT INTO audit (at, actor_id, actor, client_ip, action, resource_type, resource_id, detail) \
+     VALUES ($6, $5, $7, $8, $9, 'entry', $10, $11); \
+     INSERT INTO changes (entity, entity_id, content_type, action, at, locale) \
+     VALUES ('entry', $10, $12, $3, $6, $13)";
+
 /// Records a revision of the working copy, a change in the feed, and an
 /// audit row naming the versions before and after.
 macro_rules! record {
     ($tx:expr, $dialect:expr, $entry:expr, $action:expr, $actor:expr, $now:expr) => {{
-        sqlx::query(INSERT_REVISION)
-            .bind(&$entry.row)
-            .bind($entry.version)
-            .bind($action)
-            .bind(Json(&$entry.draft))
-            .bind(&$actor.id)
-            .bind($now)
-            .execute(&mut *$tx)
-            .await?;
         let before = ($entry.version > 1).then(|| $entry.version - 1);
-        audit!(
-            $tx,
-            $actor,
-            $now,
-            format!("entry.{}", $action),
-            "entry",
-            &$entry.id,
-            Some(serde_json::json!({
-                "type": $entry.content_type,
-                "locale": $entry.locale,
-                "before_version": before,
-                "after_version": $entry.version,
-            }))
-        );
-        lock_feed!($tx, $dialect);
-        sqlx::query(INSERT_CHANGE)
-            .bind("entry")
-            .bind(&$entry.id)
-            .bind(&$entry.content_type)
-            .bind($action)
-            .bind($now)
-            .bind(&$entry.locale)
-            .execute(&mut *$tx)
-            .await?;
+        let detail = serde_json::json!({
+            "type": $entry.content_type,
+            "locale": $entry.locale,
+            "before_version": before,
+            "after_version": $entry.version,
+        });
+        if $dialect == Dialect::Sqlite {
+            sqlx::query(RECORD_SQLITE)
+                .bind(&$entry.row)
+                .bind($entry.version)
+                .bind($action)
+                .bind(Json(&$entry.draft))
+                .bind(&$actor.id)
+                .bind($now)
+                .bind(&$actor.label)
+                .bind(&$actor.ip)
+                .bind(format!("entry.{}", $action))
+                .bind(&$entry.id)
+                .bind(Json(&detail))
+                .bind(&$entry.content_type)
+                .bind(&$entry.locale)
+                .execute(&mut *$tx)
+                .await?;
+        } else {
+            sqlx::query(INSERT_REVISION)
+                .bind(&$entry.row)
+                .bind($entry.version)
+                .bind($action)
+                .bind(Json(&$entry.draft))
+                .bind(&$actor.id)
+                .bind($now)
+                .execute(&mut *$tx)
+                .await?;
+            audit!(
+                $tx,
+                $actor,
+                $now,
+                format!("entry.{}", $action),
+                "entry",
+                &$entry.id,
+                Some(detail)
+            );
+            lock_feed!($tx, $dialect);
+            sqlx::query(INSERT_CHANGE)
+                .bind("entry")
+                .bind(&$entry.id)
+                .bind(&$entry.content_type)
+                .bind($action)
+                .bind($now)
+                .bind(&$entry.locale)
+                .execute(&mut *$tx)
+                .await?;
+        }
     }};
 }
 
