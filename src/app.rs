@@ -191,6 +191,12 @@ const DRAIN_WAIT: Duration = Duration::from_secs(10);
 /// How often public change events are read from the feed.
 const EVENTS_INTERVAL: Duration = Duration::from_millis(200);
 
+/// The least time between two rounds of a woken follower: a burst of
+/// writes is followed in a few rounds, not one per write.
+const WAKE_GAP: Duration = Duration::from_millis(10);
+/// The same for the search indexer, whose every round is an index commit.
+const INDEX_WAKE_GAP: Duration = Duration::from_millis(50);
+
 /// How long the search index gets to take in the last changes at a stop.
 const SEARCH_FLUSH_WAIT: Duration = Duration::from_secs(5);
 
@@ -199,11 +205,22 @@ async fn start_with_signal(
     signal: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<Running> {
     let db = prepare(&config).await?;
+    let media = crate::media::backend::open(&config.media_url)?;
+    if let Some(root) = &config.search_dir {
+        // A new node starts from the shared snapshot, when there is one,
+        // and replays only the changes after it.
+        match crate::search::snapshot::restore(root, media.as_ref()).await {
+            Ok(Some(seq)) => tracing::info!(seq, "search: restored the index snapshot"),
+            Ok(None) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "search: cannot restore the index snapshot; indexing from the change feed")
+            }
+        }
+    }
     let search_dir = config.search_dir.clone();
     let search =
         tokio::task::spawn_blocking(move || SearchIndex::open(search_dir.as_deref())).await??;
     let search = Arc::new(search);
-    let media = crate::media::backend::open(&config.media_url)?;
     let state = AppState::new(db.clone(), config.clone(), search.clone(), media).await?;
     let acceptor = crate::connections::Bounded::new(
         TcpListener::bind(config.bind).into_acceptor().await?,
@@ -216,16 +233,30 @@ async fn start_with_signal(
         .and_then(|a| a.as_socket_addr().copied())
         .unwrap_or(config.bind);
     tracing::info!(%addr, database = ?config.database_kind, "quire is listening");
+    let wake = state.wake.clone();
+    let listener = tokio::spawn(crate::store::wake::listen(db.clone(), wake.clone()));
     let follower = tokio::spawn(follow_changes(state.clone()));
     let events = state.events.clone();
-    let event_follower = tokio::spawn(events.clone().follow(db.clone(), EVENTS_INTERVAL));
+    let event_follower = tokio::spawn(
+        events
+            .clone()
+            .follow(db.clone(), wake.follower(EVENTS_INTERVAL, WAKE_GAP)),
+    );
     // An attempt cut off at shutdown is retried once its claim expires.
-    let webhooks = tokio::spawn(state.webhooks.clone().run());
+    let webhooks = tokio::spawn(
+        state
+            .webhooks
+            .clone()
+            .run(wake.follower(config.webhooks.poll, WAKE_GAP)),
+    );
     let scheduler = tokio::spawn(state.content.clone().run_schedule(config.schedule_poll));
     let indexer = tokio::spawn(crate::search::indexer::follow(
         db.clone(),
         search.clone(),
-        Duration::from_millis(config.search_interval_ms),
+        wake.follower(
+            Duration::from_millis(config.search_interval_ms),
+            INDEX_WAKE_GAP,
+        ),
     ));
     let metrics = match config.metrics_bind {
         Some(bind) => {
@@ -256,6 +287,7 @@ async fn start_with_signal(
         let result = Server::new_with_acceptor(acceptor)
             .run_with_graceful_shutdown(app, until, Some(DRAIN_WAIT))
             .await;
+        listener.abort();
         follower.abort();
         event_follower.abort();
         webhooks.abort();
@@ -300,11 +332,13 @@ pub async fn prepare(config: &Config) -> anyhow::Result<Db> {
         )
     })?;
     let db = Db::connect(config).await?;
+    let lock = db.start_lock().await?;
     db.migrate().await?;
     if let Some(dir) = &config.content_types {
         bootstrap::apply_content_types(&db, dir).await?;
     }
     bootstrap::first_admin(&db, config).await?;
+    lock.release().await?;
     Ok(db)
 }
 
@@ -312,36 +346,52 @@ pub async fn prepare(config: &Config) -> anyhow::Result<Db> {
 /// upload still writing its record is never that slow.
 pub const ORPHAN_MIN_AGE: Duration = Duration::from_secs(3600);
 
+/// How often this node tries for the clean-up lease.
+const CLEANUP_EVERY: Duration = Duration::from_secs(3600);
+/// How long a clean-up lease lasts: past the next try, so the holder
+/// renews it and keeps the job; a holder that died frees it by then.
+const CLEANUP_LEASE: Duration = Duration::from_secs(5400);
+
 async fn follow_changes(state: AppState) {
-    let mut tick = tokio::time::interval(FOLLOW_INTERVAL);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut purge_countdown = 0u32;
+    let mut rounds = state.wake.follower(FOLLOW_INTERVAL, WAKE_GAP);
+    let node = uuid::Uuid::now_v7().to_string();
+    let mut next_cleanup = std::time::Instant::now();
     loop {
-        tick.tick().await;
+        rounds.next_round().await;
         if let Err(e) = state.follow_changes().await {
             tracing::warn!(error = %e, "cannot read the change feed");
         }
-        if purge_countdown == 0 {
-            purge_countdown = 3600;
-            if let Err(e) = crate::store::users::purge_expired_sessions(&state.db).await {
-                tracing::warn!(error = %e, "cannot purge expired sessions");
+        if std::time::Instant::now() >= next_cleanup {
+            next_cleanup += CLEANUP_EVERY;
+            let now = crate::clock::now();
+            let until = now + i64::try_from(CLEANUP_LEASE.as_micros()).unwrap_or(i64::MAX);
+            match crate::store::leases::claim(&state.db, "cleanup", &node, now, until).await {
+                Ok(true) => clean_up(&state).await,
+                Ok(false) => {}
+                Err(e) => tracing::warn!(error = %e, "cannot claim the clean-up lease"),
             }
-            if let Err(e) = crate::store::tokens::purge_expired_links(&state.db).await {
-                tracing::warn!(error = %e, "cannot purge expired preview links");
-            }
-            // Listing a bucket can take a while; the feed must not wait on it.
-            let (media, db) = (state.media.clone(), state.db.clone());
-            let folder = crate::media::backend::folder_of(&state.config.media_url);
-            tokio::spawn(async move {
-                let swept =
-                    crate::media::sweep::orphans(media.as_ref(), &db, ORPHAN_MIN_AGE, folder).await;
-                if let Err(e) = swept {
-                    tracing::warn!(error = %e, "cannot sweep orphaned media");
-                }
-            });
         }
-        purge_countdown -= 1;
     }
+}
+
+/// Expired sessions and preview links, and media objects no record names:
+/// one node at a time does it, the one holding the lease.
+async fn clean_up(state: &AppState) {
+    if let Err(e) = crate::store::users::purge_expired_sessions(&state.db).await {
+        tracing::warn!(error = %e, "cannot purge expired sessions");
+    }
+    if let Err(e) = crate::store::tokens::purge_expired_links(&state.db).await {
+        tracing::warn!(error = %e, "cannot purge expired preview links");
+    }
+    // Listing a bucket can take a while; the feed must not wait on it.
+    let (media, db) = (state.media.clone(), state.db.clone());
+    let folder = crate::media::backend::folder_of(&state.config.media_url);
+    tokio::spawn(async move {
+        let swept = crate::media::sweep::orphans(media.as_ref(), &db, ORPHAN_MIN_AGE, folder).await;
+        if let Err(e) = swept {
+            tracing::warn!(error = %e, "cannot sweep orphaned media");
+        }
+    });
 }
 
 async fn shutdown_signal() {

@@ -63,6 +63,11 @@ pub struct Settings {
     /// (default false: such URLs are refused, before and after DNS).
     #[arg(long, global = true, env = "QUIRE_WEBHOOK_ALLOW_PRIVATE")]
     pub webhook_allow_private: Option<bool>,
+    /// How long a webhook receiver has to answer, in seconds (default 10).
+    /// A node claims a delivery for three times this; if it dies meanwhile,
+    /// another node sends the delivery once the claim has run out.
+    #[arg(long, global = true, env = "QUIRE_WEBHOOK_TIMEOUT_SECS")]
+    pub webhook_timeout_secs: Option<u64>,
     /// The locales content is written in, the first being the default:
     /// `en,fr,de` (default: QUIRE_DEFAULT_LOCALE alone).
     #[arg(long, global = true, env = "QUIRE_LOCALES")]
@@ -156,6 +161,7 @@ impl Settings {
             revisions_keep: self.revisions_keep.or(other.revisions_keep),
             events_max_streams: self.events_max_streams.or(other.events_max_streams),
             webhook_allow_private: self.webhook_allow_private.or(other.webhook_allow_private),
+            webhook_timeout_secs: self.webhook_timeout_secs.or(other.webhook_timeout_secs),
             public_url: self.public_url.or(other.public_url),
             default_locale: self.default_locale.or(other.default_locale),
             locales: self.locales.or(other.locales),
@@ -387,6 +393,18 @@ impl Config {
             Some(dir) => Some(PathBuf::from(dir)),
             None => Some(data_dir.join("search")),
         };
+        let mut webhooks = crate::webhooks::Tuning::default();
+        match s.webhook_timeout_secs {
+            Some(0) => return Err(invalid("QUIRE_WEBHOOK_TIMEOUT_SECS", "must be at least 1")),
+            Some(secs) if secs > 3600 => {
+                return Err(invalid(
+                    "QUIRE_WEBHOOK_TIMEOUT_SECS",
+                    "must be at most 3600",
+                ));
+            }
+            Some(secs) => webhooks.timeout = std::time::Duration::from_secs(secs),
+            None => {}
+        }
         let search_interval_ms = s.search_interval_ms.unwrap_or(200);
         if search_interval_ms == 0 {
             return Err(invalid("QUIRE_SEARCH_INTERVAL_MS", "must be at least 1"));
@@ -470,7 +488,7 @@ impl Config {
             events_max_streams: s.events_max_streams.unwrap_or(1000),
             webhook_allow_private: s.webhook_allow_private.unwrap_or(false),
             public_url,
-            webhooks: crate::webhooks::Tuning::default(),
+            webhooks,
             clock: crate::clock::Clock::default(),
             schedule_poll: std::time::Duration::from_millis(500),
             default_locale,

@@ -56,6 +56,11 @@ enum Command {
     /// Rebuild the search index from the database; a running server keeps
     /// answering from the old index until the new one is swapped in.
     Reindex,
+    /// The search index's copies in the object store.
+    Index {
+        #[command(subcommand)]
+        command: IndexCommand,
+    },
     /// Print the admin API's OpenAPI document.
     Openapi,
     /// Print the error catalogue (every problem code) as Markdown.
@@ -119,6 +124,14 @@ enum TypesCommand {
         #[arg(long, requires = "prune")]
         delete_entries: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum IndexCommand {
+    /// Copy this node's search index to the media store (under `search/`),
+    /// where a node starting without an index fetches it instead of
+    /// indexing the whole change feed. A running server may keep serving.
+    Snapshot,
 }
 
 #[derive(Subcommand)]
@@ -270,6 +283,24 @@ async fn main() -> anyhow::Result<()> {
             }
         },
         Command::Reindex => reindex(&config).await?,
+        Command::Index {
+            command: IndexCommand::Snapshot,
+        } => {
+            let root = config
+                .search_dir
+                .clone()
+                .context("QUIRE_SEARCH_DIR is `memory`: there is no index on disk to copy")?;
+            let media = quire::media::backend::open(&config.media_url)?;
+            let started = std::time::Instant::now();
+            let s = quire::search::snapshot::upload(&root, media.as_ref()).await?;
+            println!(
+                "stored the search index at change {} ({} files, {} bytes) in {:.1} s",
+                s.seq,
+                s.files,
+                s.bytes,
+                started.elapsed().as_secs_f64()
+            );
+        }
         Command::Backup { file } => {
             anyhow::ensure!(!file.exists(), "{} exists already", file.display());
             let db = quire::store::Db::connect(&config).await?;

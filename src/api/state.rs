@@ -70,6 +70,10 @@ pub struct AppState {
     pub events: Arc<crate::content::events::EventHub>,
     /// Webhook definitions and deliveries.
     pub webhooks: crate::webhooks::Webhooks,
+    /// What `/readyz` waits for.
+    pub readiness: Arc<crate::api::health::Readiness>,
+    /// Wakes the change-feed followers when a change is announced.
+    pub wake: Arc<store::wake::FeedWake>,
 }
 
 impl AppState {
@@ -109,7 +113,12 @@ impl AppState {
             config.webhooks.clone(),
             config.webhook_allow_private,
         )?;
+        let readiness = Arc::new(crate::api::health::Readiness::new(
+            store::changes::last_seq(&db).await?,
+        ));
         Ok(AppState {
+            readiness,
+            wake: store::wake::FeedWake::new(),
             db,
             events,
             webhooks,

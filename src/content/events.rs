@@ -4,7 +4,6 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::time::Duration;
 
 use serde_json::json;
 use tokio::sync::{Semaphore, broadcast};
@@ -12,6 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::clock;
 use crate::store::changes::Change;
+use crate::store::wake::Follower;
 use crate::store::{self, Db, StoreResult};
 
 /// Events a slow stream may fall behind by before it is ended (the client
@@ -112,16 +112,14 @@ impl EventHub {
         }
     }
 
-    /// Follows the feed from its current end, every `interval`.
-    pub async fn follow(self: Arc<Self>, db: Db, interval: Duration) {
+    /// Follows the feed from its current end, a round at a time.
+    pub async fn follow(self: Arc<Self>, db: Db, mut rounds: Follower) {
         match store::changes::last_seq(&db).await {
             Ok(seq) => self.seen.store(seq, Ordering::Release),
             Err(e) => tracing::warn!(error = %e, "events: cannot read the change feed"),
         }
-        let mut tick = tokio::time::interval(interval);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            tick.tick().await;
+            rounds.next_round().await;
             if let Err(e) = self.step(&db).await {
                 tracing::warn!(error = %e, "events: cannot read the change feed");
             }

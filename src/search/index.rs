@@ -163,7 +163,8 @@ pub struct SearchIndex {
     walks: WalkCache,
 }
 
-fn read_current(root: &Path) -> Option<String> {
+/// The name of the live index folder under `root`, if there is one.
+pub fn read_current(root: &Path) -> Option<String> {
     std::fs::read_to_string(root.join("CURRENT"))
         .ok()
         .map(|s| s.trim().to_string())

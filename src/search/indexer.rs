@@ -6,11 +6,11 @@
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
 
 use super::documents::documents;
 use super::index::{self, Op, SearchError, SearchIndex};
 use crate::model::content_type::ContentType;
+use crate::store::wake::Follower;
 use crate::store::{self, Db, StoreError};
 
 const BATCH: i64 = 500;
@@ -119,13 +119,11 @@ pub async fn catch_up(db: &Db, search: &Arc<SearchIndex>) -> Result<usize, Index
     }
 }
 
-/// The indexer of a running server: every `interval`, picks up a rebuilt
-/// index if `quire reindex` swapped one in, then applies new changes.
-pub async fn follow(db: Db, search: Arc<SearchIndex>, interval: Duration) {
-    let mut tick = tokio::time::interval(interval);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+/// The indexer of a running server: each round, picks up a rebuilt index
+/// if `quire reindex` swapped one in, then applies new changes.
+pub async fn follow(db: Db, search: Arc<SearchIndex>, mut rounds: Follower) {
     loop {
-        tick.tick().await;
+        rounds.next_round().await;
         let s = search.clone();
         match blocking(move || s.follow_swap()).await {
             Ok(true) => tracing::info!("search: switched to the rebuilt index"),

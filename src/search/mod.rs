@@ -8,5 +8,6 @@ pub mod highlight;
 pub mod index;
 pub mod indexer;
 pub mod query;
+pub mod snapshot;
 
 pub use index::{Copy, SearchIndex};

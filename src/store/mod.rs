@@ -8,10 +8,12 @@ pub mod changes;
 pub mod content_types;
 pub mod dump;
 pub mod entries;
+pub mod leases;
 pub mod logins;
 pub mod sql;
 pub mod tokens;
 pub mod users;
+pub mod wake;
 pub mod webhooks;
 mod write_tx;
 
@@ -158,6 +160,24 @@ impl Db {
         Ok(())
     }
 
+    /// Taken by a node while it prepares the database (migrations,
+    /// `content-types/`, the first admin), so nodes starting together on one
+    /// PostgreSQL do it one after another: the first applies, the others
+    /// find it done. SQLite serves one node, so there is nothing to take.
+    pub async fn start_lock(&self) -> StoreResult<StartLock> {
+        match self {
+            Db::Sqlite(_) => Ok(StartLock(None)),
+            Db::Postgres(pool) => {
+                let mut conn = pool.acquire().await?;
+                sqlx::query("SELECT pg_advisory_lock($1)")
+                    .bind(START_LOCK_KEY)
+                    .execute(&mut *conn)
+                    .await?;
+                Ok(StartLock(Some(conn)))
+            }
+        }
+    }
+
     /// Answers when the database does.
     pub async fn ping(&self) -> StoreResult<()> {
         on_pool!(self, pool => {
@@ -168,6 +188,35 @@ impl Db {
 
     pub async fn close(&self) {
         on_pool!(self, pool => pool.close().await)
+    }
+}
+
+/// The advisory lock key of [`Db::start_lock`].
+const START_LOCK_KEY: i64 = 7_311_997;
+
+/// Held while a node prepares the database; see [`Db::start_lock`].
+pub struct StartLock(Option<sqlx::pool::PoolConnection<sqlx::Postgres>>);
+
+impl StartLock {
+    /// Lets the next node prepare.
+    pub async fn release(mut self) -> StoreResult<()> {
+        if let Some(mut conn) = self.0.take() {
+            sqlx::query("SELECT pg_advisory_unlock($1)")
+                .bind(START_LOCK_KEY)
+                .execute(&mut *conn)
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for StartLock {
+    /// On an error path the connection is closed rather than pooled, which
+    /// ends its session and so its lock.
+    fn drop(&mut self) {
+        if let Some(conn) = self.0.take() {
+            drop(conn.detach());
+        }
     }
 }
 

@@ -203,12 +203,11 @@ impl Webhooks {
         }
     }
 
-    /// Runs the fan-out and the sender until the task is dropped.
-    pub async fn run(self) {
-        let mut tick = tokio::time::interval(self.tuning.poll);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    /// Runs the fan-out and the sender, a round at a time (every `poll`,
+    /// sooner when a change is announced), until the task is dropped.
+    pub async fn run(self, mut rounds: crate::store::wake::Follower) {
         loop {
-            tick.tick().await;
+            rounds.next_round().await;
             if let Err(e) = self.fan_out().await {
                 tracing::warn!(error = %e, "webhooks: cannot queue deliveries");
             }

@@ -7,6 +7,7 @@ mod admin_ui;
 mod auth;
 mod cache_scope;
 mod cli;
+mod cluster;
 mod components;
 mod content_types;
 mod contract;
