@@ -21,6 +21,7 @@ use crate::bootstrap;
 use crate::config::{Config, CorsOrigins};
 use crate::search::SearchIndex;
 use crate::store::Db;
+use crate::store::wake::Follower;
 
 /// How often a node looks at the change feed for writes made elsewhere.
 const FOLLOW_INTERVAL: Duration = Duration::from_secs(1);
@@ -191,11 +192,11 @@ const DRAIN_WAIT: Duration = Duration::from_secs(10);
 /// How often public change events are read from the feed.
 const EVENTS_INTERVAL: Duration = Duration::from_millis(200);
 
-/// The least time between two rounds of a woken follower: a burst of
-/// writes is followed in a few rounds, not one per write.
-const WAKE_GAP: Duration = Duration::from_millis(10);
+/// The least time between two rounds of a woken follower: a stream of
+/// writes is followed in batches, not one round per write, on every node.
+const WAKE_GAP: Duration = Duration::from_millis(25);
 /// The same for the search indexer, whose every round is an index commit.
-const INDEX_WAKE_GAP: Duration = Duration::from_millis(50);
+const INDEX_WAKE_GAP: Duration = Duration::from_millis(40);
 
 /// How long the search index gets to take in the last changes at a stop.
 const SEARCH_FLUSH_WAIT: Duration = Duration::from_secs(5);
@@ -221,6 +222,7 @@ async fn start_with_signal(
     let search =
         tokio::task::spawn_blocking(move || SearchIndex::open(search_dir.as_deref())).await??;
     let search = Arc::new(search);
+    catch_up_before_listening(&db, &search).await;
     let state = AppState::new(db.clone(), config.clone(), search.clone(), media).await?;
     let acceptor = crate::connections::Bounded::new(
         TcpListener::bind(config.bind).into_acceptor().await?,
@@ -243,11 +245,13 @@ async fn start_with_signal(
             .follow(db.clone(), wake.follower(EVENTS_INTERVAL, WAKE_GAP)),
     );
     // An attempt cut off at shutdown is retried once its claim expires.
+    // Not woken: each round writes (the outbox position, the claims), and
+    // a receiver is served well enough within a poll.
     let webhooks = tokio::spawn(
         state
             .webhooks
             .clone()
-            .run(wake.follower(config.webhooks.poll, WAKE_GAP)),
+            .run(Follower::polling(config.webhooks.poll)),
     );
     let scheduler = tokio::spawn(state.content.clone().run_schedule(config.schedule_poll));
     let indexer = tokio::spawn(crate::search::indexer::follow(
@@ -320,6 +324,27 @@ async fn start_with_signal(
         stop: Some(stop),
         task,
     })
+}
+
+/// At most this many changes behind, a node's index takes them in before
+/// the node listens (a restart, normally a few changes): it is ready as soon
+/// as it answers. Further behind (a new node), it listens at once and
+/// `/readyz` answers 503 until the indexer has caught up.
+const CATCH_UP_BEFORE_LISTENING: i64 = 1000;
+
+async fn catch_up_before_listening(db: &Db, search: &Arc<SearchIndex>) {
+    let behind = match (
+        crate::store::changes::last_seq(db).await,
+        search.applied_seq(),
+    ) {
+        (Ok(head), Ok(applied)) => head - applied,
+        _ => return,
+    };
+    if (1..=CATCH_UP_BEFORE_LISTENING).contains(&behind)
+        && let Err(e) = crate::search::indexer::catch_up(db, search).await
+    {
+        tracing::warn!(error = %e, "search: cannot index the last changes; the indexer retries");
+    }
 }
 
 /// Everything `serve` does before it listens; also what `quire migrate` runs

@@ -1,6 +1,6 @@
-//! Wakes the followers of the change feed (search indexer, response cache,
-//! event streams, webhooks) as soon as any node records a change, instead
-//! of at their next poll. On PostgreSQL a trigger on `changes` sends
+//! Wakes the followers of the change feed that readers wait on (search
+//! indexer, response cache, event streams) as soon as any node records a
+//! change, instead of at their next poll. On PostgreSQL a trigger on `changes` sends
 //! `NOTIFY quire_changes` at commit and each node keeps one `LISTEN`
 //! connection. Waking is only a hint: every follower still reads the feed
 //! from its own position, so a notification lost with a broken connection
@@ -44,41 +44,63 @@ impl FeedWake {
         let mut rx = self.tx.subscribe();
         rx.mark_unchanged();
         Follower {
-            rx,
+            rx: Some(rx),
             interval,
             min_gap,
-            last: Instant::now(),
+            last: first_round_now(interval),
         }
     }
 }
 
+/// A last round as long ago as `interval`: the first round is at once.
+fn first_round_now(interval: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_sub(interval).unwrap_or(now)
+}
+
 pub struct Follower {
-    rx: watch::Receiver<u64>,
+    /// `None`: polling only.
+    rx: Option<watch::Receiver<u64>>,
     interval: Duration,
     min_gap: Duration,
     last: Instant,
 }
 
 impl Follower {
+    /// A follower that is never woken: a round every `interval`.
+    pub fn polling(interval: Duration) -> Follower {
+        Follower {
+            rx: None,
+            interval,
+            min_gap: Duration::ZERO,
+            last: first_round_now(interval),
+        }
+    }
+
     /// Returns when the next round is due: `interval` after the last one,
     /// or once a change was announced (but not before `min_gap`).
     pub async fn next_round(&mut self) {
         let poll = tokio::time::sleep(self.interval.saturating_sub(self.last.elapsed()));
-        tokio::select! {
-            _ = poll => {}
-            woken = self.rx.changed() => {
-                if woken.is_err() {
-                    // No announcer left: polling alone.
-                    tokio::time::sleep(self.interval.saturating_sub(self.last.elapsed())).await;
+        match &mut self.rx {
+            None => poll.await,
+            Some(rx) => {
+                tokio::select! {
+                    _ = poll => {}
+                    woken = rx.changed() => {
+                        if woken.is_err() {
+                            // No announcer left: polling alone.
+                            tokio::time::sleep(self.interval.saturating_sub(self.last.elapsed())).await;
+                        }
+                    }
                 }
+                let since = self.last.elapsed();
+                if since < self.min_gap {
+                    tokio::time::sleep(self.min_gap - since).await;
+                }
+                // What was announced while waiting out the gap is taken by this round.
+                rx.mark_unchanged();
             }
         }
-        let since = self.last.elapsed();
-        if since < self.min_gap {
-            tokio::time::sleep(self.min_gap - since).await;
-        }
-        // What was announced while waiting out the gap is taken by this round.
-        self.rx.mark_unchanged();
         self.last = Instant::now();
     }
 }

@@ -203,8 +203,8 @@ impl Webhooks {
         }
     }
 
-    /// Runs the fan-out and the sender, a round at a time (every `poll`,
-    /// sooner when a change is announced), until the task is dropped.
+    /// Runs the fan-out and the sender, a round at a time, until the task
+    /// is dropped.
     pub async fn run(self, mut rounds: crate::store::wake::Follower) {
         loop {
             rounds.next_round().await;

@@ -195,7 +195,11 @@ async fn resumes_after_a_stop_before_the_index_commit(backend: Backend) {
         .json()
         .await
         .unwrap();
-    assert!(ids(&body).is_empty(), "not indexed yet");
+    // On PostgreSQL the change's notification wakes the indexer at once:
+    // there the test checks only that the entry is found after a restart.
+    if matches!(backend, Backend::Sqlite) {
+        assert!(ids(&body).is_empty(), "not indexed yet");
+    }
     let app = app.restart_with(|c| c.search_interval_ms = 100).await;
     app.search_until(public_search(&app, "q=durability"), |r| {
         ids(r) == [id.clone()]
