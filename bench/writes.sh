@@ -14,7 +14,7 @@ EMAIL=bench@example.com
 PASSWORD=bench-password-123
 
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-cargo build --release --locked -q
+[ "${SKIP_BUILD:-}" = 1 ] || cargo build --release --locked -q
 BIN=${CARGO_TARGET_DIR:-target}/release/quire
 
 work=$(mktemp -d)
