@@ -13,6 +13,11 @@ use crate::store::{self, Db, StoreResult};
 #[derive(Default)]
 pub struct TypeRegistry {
     types: RwLock<Maps>,
+    /// Held by this node's type writes from their database write to their
+    /// update here, and by a reload from its read to its replace: a reload
+    /// that read before a local write committed cannot then overwrite the
+    /// write's update with what it read.
+    changing: tokio::sync::Mutex<()>,
 }
 
 #[derive(Default)]
@@ -73,7 +78,14 @@ impl TypeRegistry {
         maps.resolve();
     }
 
+    /// Taken around a type write and its [`put`](Self::put) or
+    /// [`remove`](Self::remove).
+    pub async fn changing(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.changing.lock().await
+    }
+
     pub async fn reload(&self, db: &Db) -> StoreResult<()> {
+        let _one = self.changing.lock().await;
         let fresh: HashMap<_, _> = store::content_types::list(db)
             .await?
             .into_iter()

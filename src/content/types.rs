@@ -41,6 +41,7 @@ impl Content {
     /// Defines a new type.
     pub async fn create_type(&self, ct: ContentType, actor: &Actor) -> StoreResult<StoredType> {
         self.check_targets(&ct)?;
+        let _one = self.types.changing().await;
         let stored =
             store::content_types::create(&self.db, &self.types.resolve(&ct), actor).await?;
         self.types.put(ct);
@@ -61,6 +62,7 @@ impl Content {
     ) -> StoreResult<(StoredType, Plan)> {
         self.check_not_folder_owned(ct.api_id())?;
         self.check_targets(&ct)?;
+        let _one = self.types.changing().await;
         let resolved = self.types.resolve(&ct);
         let (stored, plan) = apply_change(
             &self.db,
@@ -86,6 +88,7 @@ impl Content {
         actor: &Actor,
     ) -> StoreResult<()> {
         self.check_not_folder_owned(api_id)?;
+        let _one = self.types.changing().await;
         let all = self.types.all();
         let pointing = users_of(all.iter().map(|t| &**t), api_id);
         if !pointing.is_empty() {
