@@ -48,6 +48,7 @@ fn latency_histogram() -> Histogram {
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Snapshot {
     pub cache_bytes: u64,
+    pub cache_lag_changes: i64,
     pub search_lag_changes: i64,
     pub search_lag_seconds: f64,
     pub db_connections: u32,
@@ -64,6 +65,7 @@ pub struct Metrics {
     pub media_transforms: Counter,
     pub populate_queries: Counter,
     cache_bytes: Gauge,
+    cache_lag_changes: Gauge,
     search_lag_changes: Gauge,
     search_lag_seconds: Gauge<f64, AtomicU64>,
     db_connections: Family<PoolLabels, Gauge>,
@@ -125,6 +127,12 @@ impl Metrics {
             Unit::Bytes,
             cache_bytes.clone(),
         );
+        let cache_lag_changes = Gauge::default();
+        registry.register(
+            "public_cache_lag_changes",
+            "Changes in the feed the public cache has not followed yet",
+            cache_lag_changes.clone(),
+        );
         let search_lag_changes = Gauge::default();
         registry.register(
             "search_lag_changes",
@@ -166,6 +174,7 @@ impl Metrics {
             media_transforms,
             populate_queries,
             cache_bytes,
+            cache_lag_changes,
             search_lag_changes,
             search_lag_seconds,
             db_connections,
@@ -192,6 +201,7 @@ impl Metrics {
     pub fn render(&self, now: Snapshot) -> String {
         self.cache_bytes
             .set(i64::try_from(now.cache_bytes).unwrap_or(i64::MAX));
+        self.cache_lag_changes.set(now.cache_lag_changes);
         self.search_lag_changes.set(now.search_lag_changes);
         self.search_lag_seconds.set(now.search_lag_seconds);
         let in_use = now.db_connections.saturating_sub(now.db_idle);

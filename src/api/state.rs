@@ -146,6 +146,9 @@ impl AppState {
         };
         let applied = self.search.applied_seq().ok();
         let head = store::changes::last_seq(&self.db).await.ok();
+        if let Some(head) = head {
+            snap.cache_lag_changes = (head - self.content.followed_seq()).max(0);
+        }
         if let (Some(applied), Some(head)) = (applied, head) {
             snap.search_lag_changes = (head - applied).max(0);
             if let Ok(Some(at)) = store::changes::oldest_after(&self.db, applied).await {

@@ -130,6 +130,11 @@ impl Content {
         deps
     }
 
+    /// The last feed change the public cache has followed.
+    pub fn followed_seq(&self) -> i64 {
+        self.cache.seen_seq.load(Ordering::Relaxed)
+    }
+
     /// Follows the change feed, so that writes made by other Quire nodes on
     /// the same database reach this node's types and cache within a tick:
     /// each entry or asset change makes stale what shows it, a type's

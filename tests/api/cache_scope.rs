@@ -6,7 +6,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::{Backend, TestApp};
-use crate::operations::{sample, scrape};
+use crate::operations::{followed, sample, scrape};
 
 async fn with_metrics(backend: Backend) -> TestApp {
     TestApp::spawn_with(backend, |s| s.metrics_bind = Some("127.0.0.1:0".into())).await
@@ -62,9 +62,7 @@ async fn a_write_makes_stale_only_what_shows_it(backend: Backend) {
         format!("/api/authors/{ada}"),
         format!("/api/articles/{one}?populate=author"),
     ];
-    // Let this node's follower pass its own writes before warming (it
-    // cannot tell them from another node's, and makes them stale again).
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    followed(&app).await;
     for url in &urls {
         read(&app, &base, url).await;
         assert!(read(&app, &base, url).await.0, "{url} is cached once read");
@@ -129,8 +127,7 @@ async fn another_nodes_writes_make_stale_only_what_they_change(backend: Backend)
     let one = published(&app, "articles", json!({"title": "One"})).await;
     let two = published(&app, "articles", json!({"title": "Two"})).await;
     let ada = published(&app, "authors", json!({"name": "Ada"})).await;
-    // Let this node's follower pass its own writes before warming.
-    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    followed(&app).await;
     let urls = [
         format!("/api/articles/{one}"),
         format!("/api/articles/{two}"),
@@ -203,25 +200,15 @@ async fn a_cache_hit_answers_like_the_full_path(backend: Backend) {
         h.sort();
         h
     };
-    // The node's change follower, woken by the publish, may make the entry
-    // stale once more (it cannot tell its own changes from another node's):
-    // a pair is a miss followed by a hit, tried again until one is.
-    let mut pair = None;
-    for _ in 0..20 {
-        // A new entry each time: its first read is a miss.
-        let id = published(&app, "articles", json!({"title": "Same"})).await;
-        let url = app.url(&format!("/api/articles/{id}"));
-        let before = hits(&app).await;
-        let first = app.client.get(&url).send().await.expect("miss");
-        let between = hits(&app).await;
-        let second = app.client.get(&url).send().await.expect("hit");
-        if between == before && hits(&app).await > between {
-            pair = Some((first, second, url));
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    let (first, second, url) = pair.expect("a miss then a hit");
+    let id = published(&app, "articles", json!({"title": "Same"})).await;
+    followed(&app).await;
+    let url = app.url(&format!("/api/articles/{id}"));
+    let before = hits(&app).await;
+    let first = app.client.get(&url).send().await.expect("miss");
+    let between = hits(&app).await;
+    let second = app.client.get(&url).send().await.expect("hit");
+    assert_eq!(between, before, "the first read is a miss");
+    assert!(hits(&app).await > between, "the second read is a hit");
     assert_eq!(headers(&first), headers(&second));
     assert!(second.headers().contains_key("x-request-id"));
     assert_eq!(second.headers()["x-content-type-options"], "nosniff");
@@ -242,6 +229,7 @@ async fn a_cache_hit_answers_like_the_full_path(backend: Backend) {
 async fn concurrent_misses_compute_once(backend: Backend) {
     let app = with_metrics(backend).await;
     let id = published(&app, "articles", json!({"title": "Popular"})).await;
+    followed(&app).await;
     let url = app.url(&format!("/api/articles/{id}"));
     let misses = |text: String| sample(&text, "quire_public_cache_misses_total").unwrap_or(0.0);
     let before = misses(scrape(&app).await);

@@ -32,9 +32,24 @@ pub fn sample(text: &str, series: &str) -> Option<f64> {
         .find_map(|l| l.strip_prefix(series)?.trim().parse().ok())
 }
 
+/// Waits until this node's cache has followed the feed to its head: from
+/// then on its follower makes nothing stale for the writes made so far (it
+/// cannot tell its own from another node's, so it makes them stale again).
+pub async fn followed(app: &TestApp) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while sample(&scrape(app).await, "quire_public_cache_lag_changes") != Some(0.0) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the cache never followed the feed"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 async fn metrics_count_requests_cache_and_the_database(backend: Backend) {
     let app = with_metrics(backend).await;
     app.published_article("Counted").await;
+    followed(&app).await;
     for _ in 0..3 {
         assert_eq!(app.public("/api/articles").await.status(), StatusCode::OK);
     }
@@ -67,6 +82,10 @@ async fn metrics_count_requests_cache_and_the_database(backend: Backend) {
     );
     assert!(
         sample(&text, "quire_process_resident_memory_bytes").unwrap_or(0.0) > 0.0,
+        "{text}"
+    );
+    assert!(
+        sample(&text, "quire_public_cache_lag_changes").is_some(),
         "{text}"
     );
     assert!(
