@@ -12,6 +12,7 @@
 #   SKIP_BUILD=1 CARGO_TARGET_DIR=~/.cache/quire-target bash bench/cluster.sh   # the binary built there
 #   SKIP_BUILD=1 QUIRE_BIN=path/to/quire bash bench/cluster.sh
 #   READS=0 POLL_MS=10 bash bench/cluster.sh   # no read load; delay probes every 10 ms
+#   KEEP_LOGS=1 QUIRE_LOG=warn,quire::search=debug bash bench/cluster.sh   # each search commit timed, logs kept
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -59,6 +60,9 @@ cleanup() {
   else
     psql "$PG" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1
   fi
+  if [ "${KEEP_LOGS:-}" = 1 ]; then
+    mkdir -p "${results%.txt}-logs" && cp "$work"/node*.log "${results%.txt}-logs/" && echo "node logs in ${results%.txt}-logs"
+  fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -67,7 +71,7 @@ trap 'exit 130' INT TERM
 PGOPTIONS="-c client_min_messages=warning" psql "$PG" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null
 psql "$PG" -qc "CREATE DATABASE $DB" >/dev/null
 mkdir -p "$work/media"
-export QUIRE_DATABASE_URL=${PG%/*}/$DB QUIRE_MEDIA_URL=file://$work/media QUIRE_LOG=warn
+export QUIRE_DATABASE_URL=${PG%/*}/$DB QUIRE_MEDIA_URL=file://$work/media QUIRE_LOG=${QUIRE_LOG:-warn}
 export QUIRE_ADMIN_EMAIL=$EMAIL QUIRE_ADMIN_PASSWORD=$PASSWORD QUIRE_CONTENT_TYPES=$PWD/content-types
 
 node_url() { echo "http://127.0.0.1:$((PORT + $1 - 1))"; }

@@ -147,6 +147,7 @@ impl Opened {
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
         let writer = index.writer_with_num_threads(1, WRITER_MEMORY)?;
+        writer.set_merge_policy(Box::new(merge_policy()));
         Ok(Opened {
             name,
             index,
@@ -154,6 +155,18 @@ impl Opened {
             writer: Mutex::new(writer),
         })
     }
+}
+
+/// The live index commits every round, often one document, so it gathers
+/// many tiny segments. Tantivy's default puts every segment under 10,000
+/// documents in one level, so each eighth tiny segment was merged together
+/// with the largest of them (thousands of documents), again and again: CPU
+/// taken from the next commit, on every node. Levels from 100 documents
+/// merge tiny segments among themselves and a large one rarely.
+fn merge_policy() -> tantivy::indexer::LogMergePolicy {
+    let mut policy = tantivy::indexer::LogMergePolicy::default();
+    policy.set_min_layer_size(100);
+    policy
 }
 
 pub struct SearchIndex {
@@ -304,6 +317,7 @@ impl SearchIndex {
     /// Applies operations and commits them with the sequence they bring the
     /// index up to, atomically.
     pub fn apply(&self, ops: Vec<Op>, seq: i64) -> SearchResult<()> {
+        let started = std::time::Instant::now();
         let opened = self.current();
         let mut writer = opened.writer.lock().unwrap_or_else(|p| p.into_inner());
         for op in ops {
@@ -323,6 +337,7 @@ impl SearchIndex {
         commit.set_payload(&seq.to_string());
         commit.commit()?;
         opened.reader.reload()?;
+        tracing::debug!(seq, took = ?started.elapsed(), "search: committed");
         Ok(())
     }
 
@@ -492,5 +507,66 @@ impl SearchIndex {
             }
         }
         Ok(Some(Box::new(BooleanQuery::new(clauses))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    impl SearchIndex {
+        /// The documents of each segment, once merges have settled.
+        fn settled_segments(&self) -> Vec<u32> {
+            let opened = self.current();
+            let mut last = Vec::new();
+            for _ in 0..50 {
+                std::thread::sleep(std::time::Duration::from_millis(40));
+                let _ = opened.reader.reload();
+                let mut sizes: Vec<u32> = opened
+                    .reader
+                    .searcher()
+                    .segment_readers()
+                    .iter()
+                    .map(|s| s.max_doc())
+                    .collect();
+                sizes.sort_unstable();
+                if sizes == last {
+                    break;
+                }
+                last = sizes;
+            }
+            last
+        }
+    }
+
+    fn docs(index: &SearchIndex, from: usize, n: usize) -> Vec<Op> {
+        (from..from + n)
+            .map(|i| {
+                let mut doc = TantivyDocument::default();
+                doc.add_text(index.fields.entry_id, format!("e{i}"));
+                doc.add_text(index.fields.all, "some words");
+                Op::Add(doc)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn one_document_commits_merge_among_themselves_not_into_a_large_segment() {
+        let index = SearchIndex::open(None).unwrap_or_else(|e| panic!("{e}"));
+        index
+            .apply(docs(&index, 0, 2_000), 1)
+            .unwrap_or_else(|e| panic!("{e}"));
+        for i in 0..24 {
+            index
+                .apply(docs(&index, 2_000 + i, 1), 2 + i as i64)
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+        let sizes = index.settled_segments();
+        assert_eq!(sizes.iter().sum::<u32>(), 2_024, "{sizes:?}");
+        assert!(
+            sizes.contains(&2_000),
+            "the large segment was merged again: {sizes:?}"
+        );
+        assert!(sizes.len() < 24, "the small ones were merged: {sizes:?}");
     }
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 use reqwest::{StatusCode, header};
 
 use crate::helpers::{Backend, TestApp, problem};
+use crate::operations::followed;
 
 /// Runs one statement as the suite's PostgreSQL superuser.
 async fn as_superuser(sql: String) {
@@ -24,12 +25,18 @@ async fn as_superuser(sql: String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_postgres_outage_is_a_503_and_service_resumes() {
-    let app = TestApp::spawn(Backend::Postgres).await;
+    let app = TestApp::spawn_with(Backend::Postgres, |s| {
+        s.metrics_bind = Some("127.0.0.1:0".into())
+    })
+    .await;
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .build()
         .expect("client");
     app.published_article("Kept in the cache").await;
+    // Once the node's follower has passed its own write, it makes the
+    // page cached below stale no more.
+    followed(&app).await;
     let res = client
         .get(app.url("/api/articles"))
         .send()
