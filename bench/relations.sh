@@ -3,14 +3,17 @@
 # each with an author and 3 tags; a page of 20 with and without
 # `populate=author,tags`, response cache off and on; and one entry relating
 # 60 articles with `populate=related`, cache off, one connection (latency).
-#   bash bench/relations.sh            # about 3 minutes after the build
-#   ENTRIES=2000 DURATION=5s bash bench/relations.sh
+# With the cache on, the two pages are loaded in turn ROUNDS times, as they
+# come (identity) and gzipped, beside nginx serving the same bytes.
+#   bash bench/relations.sh            # about 9 minutes after the build
+#   ENTRIES=2000 DURATION=5s ROUNDS=1 bash bench/relations.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ENTRIES=${ENTRIES:-10000}
 RELATED=${RELATED:-60}
 DURATION=${DURATION:-15s}
+ROUNDS=${ROUNDS:-3}
 CONNECTIONS=${CONNECTIONS:-32}
 PORT=${PORT:-18080}
 NGINX_PORT=${NGINX_PORT:-18081}
@@ -50,6 +53,19 @@ load() { # name url [wrk args…]
   say "## $name"
   wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "$@" "$url" | grep -E 'Requests/sec|  (50|99)%|Non-2xx|Socket errors' | tee -a "$results"
 }
+rate() { # url [wrk args…]: requests/s
+  local url=$1; shift
+  wrk -t2 -c"$CONNECTIONS" -d"$DURATION" "$@" "$url" | awk '/Requests\/sec/ { print $2 }'
+}
+pairs() { # name plain-url populated-url [wrk args…]: ROUNDS alternated runs of the two
+  local name=$1 a=$2 b=$3; shift 3
+  say "## $name: plain / populated req/s, ratio (alternated, $ROUNDS rounds)"
+  for _ in $(seq "$ROUNDS"); do
+    local x y
+    x=$(rate "$a" "$@"); y=$(rate "$b" "$@")
+    say "$x / $y  $(python3 -c "print(f'{$y / $x:.3f}')")"
+  done
+}
 
 say "# quire relations bench, $(date -u), $(nproc) cores, $ENTRIES articles × (1 author + 3 tags), $CONNECTIONS connections, $DURATION each"
 # The first start migrates and applies content-types/; the hub type comes
@@ -87,8 +103,10 @@ wrk -t1 -c1 -d"$DURATION" --latency "$hub_url" | grep -E 'Requests/sec|  (50|99)
 stop
 
 start
-load "page of 20 (cache on)" "$plain"
-load "page of 20, populate=author,tags (cache on)" "$populated"
+gz=(-H 'Accept-Encoding: gzip')
+say "gzip: $(curl -sf "${gz[@]}" "$plain" | wc -c) bytes plain, $(curl -sf "${gz[@]}" "$populated" | wc -c) populated"
+pairs "page of 20 (cache on)" "$plain" "$populated"
+pairs "page of 20, Accept-Encoding: gzip (cache on)" "$plain" "$populated" "${gz[@]}"
 stop
 
 # The same bytes from nginx: how much of the gap is the size of the answer.
@@ -102,12 +120,15 @@ http {
   access_log off;
   client_body_temp_path $work/nginx;
   default_type application/json;
+  gzip_static on;
   server { listen 127.0.0.1:$NGINX_PORT; root $work/nginx/www; }
 }
 CONF
+find "$work/nginx/www" -type f -exec gzip -k -6 {} +
 nginx -c "$work/nginx/nginx.conf" -g 'daemon off;' & pids+=($!)
 sleep 0.5
-load "nginx: the plain page's bytes" "http://127.0.0.1:$NGINX_PORT/plain.json"
-load "nginx: the populated page's bytes" "http://127.0.0.1:$NGINX_PORT/populated.json"
+ng=http://127.0.0.1:$NGINX_PORT
+pairs "nginx: the two pages' bytes" "$ng/plain.json" "$ng/populated.json"
+pairs "nginx: the two pages' bytes, gzip_static" "$ng/plain.json" "$ng/populated.json" "${gz[@]}"
 stop
 echo "results in $results"

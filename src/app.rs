@@ -288,9 +288,7 @@ async fn start_with_signal(
             // Open event streams end, so the drain does not wait on them.
             events.closing.cancel();
         };
-        let result = Server::new_with_acceptor(acceptor)
-            .run_with_graceful_shutdown(app, until, Some(DRAIN_WAIT))
-            .await;
+        let result = crate::serve::serve(acceptor, app, until, DRAIN_WAIT).await;
         listener.abort();
         follower.abort();
         event_follower.abort();

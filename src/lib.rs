@@ -16,6 +16,7 @@ pub mod media;
 pub mod metrics;
 pub mod model;
 pub mod search;
+pub mod serve;
 pub mod store;
 pub mod transfer;
 pub mod webhooks;
