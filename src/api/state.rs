@@ -49,8 +49,21 @@ fn forwarded_client(
     client
 }
 
+/// What every handler is given: shared, so that handing it to a request
+/// (poem clones its data into each one) is one reference count, not one
+/// for each of the parts.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Parts>);
+
+impl std::ops::Deref for AppState {
+    type Target = Parts;
+    fn deref(&self) -> &Parts {
+        &self.0
+    }
+}
+
+/// The server's parts.
+pub struct Parts {
     /// Entry writes and everything else both APIs ask of Quire's content.
     pub content: Content,
     /// The content service's database, types and cache, for the handlers
@@ -116,7 +129,7 @@ impl AppState {
         let readiness = Arc::new(crate::api::health::Readiness::new(
             store::changes::last_seq(&db).await?,
         ));
-        Ok(AppState {
+        Ok(AppState(Arc::new(Parts {
             readiness,
             wake: store::wake::FeedWake::new(),
             db,
@@ -131,7 +144,7 @@ impl AppState {
             media,
             derivatives,
             metrics,
-        })
+        })))
     }
 
     /// What a metrics scrape reads from the server's parts.
