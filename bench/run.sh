@@ -64,6 +64,9 @@ stop
 QUIRE_PUBLIC_CACHE_MB=0 start
 load "entry by id, rotating (cache off: SQLite on every request)" "http://127.0.0.1:$PORT" -s bench/rotate_ids.lua
 load "page of 20 sorted by -published_at (cache off)" "$page"
+# reading_minutes is marked "index" in content-types/articles.json.
+load "page of 20 filtered on an indexed field, filter[reading_minutes][eq]=7 (cache off)" \
+  "http://127.0.0.1:$PORT/api/articles?filter%5Breading_minutes%5D%5Beq%5D=7&sort=-published_at&limit=20"
 rss
 stop
 

@@ -361,6 +361,7 @@ pub async fn prepare(config: &Config) -> anyhow::Result<Db> {
         bootstrap::apply_content_types(&db, dir).await?;
     }
     bootstrap::first_admin(&db, config).await?;
+    bootstrap::field_indexes(&db).await?;
     lock.release().await?;
     Ok(db)
 }

@@ -317,3 +317,16 @@ pub async fn first_admin(db: &Db, config: &Config) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// Gives every stored type the field indexes it asks for. Definitions an
+/// import or an older release wrote have none yet; once built, this
+/// finds nothing to do.
+pub async fn field_indexes(db: &Db) -> anyhow::Result<()> {
+    let types: Vec<ContentType> = store::content_types::list(db)
+        .await?
+        .into_iter()
+        .map(|t| t.content_type)
+        .collect();
+    store::field_indexes::sync_all(db, &types).await?;
+    Ok(())
+}

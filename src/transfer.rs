@@ -187,6 +187,7 @@ pub async fn import(db: &Db, media: &dyn ObjectStore, dir: &Path) -> anyhow::Res
         progress.finish_and_clear();
     }
     restore.commit().await?;
+    crate::bootstrap::field_indexes(db).await?;
     Ok(manifest)
 }
 

@@ -166,6 +166,11 @@ try {
     await page.getByLabel('Field name').first().fill('title');
     await page.getByLabel('Field type').first().selectOption('string');
     await page.getByLabel('Required').first().check();
+    // A number the site filters on, indexed for it.
+    await page.getByRole('button', { name: 'Add field' }).click();
+    await page.getByLabel('Field name').nth(1).fill('servings');
+    await page.getByLabel('Field type').nth(1).selectOption('integer');
+    await page.getByLabel('Indexed for filters').nth(1).check();
     await page.getByRole('button', { name: 'Save type' }).click();
     await page.getByRole('navigation', { name: 'Content types' }).getByRole('link', { name: 'Recipe', exact: true }).waitFor();
     await page.screenshot({ path: join(shots, 'type-builder.png') });
@@ -173,7 +178,10 @@ try {
     const stored = await api(base, token, 'GET', '/content-types/recipes');
     assert(stored.status === 200, `type stored: ${stored.status}`);
     const fields = stored.body.definition?.fields ?? stored.body.fields;
-    assert(fields.length === 1 && fields[0].name === 'title' && fields[0].required, `fields: ${JSON.stringify(fields)}`);
+    assert(fields.length === 2 && fields[0].name === 'title' && fields[0].required && !fields[0].index, `fields: ${JSON.stringify(fields)}`);
+    assert(fields[1].name === 'servings' && fields[1].type === 'integer' && fields[1].index === true, `indexed field: ${JSON.stringify(fields[1])}`);
+    const filtered = await fetch(`${base}/api/recipes?filter[servings][gte]=2`);
+    assert(filtered.status === 200, `a filter on the indexed field answers ${filtered.status}`);
     await page.close();
   });
 

@@ -357,6 +357,8 @@ fn parse_fields(
                 Some("type")
             } else if f.unique {
                 Some("unique")
+            } else if f.index {
+                Some("index")
             } else if f.searchable {
                 Some("searchable")
             } else if f.on_delete == Some(crate::model::field::OnDelete::Nullify) {
@@ -370,7 +372,7 @@ fn parse_fields(
                 errors.push(FieldError::new(
                     at(rule),
                     "not_in_component",
-                    "slugs, unique values, search, on_delete nullify and localized apply to a type's own fields, not inside a component (a localized component field is translated whole)",
+                    "slugs, unique values, indexes, search, on_delete nullify and localized apply to a type's own fields, not inside a component (a localized component field is translated whole)",
                 ));
             }
         }
@@ -559,6 +561,9 @@ fn check_field_rules(
     }
     if f.unique && !t.can_be_unique() {
         not_for("unique");
+    }
+    if f.index && !t.can_be_indexed() {
+        not_for("index");
     }
     if f.searchable && !t.is_searchable() {
         not_for("searchable");

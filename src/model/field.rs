@@ -107,6 +107,21 @@ impl FieldType {
         )
     }
 
+    /// Can carry `index`: one scalar value that filters compare. (A slug
+    /// has its own column and index; relations filter through their links.)
+    pub fn can_be_indexed(self) -> bool {
+        matches!(
+            self,
+            FieldType::String
+                | FieldType::Integer
+                | FieldType::Number
+                | FieldType::Boolean
+                | FieldType::Date
+                | FieldType::Datetime
+                | FieldType::Enum
+        )
+    }
+
     /// Can carry `unique` (values that compare well as text or numbers).
     pub fn can_be_unique(self) -> bool {
         !matches!(
@@ -170,6 +185,11 @@ pub struct FieldDef {
     /// Indexed for full-text search (string, text and richtext fields).
     #[serde(default, skip_serializing_if = "is_false")]
     pub searchable: bool,
+    /// A database index on the live copies' value, so public filters on
+    /// the field (and a page of them by publication) read only what
+    /// matches (scalar fields of a type's own).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub index: bool,
     /// How much a match in this field weighs against others (default 1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub boost: Option<f64>,

@@ -5,6 +5,7 @@ use sqlx::AssertSqlSafe;
 use sqlx::types::Json;
 
 use super::audit::{Actor, audit};
+use super::field_indexes::sync_field_indexes;
 use super::{Conflict, Db, StoreError, StoreResult, WritePool, lock_feed, on_pool};
 use crate::clock;
 use crate::model::FieldError;
@@ -96,6 +97,7 @@ macro_rules! create_in {
         .bind(now)
         .execute(&mut *$tx)
         .await?;
+        sync_field_indexes!($tx, dialect, ct.api_id(), Some(ct));
         lock_feed!($tx, dialect);
         sqlx::query(INSERT_CHANGE)
             .bind(ct.api_id())
@@ -502,6 +504,7 @@ macro_rules! update_in {
             "dropped_fields": dropped,
             "plan": &plan,
         });
+        sync_field_indexes!($tx, dialect, next.api_id(), Some(next));
         audit!($tx, actor, now, "content_type.update", "content_type", next.api_id(), Some(detail));
         (version, plan)
     }};
@@ -626,6 +629,7 @@ pub async fn delete(db: &Db, api_id: &str, with_entries: bool, actor: &Actor) ->
             .bind(api_id)
             .execute(&mut *tx)
             .await?;
+        sync_field_indexes!(tx, dialect, api_id, None::<&ContentType>);
         lock_feed!(tx, dialect);
         sqlx::query(INSERT_CHANGE)
             .bind(api_id)

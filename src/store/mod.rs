@@ -8,6 +8,7 @@ pub mod changes;
 pub mod content_types;
 pub mod dump;
 pub mod entries;
+pub mod field_indexes;
 pub mod leases;
 pub mod logins;
 pub mod sql;

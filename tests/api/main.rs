@@ -15,6 +15,7 @@ mod crash;
 mod entries;
 mod error_codes;
 mod events;
+mod field_indexes;
 mod http_caching;
 mod keyset;
 mod locales;

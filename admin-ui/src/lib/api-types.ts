@@ -5212,6 +5212,12 @@ export interface components {
             /** @description Indexed for full-text search (string, text, richtext). */
             searchable?: boolean | null;
             /**
+             * @description A database index on the field's live values, for fast public
+             *     filters (string, integer, number, boolean, date, datetime, enum; a
+             *     type's own fields).
+             */
+            index?: boolean | null;
+            /**
              * Format: double
              * @description How much a match here weighs (default 1).
              */

@@ -24,7 +24,7 @@ const recipes = {
   fields: [
     { name: 'title', type: 'string', required: true, max_length: 120, searchable: true, boost: 2, label: 'Title' },
     { name: 'slug', type: 'slug', from: 'title', unique: true },
-    { name: 'minutes', type: 'integer', min: 1, max: 600 },
+    { name: 'minutes', type: 'integer', min: 1, max: 600, index: true },
     { name: 'vegetarian', type: 'boolean', default: false },
     { name: 'course', type: 'enum', values: ['starter', 'main'] },
     { name: 'photos', type: 'media', multiple: true, accept: ['image/*', 'video/mp4'] },
@@ -76,6 +76,15 @@ describe('formToDefinition', () => {
     Object.assign(f, { apiId: 'x', name: 'X' });
     Object.assign(f.fields[0], { name: 'n', type: 'integer', multiple: true, accept: 'image/*', searchable: true });
     expect(formToDefinition(f).definition.fields).toEqual([{ name: 'n', type: 'integer' }]);
+  });
+
+  it('keeps index only on a type’s own scalar fields', () => {
+    const f = emptyForm();
+    Object.assign(f, { apiId: 'x', name: 'X' });
+    Object.assign(f.fields[0], { name: 'views', type: 'integer', index: true });
+    f.fields.push({ ...emptyRow(), name: 'body', type: 'richtext', index: true });
+    expect(formToDefinition(f).definition.fields).toEqual([{ name: 'views', type: 'integer', index: true }, { name: 'body', type: 'richtext' }]);
+    expect(rowToField({ ...emptyRow(), name: 'city', index: true }, { depth: 2, inComponent: true }).field).toEqual({ name: 'city', type: 'string' });
   });
 
   it('builds a relation: target, many, on delete', () => {
@@ -145,10 +154,10 @@ describe('renames', () => {
     f.fields[2].name = ' cook_time ';
     expect(renamedFrom(f.fields[2])).toBe('minutes');
     expect(formToDefinition(f).errors).toEqual({});
-    expect(fieldsOf(f)[2]).toEqual({ name: 'cook_time', type: 'integer', min: 1, max: 600, renamed_from: 'minutes' });
+    expect(fieldsOf(f)[2]).toEqual({ name: 'cook_time', type: 'integer', min: 1, max: 600, index: true, renamed_from: 'minutes' });
     f.fields[2].name = 'minutes';
     expect(renamedFrom(f.fields[2])).toBeNull();
-    expect(fieldsOf(f)[2]).toEqual({ name: 'minutes', type: 'integer', min: 1, max: 600 });
+    expect(fieldsOf(f)[2]).toEqual({ name: 'minutes', type: 'integer', min: 1, max: 600, index: true });
     // Emptied is not a rename either (the name's own error says so).
     f.fields[2].name = '';
     expect(renamedFrom(f.fields[2])).toBeNull();

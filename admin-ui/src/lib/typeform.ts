@@ -50,6 +50,8 @@ export interface FieldRow {
   required: boolean;
   unique: boolean;
   searchable: boolean;
+  /** A database index on the live values, for fast public filters (`index`). */
+  index: boolean;
   multiple: boolean;
   maxLength: string;
   min: string;
@@ -100,6 +102,8 @@ export interface TypeForm {
 
 const TEXTUAL = new Set(['string', 'text', 'richtext', 'slug']);
 const SEARCHABLE = new Set(['string', 'text', 'richtext']);
+/** Scalar types a database index can hold (the server's `can_be_indexed`). */
+const INDEXED = new Set(['string', 'integer', 'number', 'boolean', 'date', 'datetime', 'enum']);
 const PATTERNED = new Set(['string', 'text', 'slug']);
 const NUMERIC = new Set(['integer', 'number']);
 
@@ -117,11 +121,12 @@ export function rulesFor(type: string) {
     /** A list rather than one: media's "Multiple", relation's "Many". */
     multiple: type === 'media' || type === 'relation',
     searchable: SEARCHABLE.has(type),
+    indexed: INDEXED.has(type),
   };
 }
 
 const EDITED = new Set([
-  'name', 'type', 'required', 'unique', 'searchable', 'multiple', 'max_length', 'min', 'max', 'values', 'from', 'accept', 'to', 'on_delete',
+  'name', 'type', 'required', 'unique', 'searchable', 'index', 'multiple', 'max_length', 'min', 'max', 'values', 'from', 'accept', 'to', 'on_delete',
   'component', 'repeatable', 'components', 'localized', 'fields',
 ]);
 const TOP = new Set(['api_id', 'name', 'kind', 'cache', 'preview_url', 'fields']);
@@ -138,6 +143,7 @@ export function emptyRow(): FieldRow {
     required: false,
     unique: false,
     searchable: false,
+    index: false,
     multiple: false,
     maxLength: '',
     min: '',
@@ -175,6 +181,7 @@ export function fieldToRow(field: unknown): FieldRow {
     required: f.required === true,
     unique: f.unique === true,
     searchable: f.searchable === true,
+    index: f.index === true,
     multiple: f.multiple === true,
     maxLength: num(f.max_length),
     min: num(f.min),
@@ -260,6 +267,7 @@ export function rowToField(row: FieldRow, place: RowPlace = TOP_PLACE): { field:
   if (own && row.unique) field.unique = true;
   if (own && row.localized) field.localized = true;
   if (own && rules.searchable && row.searchable) field.searchable = true;
+  if (own && rules.indexed && row.index) field.index = true;
   if (!own && row.type === 'slug') errors.type = 'A slug is not allowed inside a component: choose another type.';
   if (!own && field.name === 'kind') errors.name = '“kind” is taken inside a component: it tags each item of a blocks field.';
   const number = (key: string, text: string, integer: boolean) => {

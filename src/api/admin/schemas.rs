@@ -244,6 +244,10 @@ pub struct FieldDefinition {
     pub from: Option<String>,
     /// Indexed for full-text search (string, text, richtext).
     pub searchable: Option<bool>,
+    /// A database index on the field's live values, for fast public
+    /// filters (string, integer, number, boolean, date, datetime, enum; a
+    /// type's own fields).
+    pub index: Option<bool>,
     /// How much a match here weighs (default 1).
     pub boost: Option<f64>,
     /// A list rather than one (media, relation; a relation list is ordered
@@ -334,7 +338,7 @@ mod tests {
             "fields": [{"name": "f", "type": "string", "label": "l", "required": true,
                 "unique": true, "default": "x", "min": 1, "max": 2, "min_length": 1,
                 "max_length": 2, "pattern": "x", "values": ["x"], "from": "g",
-                "searchable": true, "boost": 2.0, "multiple": true, "accept": ["image/*"],
+                "searchable": true, "index": true, "boost": 2.0, "multiple": true, "accept": ["image/*"],
                 "to": "b", "on_delete": "nullify", "renamed_from": "h", "localized": true,
                 "fields": [], "component": "c", "repeatable": true, "components": ["c"]}]
         }))
