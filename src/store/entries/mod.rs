@@ -294,11 +294,14 @@ pub async fn get_by_key(
         sql.push(" AND locale IN ")
             .list(chain.iter().map(|l| Arg::Text(l.clone())));
     };
+    // `type || ''`: the (entry, locale) key is the only index that fits, so
+    // a planner without statistics (a fresh PostgreSQL database, or one with
+    // autovacuum off) cannot walk the type's whole list index instead.
     let mut by_id = Sql::default();
     by_id
         .push(&format!("SELECT {cols} FROM entries WHERE entry_id = "))
         .arg(Arg::Text(id_or_slug.to_string()))
-        .push(" AND type = ")
+        .push(" AND type || '' = ")
         .arg(Arg::Text(content_type.to_string()))
         .push(live);
     in_chain(&mut by_id);
