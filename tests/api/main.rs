@@ -9,6 +9,7 @@ mod cache_scope;
 mod cli;
 mod cluster;
 mod components;
+mod concurrent_writes;
 mod content_types;
 mod contract;
 mod crash;
