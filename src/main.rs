@@ -18,7 +18,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
 /// Memory is backed by ordinary pages, and freed pages go back to the
-/// system after 10 ms.
+/// system as soon as they are free.
 ///
 /// mimalloc commits its arenas whole on Linux, and where the kernel offers
 /// transparent huge pages a committed arena is backed by 2 MiB pages: a few
@@ -27,10 +27,13 @@ const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 /// This is what `MIMALLOC_ALLOW_THP=0` does, which mimalloc reads only
 /// before its first allocation, long before `main`.
 ///
-/// The purge delay is 10 ms, not mimalloc 3's default second: a thread
-/// that goes idle right after a large request (a blocking pool thread)
-/// purges only when it next runs, so a long delay keeps that memory for
-/// good.
+/// Freed pages are purged at once, not after mimalloc's default delay: a
+/// thread purges only when it next allocates or frees, so memory a thread
+/// freed just before going idle (a merge thread of the search index after
+/// a merge, a blocking pool thread after a large request) stayed resident
+/// for as long as it slept. With a 10 ms delay the server held 109 MiB
+/// after bench/run.sh's seeding and cache-on reads, 95 MiB with none;
+/// reads and writes ran as fast (bench/README.md).
 fn tune_allocator() {
     #[cfg(target_os = "linux")]
     // SAFETY: prctl with PR_SET_THP_DISABLE takes plain integers and
@@ -41,7 +44,7 @@ fn tune_allocator() {
     // SAFETY: a plain FFI call with a valid option and value; mimalloc
     // takes option changes at any time (the delay is read when a purge is
     // scheduled).
-    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 10) };
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) };
 }
 
 use quire::model::access::Role;
