@@ -6,8 +6,6 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-/// Every setting as it may arrive from a flag, the environment or the file.
-/// All optional: defaults are applied in [`Config::resolve`].
 /// The response cache's default size in MiB: every entry of a 10,000-entry
 /// site, plain and gzipped, fits in about 20; at 100,000 a cache of 256 held
 /// 300 MiB of the server's 323 MiB resident after reading each once
@@ -15,6 +13,8 @@ use serde::Deserialize;
 /// is still served from memory.
 const DEFAULT_PUBLIC_CACHE_MB: u64 = 64;
 
+/// Every setting as it may arrive from a flag, the environment or the file.
+/// All optional: defaults are applied in [`Config::resolve`].
 #[derive(Debug, Default, Clone, clap::Args, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {

@@ -12,6 +12,7 @@ pub mod clock;
 pub mod config;
 pub mod connections;
 pub mod content;
+pub mod logging;
 pub mod media;
 pub mod metrics;
 pub mod model;

@@ -4,7 +4,6 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use tracing_subscriber::EnvFilter;
 
 use quire::config::{Config, LogFormat, Settings};
 
@@ -246,7 +245,7 @@ async fn main() -> anyhow::Result<()> {
         _ => {}
     }
     let config = load_config(&cli)?;
-    let filter = EnvFilter::try_new(&config.log)
+    let filter = quire::logging::filter(&config.log)
         .with_context(|| format!("invalid QUIRE_LOG `{}`", config.log))?;
     match config.log_format {
         LogFormat::Text => tracing_subscriber::fmt()
