@@ -32,7 +32,10 @@ const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 /// a merge, a blocking pool thread after a large request) stayed resident
 /// for as long as it slept. With a 10 ms delay the server held 109 MiB
 /// after bench/run.sh's seeding and cache-on reads, 95 MiB with none;
-/// reads and writes ran as fast (bench/README.md).
+/// cached reads ran as fast, uncached pages a quarter slower (each page's
+/// values, dropped, empty a page that is then returned to the system; 6.2k
+/// against 8.0k req/s). `MIMALLOC_PURGE_DELAY` set in the environment
+/// overrides this, for a server with memory to spare.
 fn tune_allocator() {
     #[cfg(target_os = "linux")]
     // SAFETY: prctl with PR_SET_THP_DISABLE takes plain integers and
@@ -40,10 +43,12 @@ fn tune_allocator() {
     unsafe {
         libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
     }
-    // SAFETY: a plain FFI call with a valid option and value; mimalloc
-    // takes option changes at any time (the delay is read when a purge is
-    // scheduled).
-    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) };
+    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+        // SAFETY: a plain FFI call with a valid option and value; mimalloc
+        // takes option changes at any time (the delay is read when a purge
+        // is scheduled).
+        unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) };
+    }
 }
 
 use quire::model::access::Role;

@@ -19,14 +19,16 @@ pub struct Read {
 }
 
 impl Read {
-    /// Adds `meta: {locale, fallbacks}` to the entry's shaped value when it
-    /// was read through a chain.
+    /// `{locale, fallbacks}` when read through a chain.
+    pub fn meta(&self) -> Option<Value> {
+        let f = self.fallbacks.as_ref()?;
+        Some(json!({ "locale": self.entry.locale, "fallbacks": f }))
+    }
+
+    /// Adds [`Read::meta`] to the entry's shaped value.
     pub fn annotate(&self, value: &mut Value) {
-        if let (Some(f), Value::Object(map)) = (&self.fallbacks, value) {
-            map.insert(
-                "meta".into(),
-                json!({ "locale": self.entry.locale, "fallbacks": f }),
-            );
+        if let (Some(meta), Value::Object(map)) = (self.meta(), value) {
+            map.insert("meta".into(), meta);
         }
     }
 }

@@ -328,7 +328,7 @@ impl Snapshot {
         Ok(match db {
             // A read transaction in WAL mode sees one moment; the first
             // read fixes which.
-            Db::Sqlite(pool) => Snapshot::Sqlite(pool.begin().await?),
+            Db::Sqlite(pool, _) => Snapshot::Sqlite(pool.begin().await?),
             Db::Postgres(pool) => {
                 let mut tx = pool.begin().await?;
                 sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
@@ -417,7 +417,7 @@ macro_rules! bind_value {
 impl Restore {
     pub async fn begin(db: &Db) -> StoreResult<Restore> {
         Ok(match db {
-            Db::Sqlite(pool) => Restore::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Sqlite(pool, _) => Restore::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
             Db::Postgres(pool) => Restore::Postgres(pool.begin().await?),
         })
     }

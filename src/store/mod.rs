@@ -6,6 +6,7 @@ pub mod assets;
 pub mod audit;
 pub mod changes;
 pub mod content_types;
+pub mod direct;
 pub mod dump;
 pub mod entries;
 pub mod field_indexes;
@@ -21,6 +22,7 @@ mod write_tx;
 pub(crate) use write_tx::WritePool;
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -31,10 +33,12 @@ use crate::config::{Config, DatabaseKind};
 use crate::model::FieldError;
 use sql::Dialect;
 
-/// A connection pool to one of the two supported databases.
+/// A connection pool to one of the two supported databases. A SQLite file
+/// also has reads that skip the pool's worker threads ([`direct`]); an
+/// in-memory database has only the pool.
 #[derive(Clone, Debug)]
 pub enum Db {
-    Sqlite(SqlitePool),
+    Sqlite(SqlitePool, Option<Arc<direct::DirectReads>>),
     Postgres(PgPool),
 }
 
@@ -43,7 +47,7 @@ pub enum Db {
 macro_rules! on_pool {
     ($db:expr, $pool:ident => $body:expr) => {
         match $db {
-            $crate::store::Db::Sqlite($pool) => $body,
+            $crate::store::Db::Sqlite($pool, _) => $body,
             $crate::store::Db::Postgres($pool) => $body,
         }
     };
@@ -95,6 +99,9 @@ pub enum StoreError {
     Invalid(Vec<FieldError>),
     #[error("database error: {0}")]
     Database(sqlx::Error),
+    /// A failed read of [`direct`].
+    #[error("database error: {0}")]
+    Direct(#[from] rusqlite::Error),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("stored data is not valid: {0}")]
@@ -125,6 +132,15 @@ impl Db {
                     // read every entry). The b-tree's inner pages fit in
                     // 512 KiB; leaves come from the kernel's page cache.
                     .pragma("cache_size", "-512");
+                // An in-memory database lives inside sqlx's connections.
+                let url = &config.database_url;
+                let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+                let direct = (!in_memory).then(|| {
+                    Arc::new(direct::DirectReads::new(
+                        options.get_filename(),
+                        config.sqlite_mmap_bytes,
+                    ))
+                });
                 let pool = SqlitePoolOptions::new()
                     .max_connections(8)
                     .min_connections(1)
@@ -134,7 +150,7 @@ impl Db {
                     .test_before_acquire(false)
                     .connect_with(options)
                     .await?;
-                Ok(Db::Sqlite(pool))
+                Ok(Db::Sqlite(pool, direct))
             }
             DatabaseKind::Postgres => {
                 let options = PgConnectOptions::from_str(&config.database_url)?;
@@ -152,7 +168,7 @@ impl Db {
 
     pub fn dialect(&self) -> Dialect {
         match self {
-            Db::Sqlite(_) => Dialect::Sqlite,
+            Db::Sqlite(..) => Dialect::Sqlite,
             Db::Postgres(_) => Dialect::Postgres,
         }
     }
@@ -160,7 +176,7 @@ impl Db {
     /// Applies every pending migration of this database's dialect.
     pub async fn migrate(&self) -> StoreResult<()> {
         match self {
-            Db::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
+            Db::Sqlite(pool, _) => SQLITE_MIGRATIONS.run(pool).await?,
             Db::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
         }
         Ok(())
@@ -172,7 +188,7 @@ impl Db {
     /// find it done. SQLite serves one node, so there is nothing to take.
     pub async fn start_lock(&self) -> StoreResult<StartLock> {
         match self {
-            Db::Sqlite(_) => Ok(StartLock(None)),
+            Db::Sqlite(..) => Ok(StartLock(None)),
             Db::Postgres(pool) => {
                 let mut conn = pool.acquire().await?;
                 sqlx::query("SELECT pg_advisory_lock($1)")
@@ -193,6 +209,9 @@ impl Db {
     }
 
     pub async fn close(&self) {
+        if let Db::Sqlite(_, Some(direct)) = self {
+            direct.close();
+        }
         on_pool!(self, pool => pool.close().await)
     }
 }
@@ -277,6 +296,12 @@ impl StoreError {
     /// refusing connections, a file locked by another process): worth a
     /// retry, and no fault of the request's.
     pub fn is_unavailable(&self) -> bool {
+        if let StoreError::Direct(rusqlite::Error::SqliteFailure(e, _)) = self {
+            return matches!(
+                e.code,
+                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+            );
+        }
         let StoreError::Database(e) = self else {
             return false;
         };
@@ -319,7 +344,7 @@ impl Db {
     /// `pg_dump` for this, so it answers `None`.
     pub async fn backup_sqlite(&self, path: &std::path::Path) -> StoreResult<Option<()>> {
         match self {
-            Db::Sqlite(pool) => {
+            Db::Sqlite(pool, _) => {
                 sqlx::query("VACUUM INTO $1")
                     .bind(path.to_string_lossy().into_owned())
                     .execute(pool)

@@ -386,7 +386,7 @@ async fn crash_again_and_again(backend: Backend) {
          OR e.version <> (SELECT COUNT(*) FROM changes c WHERE c.entity = 'entry' AND c.entity_id = e.id)"
     ).fetch_one(p).await.expect("gaps"));
     assert_eq!(gaps, 0, "entries whose revisions or changes have a gap");
-    if let quire::store::Db::Sqlite(p) = &db {
+    if let quire::store::Db::Sqlite(p, _) = &db {
         let integrity: String = sqlx::query_scalar("PRAGMA integrity_check")
             .fetch_one(p)
             .await

@@ -53,7 +53,7 @@ db_tests! {
         let five_up: Vec<String> = by_views.iter().filter(|(v, _)| *v >= 5).map(|(_, id)| id.clone()).collect();
         assert_eq!(ids(&page), five_up);
 
-        if let quire::store::Db::Sqlite(pool) = app.db().await {
+        if let quire::store::Db::Sqlite(pool, _) = app.db().await {
             // The planner takes the index for the expression filters write.
             let rows: Vec<(i64, i64, i64, String)> = sqlx::query_as(
                 "EXPLAIN QUERY PLAN SELECT id FROM entries WHERE type = 'events' AND locale = 'en' \

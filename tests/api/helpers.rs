@@ -392,7 +392,7 @@ impl TestApp {
 macro_rules! on_db {
     ($db:expr, $pool:ident => $body:expr) => {
         match $db {
-            quire::store::Db::Sqlite($pool) => $body,
+            quire::store::Db::Sqlite($pool, _) => $body,
             quire::store::Db::Postgres($pool) => $body,
         }
     };

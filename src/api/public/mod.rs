@@ -112,18 +112,21 @@ fn check_populate(
 }
 
 /// The public shape of an entry: its live copy, or its working copy in a preview.
-fn shape(access: &Access, ct: &ContentType, e: &Entry, fields: Option<&[String]>) -> Option<Value> {
+fn shape(access: &Access, ct: &ContentType, e: Entry, fields: Option<&[String]>) -> Option<Value> {
     match access {
-        Access::Published => e.to_public(ct, fields),
-        Access::Preview(_) => e.to_preview(ct, fields),
+        Access::Published => e.into_public(ct, fields),
+        Access::Preview(_) => e.into_preview(ct, fields),
     }
 }
 
-/// A read entry's shape, with where its values came from when read
-/// through a fallback chain.
-fn shaped(access: &Access, ct: &ContentType, r: &Read, fields: Option<&[String]>) -> Option<Value> {
-    let mut v = shape(access, ct, &r.entry, fields)?;
-    r.annotate(&mut v);
+/// A read entry's shape, with where its values came from (`meta`) when
+/// read through a fallback chain.
+fn shaped(access: &Access, ct: &ContentType, r: Read, fields: Option<&[String]>) -> Option<Value> {
+    let meta = r.meta();
+    let mut v = shape(access, ct, r.entry, fields)?;
+    if let (Some(meta), Value::Object(map)) = (meta, &mut v) {
+        map.insert("meta".into(), meta);
+    }
     Some(v)
 }
 
@@ -244,7 +247,8 @@ pub(crate) async fn list_of(req: &Request, api_id: String, state: &AppState) -> 
             q.limit = 1;
             let (reads, _) = state.content.list_entries(&ct, &q, surface).await?;
             let entry = reads
-                .first()
+                .into_iter()
+                .next()
                 .and_then(|r| shaped(&access, &ct, r, fields.as_deref()))
                 .ok_or_else(|| ApiError::not_found(format!("`{api_id}` has no published entry")))?;
             let mut entry =
@@ -266,7 +270,7 @@ pub(crate) async fn list_of(req: &Request, api_id: String, state: &AppState) -> 
             .filter(|_| reads.len() as i64 == q.limit)
             .map(|r| crate::model::keyset::cursor_after(&q.sort_for(surface), &r.entry, surface));
         let data: Vec<Value> = reads
-            .iter()
+            .into_iter()
             .filter_map(|r| shaped(&access, &ct, r, fields.as_deref()))
             .collect();
         let mut data = with_media(state, &ct, &q.populate, surface, &chain, data).await?;
@@ -354,7 +358,7 @@ pub async fn get(
         if access.only_entry().is_some_and(|only| only != read.entry.id) {
             return Err(missing());
         }
-        let data = shaped(&access, &ct, &read, fields.as_deref()).ok_or_else(missing)?;
+        let data = shaped(&access, &ct, read, fields.as_deref()).ok_or_else(missing)?;
         let mut data = with_media(state, &ct, &populate, surface, &chain, vec![data]).await?;
         if richtext == RichtextAs::Html {
             crate::content::richtext::render_entries(

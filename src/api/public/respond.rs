@@ -8,7 +8,6 @@ use bytes::Bytes;
 use poem::http::{HeaderName, HeaderValue, StatusCode, header};
 use poem::{Request, Response};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use time::format_description::BorrowedFormatItem;
 use time::macros::format_description;
@@ -97,11 +96,13 @@ pub fn tagged(body: Bytes) -> Cached {
 }
 
 fn tagged_with(body: Bytes, meta: Meta) -> Cached {
-    let digest = Sha256::digest(&body);
-    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    // A strong validator needs a hash that changes with the bytes, not one
+    // that resists forgery: XXH3's 128 bits, some ten times SHA-256's speed
+    // (which was 5 % of an uncached page).
+    let hash = xxhash_rust::xxh3::xxh3_128(&body);
     Cached {
         body,
-        etag: Arc::from(format!("\"{hex}\"")),
+        etag: Arc::from(format!("\"{hash:032x}\"")),
         meta: Arc::new(meta),
     }
 }

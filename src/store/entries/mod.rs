@@ -20,7 +20,7 @@ use super::{Db, StoreError, StoreResult, on_pool};
 use crate::model::content_type::ContentType;
 use crate::model::entry::Entry;
 use crate::model::query::{ListQuery, Surface, Translations};
-use rows::{EntryRow, fetch_entries};
+use rows::{EntryRow, fetch_count, fetch_entries, fetch_keys, fetch_rows};
 
 const COLUMNS: &str = "id, entry_id, type, locale, status, draft, published, version, created_at, \
      updated_at, published_at, live_updated_at, created_by, updated_by, scheduled_publish_at, \
@@ -161,15 +161,16 @@ pub async fn list_counted(
     }
     dialect.order_by(&mut select, &sort, surface);
     dialect.page(&mut select, q);
-    let count_sql = format!("SELECT COUNT(*) FROM entries{}", w.text);
     let entries = fetch_entries(db, select).await?;
-    let total: i64 = match known_total {
+    let total = match known_total {
         Some(total) => total,
-        None => on_pool!(db, pool => {
-            bind_args!(sqlx::query_scalar(AssertSqlSafe(count_sql)), w.args)
-                .fetch_one(pool)
-                .await?
-        }),
+        None => {
+            let count = Sql {
+                text: format!("SELECT COUNT(*) FROM entries{}", w.text),
+                args: w.args,
+            };
+            fetch_count(db, count).await?
+        }
     };
     Ok((entries, total))
 }
@@ -315,30 +316,20 @@ pub async fn get_by_key(
     // Ids are UUIDs; anything else can only be a slug. A UUID-shaped slug is
     // still found after the id lookup misses.
     let looks_like_id = uuid::Uuid::parse_str(id_or_slug).is_ok();
-    let rows: Vec<EntryRow> = on_pool!(db, pool => {
-        let mut rows = Vec::new();
-        if looks_like_id {
-            rows = bind_args!(sqlx::query_as(AssertSqlSafe(by_id.text.clone())), by_id.args.clone())
-                .fetch_all(pool)
-                .await?;
+    let mut rows = Vec::new();
+    if looks_like_id {
+        rows = fetch_rows(db, by_id.clone()).await?;
+    }
+    if rows.is_empty() {
+        let first = fetch_keys(db, by_slug)
+            .await?
+            .into_iter()
+            .min_by_key(|(_, l)| chain.iter().position(|c| c == l));
+        if let Some((entry_id, _)) = first {
+            by_id.args[0] = Arg::Text(entry_id);
+            rows = fetch_rows(db, by_id).await?;
         }
-        if rows.is_empty() {
-            let hits: Vec<(String, String)> =
-                bind_args!(sqlx::query_as(AssertSqlSafe(by_slug.text)), by_slug.args)
-                    .fetch_all(pool)
-                    .await?;
-            let first = hits
-                .into_iter()
-                .min_by_key(|(_, l)| chain.iter().position(|c| c == l));
-            if let Some((entry_id, _)) = first {
-                by_id.args[0] = Arg::Text(entry_id);
-                rows = bind_args!(sqlx::query_as(AssertSqlSafe(by_id.text)), by_id.args)
-                    .fetch_all(pool)
-                    .await?;
-            }
-        }
-        rows
-    });
+    }
     if rows.is_empty() {
         return Err(StoreError::NotFound);
     }

@@ -1,13 +1,15 @@
-//! Entry rows as the database returns them, and the fetch of many.
+//! Entry rows as the database returns them, and the fetch of many: on a
+//! SQLite file through [`DirectReads`], on the request's thread.
 
-use serde::Deserialize;
 use serde_json::{Map, Value};
 use sqlx::AssertSqlSafe;
 use sqlx::types::Json;
 
 use super::super::sql::{Sql, bind_args};
-use super::super::{Db, StoreError, StoreResult};
+use super::super::{Db, StoreError, StoreResult, on_pool};
 use crate::model::entry::{Entry, Schedule, Status};
+#[cfg(doc)]
+use crate::store::direct::DirectReads;
 
 #[derive(sqlx::FromRow)]
 pub(super) struct EntryRow {
@@ -71,83 +73,85 @@ impl TryFrom<EntryRow> for Entry {
     }
 }
 
-/// The columns of `COLUMNS`, each as a JSON value, for SQLite's packed
-/// fetch.
-const PACKED: &str = "id, entry_id, type, locale, status, json(draft), json(published), version, \
-     created_at, updated_at, published_at, live_updated_at, created_by, updated_by, \
-     scheduled_publish_at, scheduled_unpublish_at, schedule_error";
-
-/// One row of a packed fetch: `PACKED`'s values in order.
-#[derive(Deserialize)]
-struct PackedRow(
-    String,
-    String,
-    String,
-    String,
-    String,
-    Option<Map<String, Value>>,
-    Option<Map<String, Value>>,
-    i64,
-    i64,
-    i64,
-    Option<i64>,
-    Option<i64>,
-    Option<String>,
-    Option<String>,
-    Option<i64>,
-    Option<i64>,
-    Option<String>,
-);
-
-impl From<PackedRow> for EntryRow {
-    fn from(r: PackedRow) -> EntryRow {
-        EntryRow {
-            id: r.0,
-            entry_id: r.1,
-            content_type: r.2,
-            locale: r.3,
-            status: r.4,
-            draft: r.5.map(|m| Json(Value::Object(m))),
-            published: r.6.map(|m| Json(Value::Object(m))),
-            version: r.7,
-            created_at: r.8,
-            updated_at: r.9,
-            published_at: r.10,
-            live_updated_at: r.11,
-            created_by: r.12,
-            updated_by: r.13,
-            scheduled_publish_at: r.14,
-            scheduled_unpublish_at: r.15,
-            schedule_error: r.16,
-        }
+impl EntryRow {
+    /// A row of `COLUMNS` as [`DirectReads`] reads it.
+    fn from_direct(r: &rusqlite::Row<'_>) -> rusqlite::Result<EntryRow> {
+        Ok(EntryRow {
+            id: r.get(0)?,
+            entry_id: r.get(1)?,
+            content_type: r.get(2)?,
+            locale: r.get(3)?,
+            status: r.get(4)?,
+            draft: json_text(r, 5)?,
+            published: json_text(r, 6)?,
+            version: r.get(7)?,
+            created_at: r.get(8)?,
+            updated_at: r.get(9)?,
+            published_at: r.get(10)?,
+            live_updated_at: r.get(11)?,
+            created_by: r.get(12)?,
+            updated_by: r.get(13)?,
+            scheduled_publish_at: r.get(14)?,
+            scheduled_unpublish_at: r.get(15)?,
+            schedule_error: r.get(16)?,
+        })
     }
 }
 
-/// The entries `sql` selects (the columns of `COLUMNS`, by those names), in
-/// its order. SQLite answers with one row holding them all as a JSON array:
-/// sqlx hands every row from its SQLite worker thread to the task on its
-/// own, and for a page of 20, or 60 related entries to embed, those
-/// hand-offs cost more than the query. The array keeps the query's order,
-/// as an aggregate reads a subquery's rows in the order it yields them.
-pub(super) async fn fetch_entries(db: &Db, sql: Sql) -> StoreResult<Vec<Entry>> {
-    let rows: Vec<EntryRow> = match db {
-        Db::Sqlite(pool) => {
-            let packed = format!(
-                "SELECT json_group_array(json_array({PACKED})) FROM ({})",
-                sql.text
-            );
-            let text: String = bind_args!(sqlx::query_scalar(AssertSqlSafe(packed)), sql.args)
-                .fetch_one(pool)
-                .await?;
-            let rows: Vec<PackedRow> = serde_json::from_str(&text)
-                .map_err(|e| StoreError::Corrupt(format!("entry rows: {e}")))?;
-            rows.into_iter().map(EntryRow::from).collect()
-        }
-        Db::Postgres(pool) => {
+/// A JSON document stored as text, parsed.
+fn json_text(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Option<Json<Value>>> {
+    let Some(text) = r.get_ref(i)?.as_str_or_null()? else {
+        return Ok(None);
+    };
+    serde_json::from_str(text)
+        .map(|v| Some(Json(v)))
+        .map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
+        })
+}
+
+/// The rows `sql` selects (the columns of `COLUMNS`, by those names), in
+/// its order.
+pub(super) async fn fetch_rows(db: &Db, sql: Sql) -> StoreResult<Vec<EntryRow>> {
+    Ok(match db {
+        Db::Sqlite(_, Some(direct)) => direct.rows(&sql, EntryRow::from_direct)?,
+        _ => on_pool!(db, pool => {
             bind_args!(sqlx::query_as(AssertSqlSafe(sql.text)), sql.args)
                 .fetch_all(pool)
                 .await?
-        }
-    };
-    rows.into_iter().map(Entry::try_from).collect()
+        }),
+    })
+}
+
+/// The entries `sql` selects, as [`fetch_rows`].
+pub(super) async fn fetch_entries(db: &Db, sql: Sql) -> StoreResult<Vec<Entry>> {
+    fetch_rows(db, sql)
+        .await?
+        .into_iter()
+        .map(Entry::try_from)
+        .collect()
+}
+
+/// The one integer `sql` selects (a count).
+pub(super) async fn fetch_count(db: &Db, sql: Sql) -> StoreResult<i64> {
+    Ok(match db {
+        Db::Sqlite(_, Some(direct)) => direct.scalar(&sql)?,
+        _ => on_pool!(db, pool => {
+            bind_args!(sqlx::query_scalar(AssertSqlSafe(sql.text)), sql.args)
+                .fetch_one(pool)
+                .await?
+        }),
+    })
+}
+
+/// The `(entry_id, locale)` pairs `sql` selects.
+pub(super) async fn fetch_keys(db: &Db, sql: Sql) -> StoreResult<Vec<(String, String)>> {
+    Ok(match db {
+        Db::Sqlite(_, Some(direct)) => direct.rows(&sql, |r| Ok((r.get(0)?, r.get(1)?)))?,
+        _ => on_pool!(db, pool => {
+            bind_args!(sqlx::query_as(AssertSqlSafe(sql.text)), sql.args)
+                .fetch_all(pool)
+                .await?
+        }),
+    })
 }
