@@ -412,8 +412,8 @@ pub async fn page_of_type(
         .arg(Arg::Text(content_type.to_string()))
         .push(" AND id > ")
         .arg(Arg::Text(after.to_string()))
-        .push(" ORDER BY id LIMIT ")
-        .arg(Arg::Int(limit));
+        .push(" ORDER BY id")
+        .limit(limit);
     fetch_entries(db, sql).await
 }
 
@@ -528,7 +528,7 @@ pub async fn published_after(
     if let Some(t) = content_type {
         sql.push(" AND type = ").arg(Arg::Text(t.to_string()));
     }
-    sql.push(" ORDER BY id LIMIT ").arg(Arg::Int(limit));
+    sql.push(" ORDER BY id").limit(limit);
     fetch_entries(db, sql).await
 }
 
