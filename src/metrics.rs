@@ -64,6 +64,7 @@ pub struct Metrics {
     pub cache_misses: Counter,
     pub media_transforms: Counter,
     pub populate_queries: Counter,
+    pub pages_from_text: Counter,
     cache_bytes: Gauge,
     cache_lag_changes: Gauge,
     search_lag_changes: Gauge,
@@ -120,6 +121,12 @@ impl Metrics {
             "Database queries made to embed related entries and assets (one per level of a populate, whatever the page size)",
             populate_queries.clone(),
         );
+        let pages_from_text = Counter::default();
+        registry.register(
+            "public_pages_from_text",
+            "Uncached public pages written from the entries' stored text, without parsing it into values",
+            pages_from_text.clone(),
+        );
         let cache_bytes = Gauge::default();
         registry.register_with_unit(
             "public_cache_size",
@@ -173,6 +180,7 @@ impl Metrics {
             cache_misses,
             media_transforms,
             populate_queries,
+            pages_from_text,
             cache_bytes,
             cache_lag_changes,
             search_lag_changes,

@@ -7,6 +7,7 @@ pub mod content_type;
 pub mod entry;
 pub mod field;
 pub mod keyset;
+pub mod live_text;
 pub mod locale;
 pub mod names;
 pub mod nested;

@@ -1,10 +1,11 @@
 //! The public read API: only published content, flat entries, the query
 //! language and its refusals, ETags.
 
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, db_tests, field_rules, problem};
+use crate::operations::{sample, scrape};
 
 async fn get(app: &TestApp, path: &str) -> Value {
     let res = app.public(path).await;
@@ -208,5 +209,81 @@ db_tests! {
         problem(app.public("/api/articles/bonjour").await, StatusCode::NOT_FOUND).await;
         let p = problem(app.public("/api/articles?locale=../x").await, StatusCode::BAD_REQUEST).await;
         assert_eq!(field_rules(&p), vec![("locale".to_string(), "locale".to_string())]);
+    }
+
+    async fn a_plain_page_is_the_bytes_of_the_page_shaped_field_by_field(app) {
+        let app = app.restart_with(|c| c.metrics_bind = Some("127.0.0.1:0".parse().unwrap())).await;
+        // Values that need care when copied as stored: escapes, text beyond
+        // ASCII, numbers of each kind, JSON naming ids; then a rename, which
+        // SQLite writes into the stored text itself.
+        let fields = |last: Value| json!([
+            {"name": "title", "type": "string", "required": true},
+            {"name": "body", "type": "richtext"},
+            {"name": "views", "type": "integer"},
+            {"name": "score", "type": "number"},
+            {"name": "pinned", "type": "boolean"},
+            {"name": "day", "type": "date"},
+            {"name": "extra", "type": "json"},
+            last]);
+        let res = app
+            .create_type(json!({"api_id": "notes", "name": "Note",
+                "fields": fields(json!({"name": "aside", "type": "text"}))}))
+            .await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        for v in [
+            json!({"title": "Quote \" backslash \\ tab \t ünïcødé 😀 </script>",
+                "views": 9_007_199_254_740_993i64, "score": -1.5e-7, "pinned": true,
+                "day": "2026-12-04", "aside": "kept",
+                "extra": {"parts": [{"id": "embedded-1", "updated_at": "2099-01-01T00:00:00.000Z"}]}}),
+            json!({"title": "Sparse"}),
+            json!({"title": "Third", "body": "# Heading\n\n*text*", "score": 2.0,
+                "extra": [1, "two", null]}),
+        ] {
+            let e = app.create_entry("notes", v).await;
+            app.publish("notes", e["id"].as_str().unwrap()).await;
+        }
+        let renamed = fields(json!({"name": "note", "type": "text", "renamed_from": "aside"}));
+        let res = app
+            .admin(Method::PUT, "/admin/api/content-types/notes")
+            .json(&json!({"name": "Note", "fields": renamed}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+
+        let before = sample(&scrape(&app).await, "quire_public_pages_from_text_total").unwrap_or(0.0);
+        // Every field named: the same page, shaped value by value.
+        let all = "locale,created_at,updated_at,published_at,title,body,views,score,pinned,day,extra,note";
+        let first: Value = app.public("/api/notes?sort=title&limit=2").await.json().await.unwrap();
+        let after = first["meta"]["next"].as_str().unwrap().to_string();
+        for query in [
+            "sort=-published_at&limit=3".to_string(),
+            "sort=title&limit=2".to_string(),
+            format!("sort=title&limit=2&after={after}"),
+        ] {
+            let plain = app.public(&format!("/api/notes?{query}")).await;
+            let shaped = app.public(&format!("/api/notes?{query}&fields={all}")).await;
+            assert_eq!(plain.status(), StatusCode::OK, "{query}");
+            for h in ["etag", "last-modified", "surrogate-key"] {
+                assert_eq!(plain.headers().get(h), shaped.headers().get(h), "{h} of {query}");
+            }
+            let (plain, shaped) = (plain.bytes().await.unwrap(), shaped.bytes().await.unwrap());
+            assert_eq!(String::from_utf8_lossy(&plain), String::from_utf8_lossy(&shaped), "{query}");
+        }
+        let page = app.public("/api/notes?sort=-published_at").await;
+        let keys = page.headers()["surrogate-key"].to_str().unwrap().to_string();
+        assert!(keys.contains("embedded-1"), "an id inside a JSON value is followed: {keys}");
+        assert_eq!(page.headers()["last-modified"], "Thu, 01 Jan 2099 00:00:00 GMT");
+        let page: Value = page.json().await.unwrap();
+        assert_eq!(page["data"][2]["note"], "kept", "{page}");
+        assert_eq!(page["data"][2]["views"], 9_007_199_254_740_993i64);
+        // A SQLite file hands out the stored text; PostgreSQL's `jsonb`
+        // does not keep it, so its pages are shaped from values.
+        let written = sample(&scrape(&app).await, "quire_public_pages_from_text_total").unwrap_or(0.0) - before;
+        let expected = match app.config.database_kind {
+            quire::config::DatabaseKind::Sqlite => 4.0,
+            quire::config::DatabaseKind::Postgres => 0.0,
+        };
+        assert_eq!(written, expected);
     }
 }

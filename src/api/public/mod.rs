@@ -11,6 +11,7 @@ pub mod contract;
 pub mod docs;
 pub mod events;
 pub mod hits;
+mod plain;
 pub(crate) mod respond;
 pub mod sync;
 
@@ -34,7 +35,7 @@ use crate::model::populate::Populate;
 use crate::model::query::{ListQuery, RichtextAs, Surface, known_locale};
 use crate::store::StoreError;
 use access::{Access, check_access};
-use respond::{cached_response, envelope, render, render_for, render_private};
+use respond::{Answer, cached_response, envelope, render, render_for, render_private};
 
 /// What a public request may see.
 async fn access(req: &Request, state: &AppState) -> Result<Access, ApiError> {
@@ -172,11 +173,11 @@ async fn respond<F>(
     compute: F,
 ) -> Response
 where
-    F: AsyncFnOnce() -> Result<Value, ApiError>,
+    F: AsyncFnOnce() -> Result<Answer, ApiError>,
 {
     if matches!(access, Access::Preview(_)) {
         return match compute().await {
-            Ok(value) => cached_response(req, &render_private(&value)),
+            Ok(answer) => cached_response(req, &render_private(answer)),
             Err(e) => e.into_response(),
         };
     }
@@ -197,14 +198,14 @@ where
     state.cache.missed();
     let epoch = state.cache.epoch();
     match compute().await {
-        Ok(value) => {
+        Ok(answer) => {
             let ct = state.types.get(api_id);
             let policy = ct.as_ref().and_then(|ct| ct.def.cache);
             let mut deps = match (&shows, &ct) {
                 (Shows::Type, Some(ct)) => state.content.type_deps(ct),
                 _ => Deps::default(),
             };
-            let fresh: Cached = render_for(&value, Some(api_id), policy.as_ref(), &mut deps);
+            let fresh: Cached = render_for(answer, Some(api_id), policy.as_ref(), &mut deps);
             if state.cache.enabled() {
                 state
                     .cache
@@ -260,7 +261,13 @@ pub(crate) async fn list_of(req: &Request, api_id: String, state: &AppState) -> 
                     state.config.public_url.as_deref(),
                 );
             }
-            return Ok(envelope(entry.swap_remove(0), None));
+            return Ok(Answer::Value(envelope(entry.swap_remove(0), None)));
+        }
+        if plain::is_plain(&access, &ct, &q)
+            && let Some(written) = plain::page(state, &ct, &q).await?
+        {
+            state.metrics.pages_from_text.inc();
+            return Ok(Answer::Written(written));
         }
         let (reads, total) = state.content.list_entries(&ct, &q, surface).await?;
         // A full page may have a next one: its cursor continues after the
@@ -282,7 +289,7 @@ pub(crate) async fn list_of(req: &Request, api_id: String, state: &AppState) -> 
             );
         }
         let meta = json!({ "total": total, "limit": q.limit, "offset": q.offset, "next": next });
-        Ok(envelope(Value::Array(data), Some(meta)))
+        Ok(Answer::Value(envelope(Value::Array(data), Some(meta))))
     })
     .await
 }
@@ -367,7 +374,7 @@ pub async fn get(
                 state.config.public_url.as_deref(),
             );
         }
-        Ok(envelope(data.swap_remove(0), None))
+        Ok(Answer::Value(envelope(data.swap_remove(0), None)))
     })
     .await
 }
@@ -390,8 +397,10 @@ pub async fn search(req: &Request, state: Data<&AppState>) -> Response {
     };
     let surface = surface(&access);
     match crate::api::search::run(state, pairs(req), surface, principal).await {
-        Ok(value) if principal.is_some() => cached_response(req, &render_private(&value)),
-        Ok(value) => cached_response(req, &render(&value)),
+        Ok(value) if principal.is_some() => {
+            cached_response(req, &render_private(Answer::Value(value)))
+        }
+        Ok(value) => cached_response(req, &render(value)),
         Err(e) => e.into_response(),
     }
 }

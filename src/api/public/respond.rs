@@ -15,6 +15,7 @@ use time::macros::format_description;
 use crate::api::compress::{Encoding, MIN_COMPRESS, brotli, exact, gzip, negotiate};
 use crate::content::cache::{Cached, Deps, Meta};
 use crate::model::content_type::CachePolicy;
+pub use crate::model::live_text::Shown;
 
 /// Most bytes of surrogate keys on one response; beyond, a CDN purges the
 /// response through its type's key.
@@ -38,22 +39,48 @@ pub fn envelope(data: Value, meta: Option<Value>) -> Value {
 }
 
 /// A live answer of no one type (search, sync): revalidated every time.
-pub fn render(value: &Value) -> Cached {
-    render_for(value, None, None, &mut Deps::default())
+pub fn render(value: Value) -> Cached {
+    render_for(Answer::Value(value), None, None, &mut Deps::default())
+}
+
+/// What a read computed: a value to render, or a body already written.
+pub enum Answer {
+    Value(Value),
+    Written(Written),
+}
+
+/// A body written without building its value, and what each entry in it
+/// shows (for its validators and what it depends on).
+pub struct Written {
+    pub body: Vec<u8>,
+    pub shown: Vec<Shown>,
 }
 
 /// A live answer of `content_type`'s routes, cached as its policy says,
 /// with the type and every id in the body as surrogate keys; those ids
 /// are added to what the answer depends on (`deps`).
 pub fn render_for(
-    value: &Value,
+    answer: Answer,
     content_type: Option<&str>,
     policy: Option<&CachePolicy>,
     deps: &mut Deps,
 ) -> Cached {
-    let body = exact(serde_json::to_vec(value).unwrap_or_default());
+    let (body, value, shown) = match answer {
+        Answer::Value(v) => (
+            serde_json::to_vec(&v).unwrap_or_default(),
+            Some(v),
+            Vec::new(),
+        ),
+        Answer::Written(w) => (w.body, None, w.shown),
+    };
     let mut found = Found::default();
-    found.walk(value);
+    if let Some(v) = &value {
+        found.walk(v);
+    }
+    for s in &shown {
+        found.note(&s.id, &s.updated_at);
+        s.nested.iter().for_each(|v| found.walk(v));
+    }
     found.ids.iter().for_each(|id| deps.of_item(id));
     let mut keys: Vec<&str> = content_type.into_iter().collect();
     let mut size = keys.iter().map(|k| k.len() + 1).sum::<usize>();
@@ -71,12 +98,15 @@ pub fn render_for(
         cache_tags: (!keys.is_empty()).then(|| Bytes::from(keys.join(","))),
         ..Meta::default()
     };
-    tagged_with(body, meta)
+    tagged_with(exact(body), meta)
 }
 
 /// A working copy (a preview): for this client only, never stored.
-pub fn render_private(value: &Value) -> Cached {
-    let body = Bytes::from(serde_json::to_vec(value).unwrap_or_default());
+pub fn render_private(answer: Answer) -> Cached {
+    let body = Bytes::from(match answer {
+        Answer::Value(value) => serde_json::to_vec(&value).unwrap_or_default(),
+        Answer::Written(w) => w.body,
+    });
     tagged_with(
         body,
         Meta {
@@ -117,6 +147,16 @@ struct Found<'a> {
 }
 
 impl<'a> Found<'a> {
+    /// An entry's id and `updated_at`, as [`Found::walk`] would note them.
+    fn note(&mut self, id: &'a str, updated_at: &'a str) {
+        if self.seen.insert(id) {
+            self.ids.push(id);
+        }
+        if self.latest.is_none_or(|l| updated_at > l) {
+            self.latest = Some(updated_at);
+        }
+    }
+
     fn walk(&mut self, v: &'a Value) {
         match v {
             Value::Object(map) => {
@@ -275,7 +315,7 @@ mod tests {
             {"id": "a2", "updated_at": "2026-02-01T00:00:00.000Z", "cover": {"id": "m1", "url": "/media/m1/x.png"}},
         ]});
         let mut deps = Deps::default();
-        let c = render_for(&v, Some("articles"), None, &mut deps);
+        let c = render_for(Answer::Value(v), Some("articles"), None, &mut deps);
         assert_eq!(deps.len(), 4, "the ids, each once");
         assert_eq!(
             c.meta.surrogate_keys.as_deref(),

@@ -75,7 +75,7 @@ fn parse(state: &AppState, pairs: Vec<(String, String)>) -> Result<SyncQuery, Ve
 pub async fn sync(req: &Request, state: Data<&AppState>) -> Response {
     let state = *state;
     match page(req, state).await {
-        Ok(value) => cached_response(req, &render(&value)),
+        Ok(value) => cached_response(req, &render(value)),
         Err(e) => e.into_response(),
     }
 }

@@ -19,6 +19,7 @@ use super::sql::{Arg, Dialect, Sql, bind_args};
 use super::{Db, StoreError, StoreResult, on_pool};
 use crate::model::content_type::ContentType;
 use crate::model::entry::Entry;
+use crate::model::live_text::LiveText;
 use crate::model::query::{ListQuery, Surface, Translations};
 use rows::{EntryRow, fetch_count, fetch_entries, fetch_keys, fetch_rows};
 
@@ -146,7 +147,40 @@ pub async fn list_counted(
     surface: Surface,
     known_total: Option<i64>,
 ) -> StoreResult<(Vec<Entry>, i64)> {
-    let dialect = db.dialect();
+    let (select, w) = page_sql(db.dialect(), ct, q, surface);
+    let entries = fetch_entries(db, select).await?;
+    let total = total_unless_known(db, w, known_total).await?;
+    Ok((entries, total))
+}
+
+/// As [`list_counted`] on the public surface, each entry with its live
+/// copy as the JSON text stored (its `published` left empty), for pages
+/// written without parsing it. `None` unless the database hands out that
+/// text as it is (a SQLite file, read directly).
+pub async fn live_text_page(
+    db: &Db,
+    ct: &ContentType,
+    q: &ListQuery,
+    known_total: Option<i64>,
+) -> StoreResult<Option<(Vec<LiveText>, i64)>> {
+    let Db::Sqlite(_, Some(direct)) = db else {
+        return Ok(None);
+    };
+    let (select, w) = page_sql(db.dialect(), ct, q, Surface::Public);
+    let rows = direct.rows(&select, rows::with_live_text)?;
+    let mut page = Vec::with_capacity(rows.len());
+    for (row, text) in rows {
+        page.push(LiveText {
+            entry: Entry::try_from(row)?,
+            text,
+        });
+    }
+    let total = total_unless_known(db, w, known_total).await?;
+    Ok(Some((page, total)))
+}
+
+/// The `SELECT` of a list's page, and its `WHERE` (for the count).
+fn page_sql(dialect: Dialect, ct: &ContentType, q: &ListQuery, surface: Surface) -> (Sql, Sql) {
     let mut select = Sql::default();
     select.push(&format!(
         "SELECT {} FROM entries",
@@ -161,18 +195,21 @@ pub async fn list_counted(
     }
     dialect.order_by(&mut select, &sort, surface);
     dialect.page(&mut select, q);
-    let entries = fetch_entries(db, select).await?;
-    let total = match known_total {
-        Some(total) => total,
+    (select, w)
+}
+
+/// `known`, or the count of the rows `w` selects.
+async fn total_unless_known(db: &Db, w: Sql, known: Option<i64>) -> StoreResult<i64> {
+    match known {
+        Some(total) => Ok(total),
         None => {
             let count = Sql {
                 text: format!("SELECT COUNT(*) FROM entries{}", w.text),
                 args: w.args,
             };
-            fetch_count(db, count).await?
+            fetch_count(db, count).await
         }
-    };
-    Ok((entries, total))
+    }
 }
 
 /// Which translation of an entry to read or write.

@@ -76,6 +76,14 @@ impl TryFrom<EntryRow> for Entry {
 impl EntryRow {
     /// A row of `COLUMNS` as [`DirectReads`] reads it.
     fn from_direct(r: &rusqlite::Row<'_>) -> rusqlite::Result<EntryRow> {
+        EntryRow::direct_with(r, json_text(r, 6)?)
+    }
+
+    /// A row of `COLUMNS` with `published` as given.
+    fn direct_with(
+        r: &rusqlite::Row<'_>,
+        published: Option<Json<Value>>,
+    ) -> rusqlite::Result<EntryRow> {
         Ok(EntryRow {
             id: r.get(0)?,
             entry_id: r.get(1)?,
@@ -83,7 +91,7 @@ impl EntryRow {
             locale: r.get(3)?,
             status: r.get(4)?,
             draft: json_text(r, 5)?,
-            published: json_text(r, 6)?,
+            published,
             version: r.get(7)?,
             created_at: r.get(8)?,
             updated_at: r.get(9)?,
@@ -96,6 +104,12 @@ impl EntryRow {
             schedule_error: r.get(16)?,
         })
     }
+}
+
+/// A row of `COLUMNS` with its live copy as the text stored, unparsed.
+pub(super) fn with_live_text(r: &rusqlite::Row<'_>) -> rusqlite::Result<(EntryRow, String)> {
+    let text = r.get(6)?;
+    Ok((EntryRow::direct_with(r, None)?, text))
 }
 
 /// A JSON document stored as text, parsed.
