@@ -34,7 +34,7 @@ base=http://127.0.0.1:$PORT
 start() {
   "$BIN" serve & pid=$!
   until curl -sf "$base/readyz" >/dev/null; do sleep 0.05; done
-  until curl -sf "http://127.0.0.1:$METRICS_PORT/metrics" | grep -q '^quire_search_lag_changes 0$'; do sleep 0.5; done
+  until curl -sf "http://127.0.0.1:$METRICS_PORT/metrics" | grep '^quire_search_lag_changes 0$' >/dev/null; do sleep 0.5; done
 }
 counter() { curl -sf "http://127.0.0.1:$METRICS_PORT/metrics" | awk -v n="$1" '$1 == n { print $2 }'; }
 

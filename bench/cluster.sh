@@ -94,7 +94,7 @@ wait_ready() { # n
 # Every change indexed, and the list of articles counting all of them.
 wait_caught_up() { # n count
   local n=$1 tries=0
-  until metrics "$n" | grep -q '^quire_search_lag_changes 0$' &&
+  until metrics "$n" | grep '^quire_search_lag_changes 0$' >/dev/null &&
         [ "$(curl -sf "$(node_url "$n")/api/articles?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["meta"]["total"])' 2>/dev/null)" = "$2" ]; do
     (( ++tries < 600 )) || die "node $n has not caught up after 5 minutes"
     sleep 0.5

@@ -44,7 +44,7 @@ export QUIRE_METRICS_BIND=127.0.0.1:$METRICS_PORT
 start() {
   "$BIN" serve & pids+=($!)
   until curl -sf "$base/readyz" >/dev/null; do sleep 0.05; done
-  until curl -sf "http://127.0.0.1:$METRICS_PORT/metrics" | grep -q '^quire_search_lag_changes 0$'; do sleep 0.5; done
+  until curl -sf "http://127.0.0.1:$METRICS_PORT/metrics" | grep '^quire_search_lag_changes 0$' >/dev/null; do sleep 0.5; done
 }
 stop() { kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true; unset 'pids[-1]'; }
 say() { echo "$*" | tee -a "$results"; }
