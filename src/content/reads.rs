@@ -110,6 +110,17 @@ impl Content {
         Ok(page)
     }
 
+    /// The published translations of `ids` in the locales of `chain`, each
+    /// with its live copy as the text stored; `None` as for
+    /// [`Content::live_text_page`].
+    pub async fn live_text_targets(
+        &self,
+        ids: &[String],
+        chain: &[String],
+    ) -> StoreResult<Option<Vec<LiveText>>> {
+        store::entries::live_text_in_locales(&self.db, ids, chain).await
+    }
+
     /// One entry by id or slug, in the first locale of `chain` it has.
     pub async fn read_entry(
         &self,

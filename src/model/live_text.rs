@@ -9,7 +9,7 @@ use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use super::content_type::ContentType;
+use super::content_type::{ContentType, Field};
 use super::entry::Entry;
 use super::field::FieldType;
 use crate::clock;
@@ -21,12 +21,13 @@ pub struct LiveText {
     pub text: String,
 }
 
-/// What a cache must know of an entry written: its id, when it last
-/// changed (as shown), and the values that may hold objects of their own.
-pub struct Shown {
-    pub id: String,
-    pub updated_at: String,
-    pub nested: Vec<Value>,
+/// What a cache must know of a body written, in the order the body shows
+/// it: each entry's id and when it last changed (as shown), and the values
+/// that may hold objects of their own (with ids, or `updated_at`).
+#[derive(Debug, Clone)]
+pub enum Mark {
+    Entry { id: String, updated_at: String },
+    Value(Value),
 }
 
 /// Whether every field of `ct` is shown as stored: no media to show as
@@ -48,13 +49,43 @@ impl LiveText {
         Ok(entry)
     }
 
-    /// Appends the entry as the public API shows it, all fields, to `out`:
-    /// the system fields, then each field of `ct` in order, its stored text
-    /// copied (`null` when unset).
-    pub fn write_public(self, ct: &ContentType, out: &mut Vec<u8>) -> serde_json::Result<Shown> {
-        let Ok(stored) = serde_json::from_str::<Stored<'_>>(&self.text) else {
-            // A key written with escapes can't be borrowed: parse it all.
-            return self.write_parsed(ct, out);
+    /// The stored text of one field's value, if it has one.
+    pub fn field_text(&self, name: &str) -> serde_json::Result<Option<String>> {
+        if let Ok(stored) = serde_json::from_str::<Stored<'_>>(&self.text) {
+            let found = stored.0.iter().rev().find(|(k, _)| *k == name);
+            return Ok(found.map(|(_, v)| v.get().to_string()));
+        }
+        let live: Map<String, Value> = serde_json::from_str(&self.text)?;
+        Ok(live.get(name).map(Value::to_string))
+    }
+
+    /// Appends the entry as the public API shows it, all fields, to `out`,
+    /// and what a cache must know of it to `marks`: the system fields,
+    /// then each field of `ct` in order, its stored text copied (`null`
+    /// when unset) unless `field` writes it (given the stored text, if any).
+    pub fn write_public(
+        &self,
+        ct: &ContentType,
+        out: &mut Vec<u8>,
+        marks: &mut Vec<Mark>,
+        mut field: impl FnMut(&Field, Option<&str>, &mut Vec<u8>, &mut Vec<Mark>) -> bool,
+    ) -> serde_json::Result<()> {
+        let stored;
+        let parsed: Vec<(String, String)>;
+        let values: Vec<(&str, &str)> = match serde_json::from_str::<Stored<'_>>(&self.text) {
+            Ok(s) => {
+                stored = s;
+                stored.0.iter().map(|(k, v)| (*k, v.get())).collect()
+            }
+            Err(_) => {
+                // A key written with escapes can't be borrowed: parse it all.
+                let live: Map<String, Value> = serde_json::from_str(&self.text)?;
+                parsed = live.into_iter().map(|(k, v)| (k, v.to_string())).collect();
+                parsed
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str()))
+                    .collect()
+            }
         };
         let e = &self.entry;
         let updated_at = clock::format(e.live_updated_at.unwrap_or(e.updated_at));
@@ -71,43 +102,34 @@ impl LiveText {
             Some(t) => serde_json::to_writer(&mut *out, &clock::format(t))?,
             None => out.extend_from_slice(b"null"),
         }
-        let mut nested = Vec::new();
+        marks.push(Mark::Entry {
+            id: e.id.clone(),
+            updated_at,
+        });
         for f in &ct.fields {
             out.push(b',');
             serde_json::to_writer(&mut *out, &f.name)?;
             out.push(b':');
-            let Some(raw) = stored.get(&f.name) else {
+            // The last of a repeated key, as a parse keeps.
+            let text = values
+                .iter()
+                .rev()
+                .find(|(k, _)| *k == f.name)
+                .map(|(_, v)| *v);
+            if field(f, text, out, marks) {
+                continue;
+            }
+            let Some(text) = text else {
                 out.extend_from_slice(b"null");
                 continue;
             };
-            let text = raw.get();
             out.extend_from_slice(text.as_bytes());
             if may_hold_keys(text) {
-                nested.push(serde_json::from_str(text)?);
+                marks.push(Mark::Value(serde_json::from_str(text)?));
             }
         }
         out.push(b'}');
-        Ok(Shown {
-            id: self.entry.id,
-            updated_at,
-            nested,
-        })
-    }
-
-    /// [`LiveText::write_public`] through a parsed value.
-    fn write_parsed(mut self, ct: &ContentType, out: &mut Vec<u8>) -> serde_json::Result<Shown> {
-        let live: Map<String, Value> = serde_json::from_str(&self.text)?;
-        self.entry.published = Some(live);
-        let id = self.entry.id.clone();
-        let e = &self.entry;
-        let updated_at = clock::format(e.live_updated_at.unwrap_or(e.updated_at));
-        let value = self.entry.into_public(ct, None).unwrap_or_default();
-        serde_json::to_writer(&mut *out, &value)?;
-        Ok(Shown {
-            id,
-            updated_at,
-            nested: vec![value],
-        })
+        Ok(())
     }
 }
 
@@ -121,17 +143,6 @@ fn may_hold_keys(text: &str) -> bool {
 
 /// A stored copy's top-level keys and their values' text, in stored order.
 struct Stored<'a>(Vec<(&'a str, &'a RawValue)>);
-
-impl<'a> Stored<'a> {
-    /// The value of `name`; the last when a key repeats, as a parse keeps.
-    fn get(&self, name: &str) -> Option<&'a RawValue> {
-        self.0
-            .iter()
-            .rev()
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| *v)
-    }
-}
 
 impl<'de> Deserialize<'de> for Stored<'de> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -206,14 +217,20 @@ mod tests {
         serde_json::to_vec(&e.into_public(ct, None).unwrap()).unwrap()
     }
 
-    fn written(ct: &ContentType, e: &Entry, text: &str) -> (Vec<u8>, Shown) {
+    fn written(ct: &ContentType, e: &Entry, text: &str) -> (Vec<u8>, Vec<Mark>) {
         let mut out = Vec::new();
+        let mut marks = Vec::new();
         let lt = LiveText {
             entry: e.clone(),
             text: text.to_string(),
         };
-        let shown = lt.write_public(ct, &mut out).unwrap();
-        (out, shown)
+        lt.write_public(ct, &mut out, &mut marks, |_, _, _, _| false)
+            .unwrap();
+        (out, marks)
+    }
+
+    fn values(marks: &[Mark]) -> usize {
+        marks.iter().filter(|m| matches!(m, Mark::Value(_))).count()
     }
 
     #[test]
@@ -237,13 +254,13 @@ mod tests {
             entry(Some(1_700_000_050_000_000), Some(1_700_000_200_000_000)),
             entry(None, None),
         ] {
-            let (out, shown) = written(&ct, &e, &text);
+            let (out, marks) = written(&ct, &e, &text);
             assert_eq!(
                 String::from_utf8_lossy(&out),
                 String::from_utf8_lossy(&by_value(&ct, &e, &text))
             );
-            assert_eq!(shown.id, e.id);
-            assert_eq!(shown.nested.len(), 1, "only the object naming an id");
+            assert!(matches!(&marks[0], Mark::Entry { id, .. } if *id == e.id));
+            assert_eq!(values(&marks), 1, "only the object naming an id");
         }
     }
 
@@ -252,7 +269,7 @@ mod tests {
         let ct = articles();
         let e = entry(Some(1), Some(2));
         let text = r#"{"ti\u0074le":"escaped key","views":3,"views":4}"#;
-        let (out, shown) = written(&ct, &e, text);
+        let (out, marks) = written(&ct, &e, text);
         assert_eq!(out, by_value(&ct, &e, text));
         let v: Value = serde_json::from_slice(&out).unwrap();
         assert_eq!(v["title"], "escaped key");
@@ -260,7 +277,7 @@ mod tests {
             v["views"], 4,
             "the last of a repeated key, as a parse keeps"
         );
-        assert_eq!(shown.nested.len(), 1, "the whole entry, to look for ids in");
+        assert_eq!(marks.len(), 1, "the entry, nothing holding keys");
     }
 
     #[test]

@@ -214,8 +214,25 @@ db_tests! {
     async fn a_plain_page_is_the_bytes_of_the_page_shaped_field_by_field(app) {
         let app = app.restart_with(|c| c.metrics_bind = Some("127.0.0.1:0".parse().unwrap())).await;
         // Values that need care when copied as stored: escapes, text beyond
-        // ASCII, numbers of each kind, JSON naming ids; then a rename, which
-        // SQLite writes into the stored text itself.
+        // ASCII, numbers of each kind, JSON naming ids, relations to entries
+        // published or not; then a rename, which SQLite writes into the
+        // stored text itself.
+        let res = app
+            .create_type(json!({"api_id": "people", "name": "Person", "fields": [
+                {"name": "name", "type": "string"}, {"name": "profile", "type": "json"}]}))
+            .await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let ada = app
+            .create_entry("people", json!({"name": "Ada", "profile": {"id": "inner-2"}}))
+            .await["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        app.publish("people", &ada).await;
+        let ghost = app.create_entry("people", json!({"name": "Ghost"})).await["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
         let fields = |last: Value| json!([
             {"name": "title", "type": "string", "required": true},
             {"name": "body", "type": "richtext"},
@@ -224,23 +241,32 @@ db_tests! {
             {"name": "pinned", "type": "boolean"},
             {"name": "day", "type": "date"},
             {"name": "extra", "type": "json"},
+            {"name": "author", "type": "relation", "to": "people"},
+            {"name": "refs", "type": "relation", "to": "notes", "multiple": true},
             last]);
         let res = app
             .create_type(json!({"api_id": "notes", "name": "Note",
                 "fields": fields(json!({"name": "aside", "type": "text"}))}))
             .await;
         assert_eq!(res.status(), StatusCode::CREATED);
+        let mut ids = Vec::new();
         for v in [
             json!({"title": "Quote \" backslash \\ tab \t ünïcødé 😀 </script>",
                 "views": 9_007_199_254_740_993i64, "score": -1.5e-7, "pinned": true,
-                "day": "2026-12-04", "aside": "kept",
+                "day": "2026-12-04", "aside": "kept", "author": ada,
                 "extra": {"parts": [{"id": "embedded-1", "updated_at": "2099-01-01T00:00:00.000Z"}]}}),
             json!({"title": "Sparse"}),
-            json!({"title": "Third", "body": "# Heading\n\n*text*", "score": 2.0,
-                "extra": [1, "two", null]}),
+            json!({"title": "Hidden"}),
         ] {
-            let e = app.create_entry("notes", v).await;
-            app.publish("notes", e["id"].as_str().unwrap()).await;
+            ids.push(app.create_entry("notes", v).await["id"].as_str().unwrap().to_string());
+        }
+        let third = json!({"title": "Third", "body": "# Heading\n\n*text*", "score": 2.0,
+            "extra": [1, "two", null], "author": ghost, "refs": [ids[0], ids[2], ids[1]]});
+        ids.push(app.create_entry("notes", third).await["id"].as_str().unwrap().to_string());
+        for (i, id) in ids.iter().enumerate() {
+            if i != 2 {
+                app.publish("notes", id).await;
+            }
         }
         let renamed = fields(json!({"name": "note", "type": "text", "renamed_from": "aside"}));
         let res = app
@@ -253,13 +279,15 @@ db_tests! {
 
         let before = sample(&scrape(&app).await, "quire_public_pages_from_text_total").unwrap_or(0.0);
         // Every field named: the same page, shaped value by value.
-        let all = "locale,created_at,updated_at,published_at,title,body,views,score,pinned,day,extra,note";
+        let all = "locale,created_at,updated_at,published_at,title,body,views,score,pinned,day,extra,author,refs,note";
         let first: Value = app.public("/api/notes?sort=title&limit=2").await.json().await.unwrap();
         let after = first["meta"]["next"].as_str().unwrap().to_string();
         for query in [
             "sort=-published_at&limit=3".to_string(),
             "sort=title&limit=2".to_string(),
             format!("sort=title&limit=2&after={after}"),
+            "sort=-published_at&populate=author,refs".to_string(),
+            "sort=title&limit=2&populate=author".to_string(),
         ] {
             let plain = app.public(&format!("/api/notes?{query}")).await;
             let shaped = app.public(&format!("/api/notes?{query}&fields={all}")).await;
@@ -277,11 +305,21 @@ db_tests! {
         let page: Value = page.json().await.unwrap();
         assert_eq!(page["data"][2]["note"], "kept", "{page}");
         assert_eq!(page["data"][2]["views"], 9_007_199_254_740_993i64);
+        let page = app.public("/api/notes?sort=-published_at&populate=author,refs").await;
+        let keys = page.headers()["surrogate-key"].to_str().unwrap().to_string();
+        assert!(keys.contains(&ada) && keys.contains("inner-2"), "targets are followed: {keys}");
+        let page: Value = page.json().await.unwrap();
+        let third = &page["data"][0];
+        assert_eq!(third["author"], Value::Null, "a draft target reads as null");
+        let refs: Vec<&str> = third["refs"].as_array().unwrap().iter().map(|r| r["title"].as_str().unwrap()).collect();
+        assert_eq!(refs, [page["data"][2]["title"].as_str().unwrap(), "Sparse"], "a draft is left out");
+        assert_eq!(page["data"][2]["author"]["name"], "Ada");
+        assert_eq!(page["data"][1]["refs"], json!([]));
         // A SQLite file hands out the stored text; PostgreSQL's `jsonb`
         // does not keep it, so its pages are shaped from values.
         let written = sample(&scrape(&app).await, "quire_public_pages_from_text_total").unwrap_or(0.0) - before;
         let expected = match app.config.database_kind {
-            quire::config::DatabaseKind::Sqlite => 4.0,
+            quire::config::DatabaseKind::Sqlite => 6.0,
             quire::config::DatabaseKind::Postgres => 0.0,
         };
         assert_eq!(written, expected);

@@ -263,9 +263,7 @@ pub(crate) async fn list_of(req: &Request, api_id: String, state: &AppState) -> 
             }
             return Ok(Answer::Value(envelope(entry.swap_remove(0), None)));
         }
-        if plain::is_plain(&access, &ct, &q)
-            && let Some(written) = plain::page(state, &ct, &q).await?
-        {
+        if let Some(written) = plain::page(state, &access, &ct, &q, &chain).await? {
             state.metrics.pages_from_text.inc();
             return Ok(Answer::Written(written));
         }

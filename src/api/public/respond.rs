@@ -15,7 +15,7 @@ use time::macros::format_description;
 use crate::api::compress::{Encoding, MIN_COMPRESS, brotli, exact, gzip, negotiate};
 use crate::content::cache::{Cached, Deps, Meta};
 use crate::model::content_type::CachePolicy;
-pub use crate::model::live_text::Shown;
+use crate::model::live_text::Mark;
 
 /// Most bytes of surrogate keys on one response; beyond, a CDN purges the
 /// response through its type's key.
@@ -49,11 +49,11 @@ pub enum Answer {
     Written(Written),
 }
 
-/// A body written without building its value, and what each entry in it
-/// shows (for its validators and what it depends on).
+/// A body written without building its value, and what a cache must know
+/// of it (for its validators and what it depends on).
 pub struct Written {
     pub body: Vec<u8>,
-    pub shown: Vec<Shown>,
+    pub marks: Vec<Mark>,
 }
 
 /// A live answer of `content_type`'s routes, cached as its policy says,
@@ -65,21 +65,23 @@ pub fn render_for(
     policy: Option<&CachePolicy>,
     deps: &mut Deps,
 ) -> Cached {
-    let (body, value, shown) = match answer {
+    let (body, value, marks) = match answer {
         Answer::Value(v) => (
             serde_json::to_vec(&v).unwrap_or_default(),
             Some(v),
             Vec::new(),
         ),
-        Answer::Written(w) => (w.body, None, w.shown),
+        Answer::Written(w) => (w.body, None, w.marks),
     };
     let mut found = Found::default();
     if let Some(v) = &value {
         found.walk(v);
     }
-    for s in &shown {
-        found.note(&s.id, &s.updated_at);
-        s.nested.iter().for_each(|v| found.walk(v));
+    for mark in &marks {
+        match mark {
+            Mark::Entry { id, updated_at } => found.note(id, updated_at),
+            Mark::Value(v) => found.walk(v),
+        }
     }
     found.ids.iter().for_each(|id| deps.of_item(id));
     let mut keys: Vec<&str> = content_type.into_iter().collect();

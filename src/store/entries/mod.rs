@@ -167,14 +167,7 @@ pub async fn live_text_page(
         return Ok(None);
     };
     let (select, w) = page_sql(db.dialect(), ct, q, Surface::Public);
-    let rows = direct.rows(&select, rows::with_live_text)?;
-    let mut page = Vec::with_capacity(rows.len());
-    for (row, text) in rows {
-        page.push(LiveText {
-            entry: Entry::try_from(row)?,
-            text,
-        });
-    }
+    let page = live_texts(direct.rows(&select, rows::with_live_text)?)?;
     let total = total_unless_known(db, w, known_total).await?;
     Ok(Some((page, total)))
 }
@@ -418,10 +411,44 @@ pub async fn in_locales(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
+    fetch_entries(db, in_locales_sql(db.dialect(), ids, chain, surface)).await
+}
+
+/// As [`in_locales`] on the public surface, each with its live copy as the
+/// text stored; `None` unless the database hands out that text as it is
+/// (see [`live_text_page`]).
+pub async fn live_text_in_locales(
+    db: &Db,
+    ids: &[String],
+    chain: &[String],
+) -> StoreResult<Option<Vec<LiveText>>> {
+    let Db::Sqlite(_, Some(direct)) = db else {
+        return Ok(None);
+    };
+    if ids.is_empty() {
+        return Ok(Some(Vec::new()));
+    }
+    let sql = in_locales_sql(db.dialect(), ids, chain, Surface::Public);
+    let rows = direct.rows(&sql, rows::with_live_text)?;
+    live_texts(rows).map(Some)
+}
+
+fn live_texts(rows: Vec<(EntryRow, String)>) -> StoreResult<Vec<LiveText>> {
+    rows.into_iter()
+        .map(|(row, text)| {
+            Ok(LiveText {
+                entry: Entry::try_from(row)?,
+                text,
+            })
+        })
+        .collect()
+}
+
+fn in_locales_sql(dialect: Dialect, ids: &[String], chain: &[String], surface: Surface) -> Sql {
     let mut sql = Sql::default();
     sql.push(&format!(
         "SELECT {} FROM entries WHERE entry_id IN ",
-        columns(db.dialect(), surface)
+        columns(dialect, surface)
     ))
     .list(ids.iter().map(|id| Arg::Text(id.clone())));
     if let [one] = chain {
@@ -433,7 +460,7 @@ pub async fn in_locales(
     if surface == Surface::Public {
         sql.push(" AND published IS NOT NULL");
     }
-    fetch_entries(db, sql).await
+    sql
 }
 
 /// Entries of a type in id order after `after`, for rebuilding derived data
