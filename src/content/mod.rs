@@ -10,6 +10,7 @@ pub mod cache;
 pub mod embed;
 pub mod entries;
 pub mod events;
+pub mod plain_pages;
 pub mod populate;
 pub mod reads;
 pub mod registry;

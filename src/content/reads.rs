@@ -7,7 +7,6 @@ use serde_json::{Value, json};
 use super::Content;
 use crate::model::content_type::ContentType;
 use crate::model::entry::Entry;
-use crate::model::live_text::LiveText;
 use crate::model::query::{ListQuery, Surface};
 use crate::model::translation::{Fallbacks, by_entry, fill};
 use crate::store::{self, StoreResult};
@@ -89,36 +88,6 @@ impl Content {
                 .keep_total(key, total, epoch, &self.type_deps(ct));
         }
         Ok((entries, total))
-    }
-
-    /// A public page with each entry's live copy as the text stored, and
-    /// the list's total (counted as [`Content::list_entries`] counts it);
-    /// `None` when the store can't hand out that text as it is.
-    pub async fn live_text_page(
-        &self,
-        ct: &ContentType,
-        q: &ListQuery,
-    ) -> StoreResult<Option<(Vec<LiveText>, i64)>> {
-        let key = store::entries::total_key(&self.db, ct, q, Surface::Public);
-        let known = self.cache.total(&key);
-        let epoch = self.cache.epoch();
-        let page = store::entries::live_text_page(&self.db, ct, q, known).await?;
-        if let (None, Some((_, total))) = (known, &page) {
-            self.cache
-                .keep_total(key, *total, epoch, &self.type_deps(ct));
-        }
-        Ok(page)
-    }
-
-    /// The published translations of `ids` in the locales of `chain`, each
-    /// with its live copy as the text stored; `None` as for
-    /// [`Content::live_text_page`].
-    pub async fn live_text_targets(
-        &self,
-        ids: &[String],
-        chain: &[String],
-    ) -> StoreResult<Option<Vec<LiveText>>> {
-        store::entries::live_text_in_locales(&self.db, ids, chain).await
     }
 
     /// One entry by id or slug, in the first locale of `chain` it has.

@@ -21,6 +21,13 @@ pub struct LiveText {
     pub text: String,
 }
 
+/// A body written without building its value, and what a cache must know
+/// of it (for its validators and what it depends on).
+pub struct Written {
+    pub body: Vec<u8>,
+    pub marks: Vec<Mark>,
+}
+
 /// What a cache must know of a body written, in the order the body shows
 /// it: each entry's id and when it last changed (as shown), and the values
 /// that may hold objects of their own (with ids, or `updated_at`).

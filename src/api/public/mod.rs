@@ -11,7 +11,6 @@ pub mod contract;
 pub mod docs;
 pub mod events;
 pub mod hits;
-mod plain;
 pub(crate) mod respond;
 pub mod sync;
 
@@ -263,9 +262,12 @@ pub(crate) async fn list_of(req: &Request, api_id: String, state: &AppState) -> 
             }
             return Ok(Answer::Value(envelope(entry.swap_remove(0), None)));
         }
-        if let Some(written) = plain::page(state, &access, &ct, &q, &chain).await? {
+        if matches!(access, Access::Published)
+            && let Some(page) = state.content.plain_page(&ct, &q, &chain).await?
+        {
             state.metrics.pages_from_text.inc();
-            return Ok(Answer::Written(written));
+            state.metrics.populate_queries.inc_by(page.populate_queries);
+            return Ok(Answer::Written(page.written));
         }
         let (reads, total) = state.content.list_entries(&ct, &q, surface).await?;
         // A full page may have a next one: its cursor continues after the

@@ -15,7 +15,7 @@ use time::macros::format_description;
 use crate::api::compress::{Encoding, MIN_COMPRESS, brotli, exact, gzip, negotiate};
 use crate::content::cache::{Cached, Deps, Meta};
 use crate::model::content_type::CachePolicy;
-use crate::model::live_text::Mark;
+use crate::model::live_text::{Mark, Written};
 
 /// Most bytes of surrogate keys on one response; beyond, a CDN purges the
 /// response through its type's key.
@@ -47,13 +47,6 @@ pub fn render(value: Value) -> Cached {
 pub enum Answer {
     Value(Value),
     Written(Written),
-}
-
-/// A body written without building its value, and what a cache must know
-/// of it (for its validators and what it depends on).
-pub struct Written {
-    pub body: Vec<u8>,
-    pub marks: Vec<Mark>,
 }
 
 /// A live answer of `content_type`'s routes, cached as its policy says,

@@ -433,6 +433,7 @@ pub async fn live_text_in_locales(
     live_texts(rows).map(Some)
 }
 
+/// Rows read with their live copy's text, as entries with that text.
 fn live_texts(rows: Vec<(EntryRow, String)>) -> StoreResult<Vec<LiveText>> {
     rows.into_iter()
         .map(|(row, text)| {
@@ -444,6 +445,7 @@ fn live_texts(rows: Vec<(EntryRow, String)>) -> StoreResult<Vec<LiveText>> {
         .collect()
 }
 
+/// The `SELECT` of [`in_locales`].
 fn in_locales_sql(dialect: Dialect, ids: &[String], chain: &[String], surface: Surface) -> Sql {
     let mut sql = Sql::default();
     sql.push(&format!(
