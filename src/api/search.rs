@@ -1,25 +1,21 @@
 //! Search over HTTP, shared by the public API (`GET /api/search`, live
-//! copies) and the admin API (`GET /admin/api/search`, working copies).
+//! copies) and the admin API (`GET /admin/api/search`, working copies):
+//! the query parsed, the types the caller may search, the answer's
+//! envelope. What is found is the content service's (`content::search`).
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::problem::ApiError;
 use super::state::AppState;
 use crate::auth::Principal;
+use crate::content::search::{SearchAsk, SearchFailure};
 use crate::model::FieldError;
 use crate::model::content_type::ContentType;
-use crate::model::query::{ListQuery, Surface, Translations, known_locale};
-use crate::search::documents::plan;
-use crate::search::highlight::{Matcher, highlight};
-use crate::search::{Copy, query};
-use crate::store;
-
-/// How deep search pages go; filters apply within these best hits.
-const MAX_HITS: usize = 1000;
+use crate::model::query::{ListQuery, Surface};
+use crate::search::query;
 
 fn bad(field: &str, rule: &str, message: impl Into<String>) -> ApiError {
     ApiError::invalid_query(vec![FieldError::new(field, rule, message)])
@@ -95,149 +91,32 @@ pub async fn run(
     if types.len() > 1 && rest.iter().any(|(k, _)| k == "fields") {
         return Err(bad("fields", "needs_type", "`fields` needs `type=`"));
     }
-    let mut lq = ListQuery::parse(first, &rest, surface).map_err(ApiError::invalid_query)?;
-    if surface == Surface::Public {
-        lq.locale
-            .get_or_insert_with(|| state.config.default_locale.clone());
-    }
-    // Search finds translations in the locale asked for (every one with
-    // `*` or, on the admin API, none), not along fallback chains.
-    if lq.locale.as_deref() == Some("*") {
-        lq.locale = None;
-    }
-    if let Some(l) = &lq.locale {
-        known_locale(&state.config.locales, l).map_err(|e| ApiError::invalid_query(vec![e]))?;
-        lq.translations = Translations::Best {
-            order: vec![l.clone()],
-            only: true,
-        };
-    }
-    let (limit, offset) = (lq.limit as usize, lq.offset as usize);
-    if offset + limit > MAX_HITS {
-        return Err(bad(
-            "offset",
-            "range",
-            format!("search pages reach the best {MAX_HITS} results"),
-        ));
-    }
-    let copy = match surface {
-        Surface::Public => Copy::Live,
-        Surface::Admin => Copy::Draft,
+    let list = ListQuery::parse(first, &rest, surface).map_err(ApiError::invalid_query)?;
+    let ask = SearchAsk {
+        query: user_query,
+        types,
+        list,
     };
-    let plans: Vec<_> = types.iter().map(|ct| plan(ct)).collect();
-    let wanted = if has_filters {
-        MAX_HITS
-    } else {
-        offset + limit
-    };
-    let search = state.search.clone();
-    let locale = lq.locale.clone();
-    let uq = user_query.clone();
-    let result = tokio::task::spawn_blocking(move || {
-        search.search(&uq, &plans, copy, locale.as_deref(), wanted)
-    })
-    .await
-    .map_err(|_| ApiError::internal())?
-    .map_err(|e| {
-        tracing::error!(error = %e, "search failed");
-        ApiError::internal()
-    })?;
-
-    // The database has the last word: what is no longer visible is dropped.
-    let by_type: HashMap<&str, &Arc<ContentType>> = types.iter().map(|t| (t.api_id(), t)).collect();
-    let mut found = HashMap::new();
-    for ct in &types {
-        let ids: Vec<String> = result
-            .hits
-            .iter()
-            .filter(|h| h.content_type == ct.api_id())
-            .map(|h| h.entry_id.clone())
-            .collect();
-        for e in store::entries::among(&state.db, ct, &ids, &lq, surface).await? {
-            found.insert(e.id.clone(), e);
-        }
-    }
-    let visible: Vec<_> = result
-        .hits
-        .iter()
-        .filter(|h| found.contains_key(&h.entry_id))
-        .collect();
-    let total = if has_filters {
-        visible.len()
-    } else {
-        result.count
-    };
-    let matchers: HashMap<&str, Matcher> = types
-        .iter()
-        .map(|ct| {
-            (
-                ct.api_id(),
-                Matcher::new(&user_query, ct.def.language.as_deref(), &result.expanded),
-            )
-        })
-        .collect();
-    let mut data = Vec::new();
-    let mut types = Vec::new();
-    for hit in visible.into_iter().skip(offset).take(limit) {
-        let (Some(e), Some(ct)) = (
-            found.get(&hit.entry_id),
-            by_type.get(hit.content_type.as_str()),
-        ) else {
-            continue;
-        };
-        let copy = match surface {
-            Surface::Public => e.published.as_ref(),
-            Surface::Admin => Some(&e.draft),
-        };
-        let flat = match surface {
-            Surface::Public => e.to_public(ct, lq.fields.as_deref()),
-            Surface::Admin => e.to_preview(ct, lq.fields.as_deref()),
-        };
-        let (Some(copy), Some(Value::Object(flat))) = (copy, flat) else {
-            continue;
-        };
-        let language = ct.def.language.as_deref();
-        let Some(matcher) = matchers.get(ct.api_id()) else {
-            continue;
-        };
-        let highlights: Map<String, Value> = ct
-            .searchable_fields()
-            .filter_map(|f| {
-                let text = copy.get(&f.name)?.as_str()?;
-                Some((
-                    f.name.clone(),
-                    Value::String(highlight(matcher, text, language)?),
-                ))
-            })
-            .collect();
-        let mut item = Map::new();
-        item.insert("id".into(), Value::String(e.id.clone()));
-        item.insert("type".into(), Value::String(e.content_type.clone()));
-        item.insert("score".into(), json!(hit.score));
-        item.insert("highlights".into(), Value::Object(highlights));
-        if surface == Surface::Admin {
-            item.insert("status".into(), Value::String(e.status.as_str().into()));
-        }
-        for (k, v) in flat {
-            item.entry(k).or_insert(v);
-        }
-        data.push(Value::Object(item));
-        types.push(ct);
-    }
-    let mut items: Vec<(&ContentType, &mut Value)> = types
-        .into_iter()
-        .map(|ct| ct.as_ref())
-        .zip(data.iter_mut())
-        .collect();
-    crate::content::embed::embed(&state.db, &mut items).await?;
+    let page = state
+        .content
+        .search(&state.search, ask, surface)
+        .await
+        .map_err(|e| match e {
+            SearchFailure::Invalid(errors) => ApiError::invalid_query(errors),
+            SearchFailure::Store(e) => e.into(),
+            SearchFailure::Index(e) => {
+                tracing::error!(error = %e, "search failed");
+                ApiError::internal()
+            }
+        })?;
     let meta = json!({
-        "total": total,
-        "limit": limit,
-        "offset": offset,
+        "total": page.total,
+        "limit": page.limit,
+        "offset": page.offset,
         "took_ms": started.elapsed().as_millis() as u64,
     });
     Ok(crate::api::public::respond::envelope(
-        Value::Array(data),
+        Value::Array(page.data),
         Some(meta),
     ))
 }

@@ -16,6 +16,7 @@ pub mod reads;
 pub mod registry;
 pub mod richtext;
 pub mod schedule;
+pub mod search;
 pub mod sync;
 pub mod types;
 
