@@ -3,7 +3,11 @@
 //! audit row, in `write`.
 
 mod links;
+#[macro_use]
+mod media_links;
 mod rows;
+#[macro_use]
+mod unique;
 mod write;
 
 pub use links::{Reference, references};

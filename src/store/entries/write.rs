@@ -5,17 +5,19 @@ use sqlx::AssertSqlSafe;
 use sqlx::types::Json;
 
 use super::links::{Reference, without};
+use super::media_links::{assets_sql, media_errors};
+use super::unique::{MAX_SLUG_SUFFIX, slug_candidate, slug_of, taken_error, taken_sql};
 use super::{COLUMNS, EntryRow, Lookup};
 use crate::clock;
 use crate::model::FieldError;
 use crate::model::content_type::ContentType;
 use crate::model::entry::{Entry, Status, merge};
 use crate::model::field::FieldType;
-use crate::model::nested::{IdAt, ids_at};
+use crate::model::nested::ids_at;
 use crate::model::validate::{Mode, Valid, validate_entry};
 use crate::store::Conflict;
 use crate::store::audit::{Actor, audit};
-use crate::store::sql::{Arg, Dialect, Sql, bind_args};
+use crate::store::sql::{Dialect, bind_args};
 use crate::store::{Db, StoreError, StoreResult, WritePool, lock_feed, on_pool};
 
 const INSERT_ENTRY: &str = "INSERT INTO entries (id, entry_id, type, locale, status, slug, \
@@ -116,85 +118,6 @@ macro_rules! pairs {
     }};
 }
 
-/// Checks the assets a working copy names (each must exist and suit its
-/// field's `accept`), then records every asset the entry's working and live
-/// copies use, so that none of them can be deleted from under it.
-macro_rules! link_media {
-    ($tx:expr, $dialect:expr, $ct:expr, $entry:expr) => {{
-        sqlx::query("DELETE FROM asset_refs WHERE entry_id = $1")
-            .bind(&$entry.row)
-            .execute(&mut *$tx)
-            .await?;
-        let mut refs = ids_at(&$ct.fields, &$entry.draft, FieldType::Media);
-        let in_draft = refs.len();
-        if let Some(live) = &$entry.published {
-            refs.extend(ids_at(&$ct.fields, live, FieldType::Media));
-        }
-        let mut ids: Vec<String> = refs.iter().map(|r| r.id.clone()).collect();
-        ids.sort();
-        ids.dedup();
-        if !ids.is_empty() {
-            let found = pairs!($tx, assets_sql($dialect, &ids));
-            let errors = media_errors(&refs[..in_draft], &found);
-            if !errors.is_empty() {
-                return Err(StoreError::Invalid(errors));
-            }
-            for id in ids.iter().filter(|id| found.contains_key(*id)) {
-                sqlx::query("INSERT INTO asset_refs (asset_id, entry_id) VALUES ($1, $2)")
-                    .bind(id)
-                    .bind(&$entry.row)
-                    .execute(&mut *$tx)
-                    .await?;
-            }
-        }
-    }};
-}
-
-/// Selects id and MIME type of the given assets, keeping them from being
-/// deleted until commit.
-fn assets_sql(dialect: Dialect, ids: &[String]) -> Sql {
-    let mut sql = Sql::default();
-    sql.push("SELECT id, mime_type FROM assets WHERE id IN ")
-        .list(ids.iter().map(|id| Arg::Text(id.clone())))
-        .push(dialect.key_share_lock());
-    sql
-}
-
-/// What is wrong with the assets a working copy names, given the MIME type
-/// of each asset that exists.
-fn media_errors(
-    refs: &[IdAt<'_>],
-    found: &std::collections::HashMap<String, String>,
-) -> Vec<FieldError> {
-    let mut errors = Vec::new();
-    for r in refs {
-        match found.get(&r.id) {
-            None => errors.push(FieldError::new(
-                r.path.clone(),
-                "exists",
-                format!("no asset has the id {}", r.id),
-            )),
-            Some(mime) => {
-                if let Some(accept) = &r.field.accept
-                    && !crate::media::sniff::accepts(accept, mime)
-                {
-                    errors.push(FieldError::new(
-                        r.path.clone(),
-                        "accept",
-                        format!(
-                            "asset {} is {mime}; `{}` takes {}",
-                            r.id,
-                            r.field.name,
-                            accept.join(", ")
-                        ),
-                    ));
-                }
-            }
-        }
-    }
-    errors
-}
-
 /// Checks the entries a working copy's relation fields name (each must
 /// exist and be of the field's `to` type), then records what the working
 /// and live copies point at, so that no target can be deleted from under
@@ -248,115 +171,6 @@ macro_rules! lock_type {
             sqlx::query(lock).bind($type).execute(&mut *$tx).await?;
         }
     };
-}
-
-/// A query that finds another entry of the same type and locale holding
-/// `value` in `column` (`slug`, `published_slug`, or a unique field);
-/// `row` is the translation asking.
-fn taken_sql(
-    dialect: Dialect,
-    ct: &ContentType,
-    locale: &str,
-    row: &str,
-    column: &str,
-    field_type: Option<FieldType>,
-    value: &Value,
-) -> Option<Sql> {
-    let arg = match value {
-        Value::String(s) => Arg::Text(s.clone()),
-        Value::Number(n) => match n.as_i64() {
-            Some(i) => Arg::Int(i),
-            None => Arg::Float(n.as_f64()?),
-        },
-        _ => return None,
-    };
-    let expr = match field_type {
-        Some(ty) => dialect.json_field("draft", column, ty, false),
-        None => column.to_string(),
-    };
-    let mut sql = Sql::default();
-    sql.push("SELECT 1 FROM entries WHERE type = ")
-        .arg(Arg::Text(ct.api_id().to_string()))
-        .push(" AND locale = ")
-        .arg(Arg::Text(locale.to_string()))
-        .push(" AND id <> ")
-        .arg(Arg::Text(row.to_string()))
-        .push(&format!(" AND {expr} = "))
-        .arg(arg)
-        .push(" LIMIT 1");
-    Some(sql)
-}
-
-fn taken_error(field: &str, value: &Value) -> FieldError {
-    FieldError::new(
-        field,
-        "unique",
-        format!("{value} is already used by another entry"),
-    )
-}
-
-/// Slug candidates for a generated slug: `base`, `base-2`, `base-3`, …
-fn slug_candidate(base: &str, n: u32) -> String {
-    if n == 1 {
-        base.to_string()
-    } else {
-        format!("{base}-{n}")
-    }
-}
-
-const MAX_SLUG_SUFFIX: u32 = 100;
-
-/// Makes the working copy's unique values unique, inside the write
-/// transaction: a generated slug takes the first free suffix; a clash on a
-/// given slug or unique field is an error naming the field.
-macro_rules! ensure_unique {
-    ($tx:expr, $dialect:expr, $ct:expr, $locale:expr, $id:expr, $valid:expr) => {{
-        let mut clashes = Vec::new();
-        if let Some(sf) = $ct.slug_field()
-            && let Some(Value::String(base)) = $valid.data.get(&sf.name).cloned()
-        {
-            let tries = if $valid.slug_generated {
-                MAX_SLUG_SUFFIX
-            } else {
-                1
-            };
-            let mut free = None;
-            for n in 1..=tries {
-                let candidate = Value::String(slug_candidate(&base, n));
-                let sql = taken_sql($dialect, $ct, $locale, $id, "slug", None, &candidate);
-                if let Some(sql) = sql
-                    && !exists!($tx, sql)
-                {
-                    free = Some(candidate);
-                    break;
-                }
-            }
-            match free {
-                Some(slug) => {
-                    $valid.data.insert(sf.name.clone(), slug);
-                }
-                None => clashes.push(taken_error(&sf.name, &Value::String(base))),
-            }
-        }
-        for f in $ct.unique_fields() {
-            if let Some(v) = $valid.data.get(&f.name) {
-                let sql = taken_sql($dialect, $ct, $locale, $id, &f.name, Some(f.field_type), v);
-                if let Some(sql) = sql
-                    && exists!($tx, sql)
-                {
-                    clashes.push(taken_error(&f.name, v));
-                }
-            }
-        }
-        if !clashes.is_empty() {
-            return Err(StoreError::Unique(clashes));
-        }
-    }};
-}
-
-fn slug_of(ct: &ContentType, data: &Map<String, Value>) -> Option<String> {
-    let sf = ct.slug_field()?;
-    data.get(&sf.name)?.as_str().map(str::to_string)
 }
 
 /// Copies the shared (not localized) fields of `$entry`'s working copy to

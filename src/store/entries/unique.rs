@@ -1,0 +1,119 @@
+//! Unique values of a working copy, checked inside the write transaction:
+//! the slug (a generated one takes the first free suffix) and the fields a
+//! type marks `unique`, each within the type and locale.
+
+use serde_json::{Map, Value};
+
+use crate::model::FieldError;
+use crate::model::content_type::ContentType;
+use crate::model::field::FieldType;
+use crate::store::sql::{Arg, Dialect, Sql};
+
+/// A query that finds another entry of the same type and locale holding
+/// `value` in `column` (`slug`, `published_slug`, or a unique field);
+/// `row` is the translation asking.
+pub(super) fn taken_sql(
+    dialect: Dialect,
+    ct: &ContentType,
+    locale: &str,
+    row: &str,
+    column: &str,
+    field_type: Option<FieldType>,
+    value: &Value,
+) -> Option<Sql> {
+    let arg = match value {
+        Value::String(s) => Arg::Text(s.clone()),
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => Arg::Int(i),
+            None => Arg::Float(n.as_f64()?),
+        },
+        _ => return None,
+    };
+    let expr = match field_type {
+        Some(ty) => dialect.json_field("draft", column, ty, false),
+        None => column.to_string(),
+    };
+    let mut sql = Sql::default();
+    sql.push("SELECT 1 FROM entries WHERE type = ")
+        .arg(Arg::Text(ct.api_id().to_string()))
+        .push(" AND locale = ")
+        .arg(Arg::Text(locale.to_string()))
+        .push(" AND id <> ")
+        .arg(Arg::Text(row.to_string()))
+        .push(&format!(" AND {expr} = "))
+        .arg(arg)
+        .push(" LIMIT 1");
+    Some(sql)
+}
+
+pub(super) fn taken_error(field: &str, value: &Value) -> FieldError {
+    FieldError::new(
+        field,
+        "unique",
+        format!("{value} is already used by another entry"),
+    )
+}
+
+/// Slug candidates for a generated slug: `base`, `base-2`, `base-3`, …
+pub(super) fn slug_candidate(base: &str, n: u32) -> String {
+    if n == 1 {
+        base.to_string()
+    } else {
+        format!("{base}-{n}")
+    }
+}
+
+pub(super) const MAX_SLUG_SUFFIX: u32 = 100;
+
+/// Makes the working copy's unique values unique, inside the write
+/// transaction: a generated slug takes the first free suffix; a clash on a
+/// given slug or unique field is an error naming the field.
+macro_rules! ensure_unique {
+    ($tx:expr, $dialect:expr, $ct:expr, $locale:expr, $id:expr, $valid:expr) => {{
+        let mut clashes = Vec::new();
+        if let Some(sf) = $ct.slug_field()
+            && let Some(Value::String(base)) = $valid.data.get(&sf.name).cloned()
+        {
+            let tries = if $valid.slug_generated {
+                MAX_SLUG_SUFFIX
+            } else {
+                1
+            };
+            let mut free = None;
+            for n in 1..=tries {
+                let candidate = Value::String(slug_candidate(&base, n));
+                let sql = taken_sql($dialect, $ct, $locale, $id, "slug", None, &candidate);
+                if let Some(sql) = sql
+                    && !exists!($tx, sql)
+                {
+                    free = Some(candidate);
+                    break;
+                }
+            }
+            match free {
+                Some(slug) => {
+                    $valid.data.insert(sf.name.clone(), slug);
+                }
+                None => clashes.push(taken_error(&sf.name, &Value::String(base))),
+            }
+        }
+        for f in $ct.unique_fields() {
+            if let Some(v) = $valid.data.get(&f.name) {
+                let sql = taken_sql($dialect, $ct, $locale, $id, &f.name, Some(f.field_type), v);
+                if let Some(sql) = sql
+                    && exists!($tx, sql)
+                {
+                    clashes.push(taken_error(&f.name, v));
+                }
+            }
+        }
+        if !clashes.is_empty() {
+            return Err(StoreError::Unique(clashes));
+        }
+    }};
+}
+
+pub(super) fn slug_of(ct: &ContentType, data: &Map<String, Value>) -> Option<String> {
+    let sf = ct.slug_field()?;
+    data.get(&sf.name)?.as_str().map(str::to_string)
+}
