@@ -6,6 +6,7 @@ pub mod actor;
 pub mod content_type;
 pub mod entry;
 pub mod field;
+mod field_rules;
 pub mod keyset;
 pub mod live_text;
 pub mod locale;
