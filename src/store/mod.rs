@@ -5,6 +5,8 @@
 pub mod assets;
 pub mod audit;
 pub mod changes;
+#[macro_use]
+mod field_rewrites;
 pub mod content_types;
 pub mod direct;
 pub mod dump;
