@@ -34,7 +34,11 @@ def write(base, email, password, count):
 
 def report(path):
     db = sqlite3.connect(path)
-    content = db.execute("SELECT SUM(LENGTH(CAST(draft AS BLOB))) FROM entries").fetchone()[0] or 0
+    # Each entry's working copy once (`draft` is JSON null while it is the live copy).
+    content = db.execute(
+        "SELECT SUM(LENGTH(CAST(CASE WHEN draft = 'null' THEN published ELSE draft END AS BLOB))) "
+        "FROM entries"
+    ).fetchone()[0] or 0
     entries = db.execute("SELECT COUNT(*) FROM entries").fetchone()[0]
     size = os.path.getsize(path)
     print(f"entries: {entries}; content JSON: {content / 2**20:.1f} MiB; "

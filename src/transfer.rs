@@ -23,7 +23,10 @@ use crate::store::Db;
 use crate::store::dump::{Restore, Snapshot, TABLES, Table};
 
 const FORMAT: &str = "quire-export";
-const VERSION: u32 = 1;
+/// 2: revisions carry `form` (whole copy, patch, or the working copy).
+const VERSION: u32 = 2;
+/// Exports of version 1 hold every revision whole; they import as such.
+const WHOLE_REVISIONS: u32 = 1;
 /// Rows read from a file per insert batch.
 const CHUNK: usize = 1000;
 
@@ -135,9 +138,9 @@ pub async fn import(db: &Db, media: &dyn ObjectStore, dir: &Path) -> anyhow::Res
     let text = std::fs::read_to_string(dir.join("manifest.json"))
         .with_context(|| format!("{} holds no manifest.json", dir.display()))?;
     let manifest: Manifest = serde_json::from_str(&text).context("manifest.json does not parse")?;
-    if manifest.format != FORMAT || manifest.version != VERSION {
+    if manifest.format != FORMAT || !(WHOLE_REVISIONS..=VERSION).contains(&manifest.version) {
         bail!(
-            "manifest.json is {} version {}; this Quire reads {FORMAT} version {VERSION}",
+            "manifest.json is {} version {}; this Quire reads {FORMAT} versions {WHOLE_REVISIONS} to {VERSION}",
             manifest.format,
             manifest.version
         );
@@ -179,7 +182,12 @@ pub async fn import(db: &Db, media: &dyn ObjectStore, dir: &Path) -> anyhow::Res
             table.name,
         );
         let mut rows = Rows::open(dir, table)?;
-        while let Some(chunk) = rows.next_chunk()? {
+        while let Some(mut chunk) = rows.next_chunk()? {
+            if manifest.version == WHOLE_REVISIONS && table.name == "revisions" {
+                for row in &mut chunk {
+                    row.entry("form").or_insert(Value::from(0));
+                }
+            }
             restore.insert(table, &chunk).await?;
             progress.inc(chunk.len() as u64);
         }

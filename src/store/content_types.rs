@@ -13,7 +13,7 @@ use crate::model::FieldError;
 use crate::model::content_type::ContentType;
 use crate::model::field::FieldType;
 use crate::model::schema_change::Plan;
-use crate::store::sql::Dialect;
+use crate::store::sql::{Dialect, WORKING_COPY, holds_copy};
 
 /// A content type as stored, with its bookkeeping.
 #[derive(Debug, Clone)]
@@ -174,7 +174,7 @@ macro_rules! update_in {
             .map(|f| {
                 (
                     f.name.clone(),
-                    dialect.json_field("draft", &f.name, f.field_type, false),
+                    dialect.json_field(WORKING_COPY, &f.name, f.field_type, false),
                 )
             })
             .collect();
@@ -235,8 +235,9 @@ macro_rules! update_in {
             .await?;
             for doc in ["draft", "published"] {
                 let sql = format!(
-                    "UPDATE entries SET {doc} = {} WHERE type = $1 AND {doc} IS NOT NULL",
-                    dialect.json_remove(doc, field)
+                    "UPDATE entries SET {doc} = {} WHERE type = $1 AND {}",
+                    dialect.json_remove(doc, field),
+                    holds_copy(doc)
                 );
                 sqlx::query(AssertSqlSafe(sql))
                     .bind(next.api_id())

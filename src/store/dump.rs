@@ -21,6 +21,10 @@ pub enum Kind {
     Int,
     Bool,
     Json,
+    /// JSON in a column that is never SQL `NULL`, so a null read or
+    /// written is JSON `null` (a working copy kept as the live copy, a
+    /// revision whose copy is the working copy).
+    Doc,
 }
 
 /// A table, its columns in export order, and its key (the row order).
@@ -33,7 +37,7 @@ pub struct Table {
     pub serial: Option<&'static str>,
 }
 
-use Kind::{Bool, Int, Json, Text};
+use Kind::{Bool, Doc, Int, Json, Text};
 
 /// In an order that keeps every reference to a row after the row.
 pub const TABLES: &[Table] = &[
@@ -77,7 +81,7 @@ pub const TABLES: &[Table] = &[
             ("status", Text),
             ("slug", Text),
             ("published_slug", Text),
-            ("draft", Json),
+            ("draft", Doc),
             ("published", Json),
             ("version", Int),
             ("created_at", Int),
@@ -100,7 +104,8 @@ pub const TABLES: &[Table] = &[
             ("entry_id", Text),
             ("version", Int),
             ("action", Text),
-            ("data", Json),
+            ("data", Doc),
+            ("form", Int),
             ("author_id", Text),
             ("created_at", Int),
         ],
@@ -261,7 +266,7 @@ impl Table {
             .iter()
             .map(|(c, kind)| match kind {
                 Kind::Int => format!("CAST({c} AS BIGINT) AS {c}"),
-                Kind::Json => format!("CAST({c} AS TEXT) AS {c}"),
+                Kind::Json | Kind::Doc => format!("CAST({c} AS TEXT) AS {c}"),
                 Kind::Text | Kind::Bool => c.to_string(),
             })
             .collect();
@@ -303,7 +308,7 @@ impl Table {
                 Kind::Text => row.try_get::<Option<String>, _>(*c)?.map(Value::String),
                 Kind::Int => row.try_get::<Option<i64>, _>(*c)?.map(Value::from),
                 Kind::Bool => row.try_get::<Option<bool>, _>(*c)?.map(Value::Bool),
-                Kind::Json => match row.try_get::<Option<String>, _>(*c)? {
+                Kind::Json | Kind::Doc => match row.try_get::<Option<String>, _>(*c)? {
                     None => None,
                     Some(text) => Some(canonical(serde_json::from_str(&text).map_err(|e| {
                         StoreError::Corrupt(format!("{}.{c} is not JSON: {e}", self.name))
@@ -404,6 +409,7 @@ pub enum Restore {
 macro_rules! bind_value {
     ($q:expr, $kind:expr, $v:expr) => {
         match ($kind, $v) {
+            (Kind::Doc, v) => $q.bind(v.to_string()),
             (_, Value::Null) => $q.bind(None::<String>),
             (Kind::Int, v) => $q.bind(v.as_i64()),
             (Kind::Bool, v) => $q.bind(v.as_bool()),
@@ -503,6 +509,7 @@ fn csv(table: &Table, rows: &[Map<String, Value>]) -> String {
                 out.push(',');
             }
             let text = match (kind, &row[*c]) {
+                (Kind::Doc, v) => v.to_string(),
                 (_, Value::Null) => continue,
                 (Kind::Text, Value::String(s)) => s.clone(),
                 (_, other) => other.to_string(),
@@ -553,7 +560,7 @@ fn check(table: &Table, row: &Map<String, Value>) -> Result<(), String> {
     for (c, kind) in table.columns {
         let v = row.get(*c).ok_or_else(|| format!("has no `{c}`"))?;
         let ok = match (kind, v) {
-            (_, Value::Null) | (Kind::Json, _) => true,
+            (_, Value::Null) | (Kind::Json | Kind::Doc, _) => true,
             (Kind::Text, v) => v.is_string(),
             (Kind::Int, v) => v.is_i64(),
             (Kind::Bool, v) => v.is_boolean(),

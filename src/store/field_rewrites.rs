@@ -56,8 +56,9 @@ macro_rules! rename_field {
         let touched = count_with!($tx, $dialect, $type, $old);
         for doc in ["draft", "published"] {
             let sql = format!(
-                "UPDATE entries SET {doc} = {} WHERE type = $1 AND {doc} IS NOT NULL AND {}",
+                "UPDATE entries SET {doc} = {} WHERE type = $1 AND {} AND {}",
                 renamed($dialect, doc, $old, $new),
+                holds_copy(doc),
                 has($dialect, doc, $old)
             );
             sqlx::query(AssertSqlSafe(sql)).bind($type).execute(&mut *$tx).await?;
@@ -89,7 +90,7 @@ macro_rules! fill_field {
         let name = $step.field.as_str();
         let lacking_sql = format!(
             "SELECT COUNT(*) FROM entries WHERE type = $1 AND NOT ({})",
-            has($dialect, "draft", name)
+            has($dialect, WORKING_COPY, name)
         );
         let lacking: i64 = sqlx::query_scalar(AssertSqlSafe(lacking_sql))
             .bind($type)
@@ -100,8 +101,9 @@ macro_rules! fill_field {
                 let text = default.to_string();
                 for doc in ["draft", "published"] {
                     let sql = format!(
-                        "UPDATE entries SET {doc} = {} WHERE type = $1 AND {doc} IS NOT NULL AND NOT ({})",
+                        "UPDATE entries SET {doc} = {} WHERE type = $1 AND {} AND NOT ({})",
                         with_value($dialect, doc, name),
+                        holds_copy(doc),
                         has($dialect, doc, name)
                     );
                     sqlx::query(AssertSqlSafe(sql))

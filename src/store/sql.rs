@@ -100,12 +100,22 @@ impl Sql {
     }
 }
 
-/// The JSON column a surface reads: live copies for the public API, working
-/// copies for the admin API.
+/// A translation's working copy in SQL: `draft` holds JSON `null` while
+/// the working copy is the live copy, stored once (see `entries::write`).
+pub const WORKING_COPY: &str = "(CASE WHEN draft = 'null' THEN published ELSE draft END)";
+
+/// `doc` (`draft` or `published`) holds a copy of its own: not SQL `NULL`
+/// (no live copy) and not the JSON `null` of a working copy kept as the live one.
+pub fn holds_copy(doc: &str) -> String {
+    format!("{doc} IS NOT NULL AND {doc} <> 'null'")
+}
+
+/// The JSON document a surface reads: live copies for the public API,
+/// working copies for the admin API.
 fn document(surface: Surface) -> &'static str {
     match surface {
         Surface::Public => "published",
-        Surface::Admin => "draft",
+        Surface::Admin => WORKING_COPY,
     }
 }
 

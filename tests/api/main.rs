@@ -35,6 +35,7 @@ mod scheduling;
 mod schema_changes;
 mod search;
 mod server;
+mod stored_copies;
 mod strict_input;
 mod sync;
 mod transfer;

@@ -57,6 +57,10 @@ db_tests! {
         for r in revisions["data"].as_array().unwrap() {
             assert!(r["data"].get("minutes").is_none() && r["data"]["cook_time"].is_string(), "{r}");
         }
+        // Each revision keeps its own value under the new name (older
+        // revisions are stored as patches, renamed like whole copies).
+        let kept: Vec<&Value> = revisions["data"].as_array().unwrap().iter().map(|r| &r["data"]["cook_time"]).collect();
+        assert_eq!(kept, [&json!("25"), &json!("20"), &json!("20")]);
         // Applied once, the same definition changes nothing more.
         let res = put_type(&app, "recipes", fields, "").await;
         let out: Value = res.json().await.unwrap();

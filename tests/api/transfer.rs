@@ -56,6 +56,8 @@ async fn an_export_moves_between_the_two_databases_byte_for_byte() {
     // Content of every kind: locales' translations, revisions, a live and a
     // working copy that differ, an asset with its file, a token, a webhook.
     let id = app.published_article("Moved intact").await;
+    // Published and not edited since: its working copy is stored once.
+    let unedited = app.published_article("Stored once").await;
     let res = app
         .patch(
             "articles",
@@ -76,6 +78,9 @@ async fn an_export_moves_between_the_two_databases_byte_for_byte() {
         .await;
     let before_revisions = app
         .admin_get(&format!("/admin/api/entries/articles/{id}/revisions"))
+        .await;
+    let before_unedited = app
+        .admin_get(&format!("/admin/api/entries/articles/{unedited}"))
         .await;
 
     let work = tempfile::tempdir().unwrap();
@@ -229,6 +234,14 @@ async fn an_export_moves_between_the_two_databases_byte_for_byte() {
         .await
         .unwrap();
     assert_eq!(revisions, before_revisions);
+    let copied: Value = get(format!("/admin/api/entries/articles/{unedited}"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(copied, before_unedited);
+    assert_eq!(copied["data"]["title"], "Stored once");
     let public: Value = client
         .get(format!("{base}/api/articles/{id}"))
         .send()
@@ -283,4 +296,132 @@ fn an_export_cut_short_is_refused_whole() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// Rewrites `<table>.jsonl` under `dir` row by row.
+fn rewrite_rows(
+    dir: &Path,
+    table: &str,
+    mut change: impl FnMut(&mut serde_json::Map<String, Value>),
+) {
+    let path = dir.join(format!("{table}.jsonl"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut out = String::new();
+    for line in text.lines() {
+        let mut row: serde_json::Map<String, Value> = serde_json::from_str(line).unwrap();
+        change(&mut row);
+        out.push_str(&serde_json::to_string(&row).unwrap());
+        out.push('\n');
+    }
+    std::fs::write(&path, out).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_export_of_the_first_format_imports_with_its_whole_revisions() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let id = app.published_article("From the first format").await;
+    let res = app
+        .patch("articles", &id, json!({"summary": "Edited"}), 2)
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let before_entry = app
+        .admin_get(&format!("/admin/api/entries/articles/{id}"))
+        .await;
+    let before_revisions = app
+        .admin_get(&format!("/admin/api/entries/articles/{id}/revisions"))
+        .await;
+    let work = tempfile::tempdir().unwrap();
+    let w = work.path();
+    let dir = w.join("old");
+    run(
+        &["export", dir.to_str().unwrap()],
+        &app.config.database_url,
+        &app.config.data_dir,
+        &w.join("media"),
+    );
+    // What version 1 held: no `form`, every revision and working copy whole.
+    let copies: Vec<(i64, Value)> = before_revisions["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["version"].as_i64().unwrap(), r["data"].clone()))
+        .collect();
+    rewrite_rows(&dir, "revisions", |row| {
+        assert!(row.remove("form").is_some());
+        let version = row["version"].as_i64().unwrap();
+        let copy = copies.iter().find(|(v, _)| *v == version).unwrap();
+        row.insert("data".into(), copy.1.clone());
+    });
+    let manifest = dir.join("manifest.json");
+    let text = std::fs::read_to_string(&manifest)
+        .unwrap()
+        .replace("\"version\": 2", "\"version\": 1");
+    std::fs::write(&manifest, text).unwrap();
+
+    let url = format!("sqlite://{}", w.join("copy.db").display());
+    run(
+        &["import", dir.to_str().unwrap()],
+        &url,
+        &w.join("copy-data"),
+        &w.join("copy-media"),
+    );
+    let mut config = app.config.clone();
+    config.bind = "127.0.0.1:0".parse().unwrap();
+    config.database_url = url;
+    config.data_dir = w.join("copy-data");
+    config.media_url = format!("file://{}", w.join("copy-media").display());
+    config.search_dir = None;
+    config.content_types = None;
+    config.admin = None;
+    let copy = quire::app::start(config)
+        .await
+        .expect("a server on the copy");
+    let base = format!("http://{}", copy.addr);
+    let client = reqwest::Client::new();
+    let login: Value = client
+        .post(format!("{base}/admin/api/auth/login"))
+        .json(&json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["token"].as_str().unwrap().to_string();
+    let get = |path: String| {
+        client
+            .get(format!("{base}{path}"))
+            .bearer_auth(&token)
+            .send()
+    };
+    let revisions: Value = get(format!("/admin/api/entries/articles/{id}/revisions"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(revisions, before_revisions);
+    // The next write keeps the whole revisions whole and adds its own.
+    let version = before_entry["version"].as_i64().unwrap();
+    let res = client
+        .patch(format!("{base}/admin/api/entries/articles/{id}"))
+        .bearer_auth(&token)
+        .json(&json!({"data": {"title": "After the import"}, "version": version}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let after: Value = get(format!("/admin/api/entries/articles/{id}/revisions"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let after = after["data"].as_array().unwrap();
+    assert_eq!(after[0]["data"]["title"], "After the import");
+    assert_eq!(
+        &after[1..],
+        before_revisions["data"].as_array().unwrap().as_slice()
+    );
+    copy.shutdown().await.unwrap();
 }

@@ -5,19 +5,19 @@
 mod links;
 #[macro_use]
 mod media_links;
+mod revisions;
 mod rows;
 #[macro_use]
 mod unique;
 mod write;
 
 pub use links::{Reference, references};
+pub use revisions::{Revision, prune_revisions, revision, revisions};
 pub use write::{
     Edit, Target, create, create_translation, delete, publish, schedule, unpublish, update,
 };
 
-use serde_json::Value;
 use sqlx::AssertSqlSafe;
-use sqlx::types::Json;
 
 use super::sql::{Arg, Dialect, Sql, bind_args};
 use super::{Db, StoreError, StoreResult, on_pool};
@@ -523,63 +523,6 @@ pub async fn count(db: &Db, content_type: &str) -> StoreResult<i64> {
     }))
 }
 
-/// One saved state of an entry.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct Revision {
-    pub id: i64,
-    pub version: i64,
-    pub action: String,
-    pub data: Json<Value>,
-    pub author_id: Option<String>,
-    pub created_at: i64,
-}
-
-/// A translation's revisions, newest first.
-pub async fn revisions(
-    db: &Db,
-    content_type: &str,
-    id: &str,
-    lookup: Lookup<'_>,
-) -> StoreResult<Vec<Revision>> {
-    let entry = get(db, content_type, id, lookup).await?;
-    Ok(on_pool!(db, pool => {
-        sqlx::query_as(
-            "SELECT id, version, action, data, author_id, created_at FROM revisions \
-             WHERE entry_id = $1 ORDER BY id DESC LIMIT 200",
-        )
-        .bind(&entry.row)
-        .fetch_all(pool)
-        .await?
-    }))
-}
-
-/// The copy a translation saved as `version`, and the one saved before it
-/// (none for the first).
-pub async fn revision(
-    db: &Db,
-    content_type: &str,
-    id: &str,
-    lookup: Lookup<'_>,
-    version: i64,
-) -> StoreResult<(Revision, Option<Revision>)> {
-    let entry = get(db, content_type, id, lookup).await?;
-    let mut pair: Vec<Revision> = on_pool!(db, pool => {
-        sqlx::query_as(
-            "SELECT id, version, action, data, author_id, created_at FROM revisions \
-             WHERE entry_id = $1 AND version <= $2 ORDER BY version DESC LIMIT 2",
-        )
-        .bind(&entry.row)
-        .bind(version)
-        .fetch_all(pool)
-        .await?
-    });
-    let previous = (pair.len() == 2).then(|| pair.pop()).flatten();
-    match pair.pop() {
-        Some(r) if r.version == version => Ok((r, previous)),
-        _ => Err(StoreError::NotFound),
-    }
-}
-
 /// Live translations in row order after `after` (of one type, or of every
 /// type), for a full sync a page at a time; their working copies are not
 /// read.
@@ -611,21 +554,6 @@ pub async fn all_translations(db: &Db, ids: &[String]) -> StoreResult<Vec<Entry>
     sql.push(&format!("SELECT {COLUMNS} FROM entries WHERE entry_id IN "))
         .list(ids.iter().map(|id| Arg::Text(id.clone())));
     fetch_entries(db, sql).await
-}
-
-/// Deletes a translation's revisions beyond the newest `keep`.
-pub async fn prune_revisions(db: &Db, row: &str, keep: u32) -> StoreResult<u64> {
-    Ok(on_pool!(db, pool => {
-        sqlx::query(
-            "DELETE FROM revisions WHERE entry_id = $1 AND id NOT IN \
-             (SELECT id FROM revisions WHERE entry_id = $1 ORDER BY id DESC LIMIT $2)",
-        )
-        .bind(row)
-        .bind(i64::from(keep))
-        .execute(pool)
-        .await?
-        .rows_affected()
-    }))
 }
 
 /// A scheduled action that is due.

@@ -49,9 +49,18 @@ impl TryFrom<EntryRow> for Entry {
         let status = Status::parse(&r.status).ok_or_else(|| {
             StoreError::Corrupt(format!("entry {} has status {}", r.id, r.status))
         })?;
+        let published = object(r.published, &r.id)?;
+        let draft = match r.draft {
+            // The working copy is the live copy, stored once.
+            Some(Json(Value::Null)) => published.clone().ok_or_else(|| {
+                StoreError::Corrupt(format!("entry {} has no working copy", r.id))
+            })?,
+            // `None`: a read that did not select it (the public API).
+            draft => object(draft, &r.id)?.unwrap_or_default(),
+        };
         Ok(Entry {
-            draft: object(r.draft, &r.id)?.unwrap_or_default(),
-            published: object(r.published, &r.id)?,
+            draft,
+            published,
             id: r.entry_id,
             row: r.id,
             content_type: r.content_type,

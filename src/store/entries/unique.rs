@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 use crate::model::FieldError;
 use crate::model::content_type::ContentType;
 use crate::model::field::FieldType;
-use crate::store::sql::{Arg, Dialect, Sql};
+use crate::store::sql::{Arg, Dialect, Sql, WORKING_COPY};
 
 /// A query that finds another entry of the same type and locale holding
 /// `value` in `column` (`slug`, `published_slug`, or a unique field);
@@ -30,7 +30,7 @@ pub(super) fn taken_sql(
         _ => return None,
     };
     let expr = match field_type {
-        Some(ty) => dialect.json_field("draft", column, ty, false),
+        Some(ty) => dialect.json_field(WORKING_COPY, column, ty, false),
         None => column.to_string(),
     };
     let mut sql = Sql::default();

@@ -28,26 +28,48 @@ const UPDATE_DRAFT: &str = "UPDATE entries SET draft = $1, slug = $2, status = $
      version = version + 1, updated_at = $4, updated_by = $5 WHERE id = $6";
 const UPDATE_LIVE: &str = "UPDATE entries SET published = $1, published_slug = $2, status = $3, \
      published_at = $4, live_updated_at = $5, version = version + 1, updated_at = $6, \
-     updated_by = $7 WHERE id = $8";
-const INSERT_REVISION: &str = "INSERT INTO revisions (entry_id, version, action, data, author_id, \
-     created_at) VALUES ($1, $2, $3, $4, $5, $6)";
+     updated_by = $7, draft = $9 WHERE id = $8";
+
+/// What the `draft` column holds: JSON `null` while the working copy is the
+/// live copy, so a published entry that nobody has edited since is stored
+/// once (readers use `sql::WORKING_COPY`, and rows decode it back).
+fn draft_column<'a>(
+    draft: &'a Map<String, Value>,
+    published: Option<&Map<String, Value>>,
+) -> Json<Option<&'a Map<String, Value>>> {
+    Json((published != Some(draft)).then_some(draft))
+}
+/// The revision that was newest becomes a patch (form 1,
+/// `revisions::PATCH`) against the new one, whose copy is the working copy
+/// (form 2, `revisions::CURRENT`: no data of its own). One statement on
+/// PostgreSQL: the two rows differ, and it is one round trip.
+const INSERT_REVISION: &str = "WITH previous AS (UPDATE revisions SET form = 1, data = $6 \
+     WHERE entry_id = $1 AND form = 2 AND $6 IS NOT NULL) \
+     INSERT INTO revisions (entry_id, version, action, data, form, author_id, created_at) \
+     VALUES ($1, $2, $3, 'null', 2, $4, $5)";
 const INSERT_CHANGE: &str = "INSERT INTO changes (entity, entity_id, content_type, action, at, \
      locale) VALUES ($1, $2, $3, $4, $5, $6)";
 
-/// The three rows `record!` writes, as one SQLite call: statements in one
-/// text run in one hand-off to sqlx's worker thread, sharing the numbered
-/// arguments (revision $1–$6, audit $7–$11, change $12–$13).
-const RECORD_SQLITE: &str = "INSERT INTO revisions (entry_id, version, action, data, author_id, \
-     created_at) VALUES ($1, $2, $3, $4, $5, $6); \
+/// The rows `record!` writes, as one SQLite call: statements in one text
+/// run in one hand-off to sqlx's worker thread, sharing the numbered
+/// arguments (revisions $1–$6, audit $5–$11, change $12–$13).
+const RECORD_SQLITE: &str = "UPDATE revisions SET form = 1, data = $4 \
+     WHERE entry_id = $1 AND form = 2 AND $4 IS NOT NULL; \
+     INSERT INTO revisions (entry_id, version, action, data, form, author_id, created_at) \
+     VALUES ($1, $2, $3, 'null', 2, $5, $6); \
      INSERT INTO audit (at, actor_id, actor, client_ip, action, resource_type, resource_id, detail) \
      VALUES ($6, $5, $7, $8, $9, 'entry', $10, $11); \
      INSERT INTO changes (entity, entity_id, content_type, action, at, locale) \
      VALUES ('entry', $10, $12, $3, $6, $13)";
 
 /// Records a revision of the working copy, a change in the feed, and an
-/// audit row naming the versions before and after.
+/// audit row naming the versions before and after. `$before` is the
+/// working copy before the write (none for a new translation): the
+/// revision that was newest is kept as a patch against it.
 macro_rules! record {
-    ($tx:expr, $dialect:expr, $entry:expr, $action:expr, $actor:expr, $now:expr) => {{
+    ($tx:expr, $dialect:expr, $entry:expr, $before:expr, $action:expr, $actor:expr, $now:expr) => {{
+        let before_copy: Option<&Map<String, Value>> = $before;
+        let previous = before_copy.map(|older| Json(super::revisions::patch(&$entry.draft, older)));
         let before = ($entry.version > 1).then(|| $entry.version - 1);
         let detail = serde_json::json!({
             "type": $entry.content_type,
@@ -60,7 +82,7 @@ macro_rules! record {
                 .bind(&$entry.row)
                 .bind($entry.version)
                 .bind($action)
-                .bind(Json(&$entry.draft))
+                .bind(&previous)
                 .bind(&$actor.id)
                 .bind($now)
                 .bind(&$actor.label)
@@ -77,9 +99,9 @@ macro_rules! record {
                 .bind(&$entry.row)
                 .bind($entry.version)
                 .bind($action)
-                .bind(Json(&$entry.draft))
                 .bind(&$actor.id)
                 .bind($now)
+                .bind(&previous)
                 .execute(&mut *$tx)
                 .await?;
             audit!(
@@ -222,11 +244,11 @@ macro_rules! sync_shared {
             if !clashes.is_empty() {
                 return Err(StoreError::Unique(clashes));
             }
-            other.draft = draft;
+            let before = std::mem::replace(&mut other.draft, draft);
             other.status = Status::of(&other.draft, other.published.as_ref());
             other.bump($now, $actor.id.clone());
             sqlx::query(UPDATE_DRAFT)
-                .bind(Json(&other.draft))
+                .bind(draft_column(&other.draft, other.published.as_ref()))
                 .bind(slug_of($ct, &other.draft))
                 .bind(other.status.as_str())
                 .bind($now)
@@ -236,7 +258,7 @@ macro_rules! sync_shared {
                 .await?;
             link_media!($tx, $dialect, $ct, other);
             link_entries!($tx, $dialect, $ct, other);
-            record!($tx, $dialect, other, "update", $actor, $now);
+            record!($tx, $dialect, other, Some(&before), "update", $actor, $now);
         }
     }};
 }
@@ -253,6 +275,7 @@ macro_rules! write_live {
             .bind($entry.updated_at)
             .bind(&$entry.updated_by)
             .bind(&$entry.row)
+            .bind(draft_column(&$entry.draft, $entry.published.as_ref()))
             .execute(&mut *$tx)
             .await?
     };
@@ -425,7 +448,7 @@ pub async fn create(
         insert_row!(tx, ct, entry, now, actor);
         link_media!(tx, dialect, ct, entry);
         link_entries!(tx, dialect, ct, entry);
-        record!(tx, dialect, entry, "create", actor, now);
+        record!(tx, dialect, entry, None, "create", actor, now);
         tx.commit().await?;
         Ok(entry)
     })
@@ -472,7 +495,7 @@ pub async fn create_translation(
         insert_row!(tx, ct, entry, now, actor);
         link_media!(tx, dialect, ct, entry);
         link_entries!(tx, dialect, ct, entry);
-        record!(tx, dialect, entry, "create", actor, now);
+        record!(tx, dialect, entry, None, "create", actor, now);
         sync_shared!(tx, dialect, ct, entry, actor, now);
         tx.commit().await?;
         Ok(entry)
@@ -511,14 +534,19 @@ pub async fn update(
                 (merged, "update")
             }
             Edit::Restore(version) => {
-                let old: Option<Json<Map<String, Value>>> = sqlx::query_scalar(
-                    "SELECT data FROM revisions WHERE entry_id = $1 AND version = $2",
-                )
-                .bind(&entry.row)
-                .bind(version)
-                .fetch_optional(&mut *tx)
-                .await?;
-                let old = old.ok_or(StoreError::NotFound)?.0;
+                let newer: Vec<super::revisions::RevisionRow> =
+                    sqlx::query_as(super::revisions::FROM_VERSION)
+                        .bind(&entry.row)
+                        .bind(version)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                let old = match super::revisions::rebuild(&entry.draft, newer)?.pop() {
+                    Some(r) if r.version == version => r.data.0,
+                    _ => return Err(StoreError::NotFound),
+                };
+                let Value::Object(old) = old else {
+                    return Err(StoreError::Corrupt("a revision is not an object".into()));
+                };
                 // The old copy whole: what it lacks is cleared, and values
                 // of fields the type no longer has are left behind.
                 let restored = old.into_iter().filter(|(k, _)| ct.field(k).is_some()).collect();
@@ -527,11 +555,11 @@ pub async fn update(
         };
         let mut valid = validate_entry(ct, &merged, target.mode(&entry.locale)).map_err(StoreError::Invalid)?;
         ensure_unique!(tx, dialect, ct, &entry.locale, &entry.row, valid);
-        entry.draft = valid.data;
+        let before = std::mem::replace(&mut entry.draft, valid.data);
         entry.status = Status::of(&entry.draft, entry.published.as_ref());
         entry.bump(now, actor.id.clone());
         sqlx::query(UPDATE_DRAFT)
-            .bind(Json(&entry.draft))
+            .bind(draft_column(&entry.draft, entry.published.as_ref()))
             .bind(slug_of(ct, &entry.draft))
             .bind(entry.status.as_str())
             .bind(now)
@@ -541,7 +569,7 @@ pub async fn update(
             .await?;
         link_media!(tx, dialect, ct, entry);
         link_entries!(tx, dialect, ct, entry);
-        record!(tx, dialect, entry, action, actor, now);
+        record!(tx, dialect, entry, Some(&before), action, actor, now);
         sync_shared!(tx, dialect, ct, entry, actor, now);
         tx.commit().await?;
         Ok(entry)
@@ -584,7 +612,7 @@ pub async fn publish(
         write_live!(tx, entry, live_slug);
         link_media!(tx, dialect, ct, entry);
         link_entries!(tx, dialect, ct, entry);
-        record!(tx, dialect, entry, "publish", actor, now);
+        record!(tx, dialect, entry, Some(&entry.draft), "publish", actor, now);
         tx.commit().await?;
         Ok(entry)
     })
@@ -619,7 +647,7 @@ pub async fn unpublish(
         write_live!(tx, entry, None::<String>);
         link_media!(tx, dialect, ct, entry);
         link_entries!(tx, dialect, ct, entry);
-        record!(tx, dialect, entry, "unpublish", actor, now);
+        record!(tx, dialect, entry, Some(&entry.draft), "unpublish", actor, now);
         tx.commit().await?;
         Ok(entry)
     })
@@ -671,6 +699,7 @@ pub async fn delete(
                 .await?;
             let Some(row) = row else { continue };
             let mut other = Entry::try_from(row)?;
+            let before = other.draft.clone();
             for r in cleared.iter().filter(|r| r.source_row == source) {
                 without(&mut other.draft, &r.field, id);
                 if let Some(live) = other.published.as_mut() {
@@ -683,7 +712,7 @@ pub async fn delete(
                 "UPDATE entries SET draft = $1, published = $2, status = $3, \
                  version = version + 1, updated_at = $4, updated_by = $5 WHERE id = $6",
             )
-            .bind(Json(&other.draft))
+            .bind(draft_column(&other.draft, other.published.as_ref()))
             .bind(other.published.as_ref().map(Json))
             .bind(other.status.as_str())
             .bind(now)
@@ -696,7 +725,7 @@ pub async fn delete(
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
-            record!(tx, dialect, other, "nullify", actor, now);
+            record!(tx, dialect, other, Some(&before), "nullify", actor, now);
         }
         let locales: Vec<String> = sqlx::query_scalar("SELECT locale FROM entries WHERE entry_id = $1 ORDER BY locale")
             .bind(id)
