@@ -30,6 +30,23 @@ const UPDATE_LIVE: &str = "UPDATE entries SET published = $1, published_slug = $
      published_at = $4, live_updated_at = $5, version = version + 1, updated_at = $6, \
      updated_by = $7, draft = $9 WHERE id = $8";
 
+/// `update` and, on SQLite, the removal of the links of the row bound as
+/// `$row` in the same text: one hand-off to sqlx's worker thread instead of
+/// three. Answers whether the links are gone (`link_media!` and
+/// `link_entries!` remove them on PostgreSQL, one statement each).
+fn clearing_links(dialect: Dialect, update: &str, row: usize) -> (String, bool) {
+    match dialect {
+        Dialect::Sqlite => (
+            format!(
+                "{update}; DELETE FROM asset_refs WHERE entry_id = ${row}; \
+                 DELETE FROM entry_refs WHERE source_id = ${row}"
+            ),
+            true,
+        ),
+        Dialect::Postgres => (update.to_string(), false),
+    }
+}
+
 /// What the `draft` column holds: JSON `null` while the working copy is the
 /// live copy, so a published entry that nobody has edited since is stored
 /// once (readers use `sql::WORKING_COPY`, and rows decode it back).
@@ -144,12 +161,15 @@ macro_rules! pairs {
 /// exist and be of the field's `to` type), then records what the working
 /// and live copies point at, so that no target can be deleted from under
 /// them (the link table's foreign key) and filters can reach through them.
+/// `$cleared` as for `link_media!`.
 macro_rules! link_entries {
-    ($tx:expr, $dialect:expr, $ct:expr, $entry:expr) => {{
-        sqlx::query("DELETE FROM entry_refs WHERE source_id = $1")
-            .bind(&$entry.row)
-            .execute(&mut *$tx)
-            .await?;
+    ($tx:expr, $dialect:expr, $ct:expr, $entry:expr, $cleared:expr) => {{
+        if !$cleared {
+            sqlx::query("DELETE FROM entry_refs WHERE source_id = $1")
+                .bind(&$entry.row)
+                .execute(&mut *$tx)
+                .await?;
+        }
         let mut links = super::links::links_in(&$ct.fields, "draft", &$entry.draft);
         if let Some(live) = &$entry.published {
             links.extend(super::links::links_in(&$ct.fields, "live", live));
@@ -247,7 +267,8 @@ macro_rules! sync_shared {
             let before = std::mem::replace(&mut other.draft, draft);
             other.status = Status::of(&other.draft, other.published.as_ref());
             other.bump($now, $actor.id.clone());
-            sqlx::query(UPDATE_DRAFT)
+            let (update, cleared) = clearing_links($dialect, UPDATE_DRAFT, 6);
+            sqlx::query(AssertSqlSafe(update))
                 .bind(draft_column(&other.draft, other.published.as_ref()))
                 .bind(slug_of($ct, &other.draft))
                 .bind(other.status.as_str())
@@ -256,17 +277,19 @@ macro_rules! sync_shared {
                 .bind(&other.row)
                 .execute(&mut *$tx)
                 .await?;
-            link_media!($tx, $dialect, $ct, other);
-            link_entries!($tx, $dialect, $ct, other);
+            link_media!($tx, $dialect, $ct, other, cleared);
+            link_entries!($tx, $dialect, $ct, other, cleared);
             record!($tx, $dialect, other, Some(&before), "update", $actor, $now);
         }
     }};
 }
 
-/// Writes an entry's live copy and bookkeeping as they now stand.
+/// Writes an entry's live copy and bookkeeping as they now stand; answers
+/// whether its links were removed with it (see `clearing_links`).
 macro_rules! write_live {
-    ($tx:expr, $entry:expr, $live_slug:expr) => {
-        sqlx::query(UPDATE_LIVE)
+    ($tx:expr, $dialect:expr, $entry:expr, $live_slug:expr) => {{
+        let (update, cleared) = clearing_links($dialect, UPDATE_LIVE, 8);
+        sqlx::query(AssertSqlSafe(update))
             .bind($entry.published.as_ref().map(Json))
             .bind($live_slug)
             .bind($entry.status.as_str())
@@ -277,8 +300,9 @@ macro_rules! write_live {
             .bind(&$entry.row)
             .bind(draft_column(&$entry.draft, $entry.published.as_ref()))
             .execute(&mut *$tx)
-            .await?
-    };
+            .await?;
+        cleared
+    }};
 }
 
 /// A publish or unpublish takes the action's schedule off the translation
@@ -446,8 +470,9 @@ pub async fn create(
         ensure_unique!(tx, dialect, ct, locale, &id, valid);
         let entry = new_row(ct, id.clone(), id, locale, valid.data, actor, now);
         insert_row!(tx, ct, entry, now, actor);
-        link_media!(tx, dialect, ct, entry);
-        link_entries!(tx, dialect, ct, entry);
+        // A new row: no links to remove.
+        link_media!(tx, dialect, ct, entry, true);
+        link_entries!(tx, dialect, ct, entry, true);
         record!(tx, dialect, entry, None, "create", actor, now);
         tx.commit().await?;
         Ok(entry)
@@ -493,8 +518,9 @@ pub async fn create_translation(
         ensure_unique!(tx, dialect, ct, locale, &row, valid);
         let entry = new_row(ct, base.id.clone(), row, locale, valid.data, actor, now);
         insert_row!(tx, ct, entry, now, actor);
-        link_media!(tx, dialect, ct, entry);
-        link_entries!(tx, dialect, ct, entry);
+        // A new row: no links to remove.
+        link_media!(tx, dialect, ct, entry, true);
+        link_entries!(tx, dialect, ct, entry, true);
         record!(tx, dialect, entry, None, "create", actor, now);
         sync_shared!(tx, dialect, ct, entry, actor, now);
         tx.commit().await?;
@@ -558,7 +584,8 @@ pub async fn update(
         let before = std::mem::replace(&mut entry.draft, valid.data);
         entry.status = Status::of(&entry.draft, entry.published.as_ref());
         entry.bump(now, actor.id.clone());
-        sqlx::query(UPDATE_DRAFT)
+        let (update, cleared) = clearing_links(dialect, UPDATE_DRAFT, 6);
+        sqlx::query(AssertSqlSafe(update))
             .bind(draft_column(&entry.draft, entry.published.as_ref()))
             .bind(slug_of(ct, &entry.draft))
             .bind(entry.status.as_str())
@@ -567,8 +594,8 @@ pub async fn update(
             .bind(&entry.row)
             .execute(&mut *tx)
             .await?;
-        link_media!(tx, dialect, ct, entry);
-        link_entries!(tx, dialect, ct, entry);
+        link_media!(tx, dialect, ct, entry, cleared);
+        link_entries!(tx, dialect, ct, entry, cleared);
         record!(tx, dialect, entry, Some(&before), action, actor, now);
         sync_shared!(tx, dialect, ct, entry, actor, now);
         tx.commit().await?;
@@ -609,9 +636,9 @@ pub async fn publish(
         entry.published_at = Some(entry.published_at.unwrap_or(now));
         entry.live_updated_at = Some(now);
         entry.bump(now, actor.id.clone());
-        write_live!(tx, entry, live_slug);
-        link_media!(tx, dialect, ct, entry);
-        link_entries!(tx, dialect, ct, entry);
+        let cleared = write_live!(tx, dialect, entry, live_slug);
+        link_media!(tx, dialect, ct, entry, cleared);
+        link_entries!(tx, dialect, ct, entry, cleared);
         record!(tx, dialect, entry, Some(&entry.draft), "publish", actor, now);
         tx.commit().await?;
         Ok(entry)
@@ -644,9 +671,9 @@ pub async fn unpublish(
         entry.published_at = None;
         entry.live_updated_at = None;
         entry.bump(now, actor.id.clone());
-        write_live!(tx, entry, None::<String>);
-        link_media!(tx, dialect, ct, entry);
-        link_entries!(tx, dialect, ct, entry);
+        let cleared = write_live!(tx, dialect, entry, None::<String>);
+        link_media!(tx, dialect, ct, entry, cleared);
+        link_entries!(tx, dialect, ct, entry, cleared);
         record!(tx, dialect, entry, Some(&entry.draft), "unpublish", actor, now);
         tx.commit().await?;
         Ok(entry)
