@@ -50,6 +50,64 @@ fn files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     out
 }
 
+/// A server on an imported copy, signed in with the admin's password as
+/// the export carried it.
+struct Copy {
+    running: quire::app::Running,
+    base: String,
+    client: reqwest::Client,
+    token: String,
+}
+
+impl Copy {
+    async fn start(app: &TestApp, database_url: String, media: &Path) -> Copy {
+        let mut config = app.config.clone();
+        config.bind = "127.0.0.1:0".parse().unwrap();
+        config.database_url = database_url;
+        config.media_url = format!("file://{}", media.display());
+        config.search_dir = None;
+        config.content_types = None;
+        config.admin = None;
+        let running = quire::app::start(config)
+            .await
+            .expect("a server on the copy");
+        let base = format!("http://{}", running.addr);
+        let client = reqwest::Client::new();
+        let login: Value = client
+            .post(format!("{base}/admin/api/auth/login"))
+            .json(&json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let token = login["token"]
+            .as_str()
+            .expect("signed in with the old password")
+            .to_string();
+        Copy {
+            running,
+            base,
+            client,
+            token,
+        }
+    }
+
+    /// An admin API answer's body.
+    async fn get(&self, path: &str) -> Value {
+        self.client
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_export_moves_between_the_two_databases_byte_for_byte() {
     let app = TestApp::spawn(Backend::Sqlite).await;
@@ -178,43 +236,8 @@ async fn an_export_moves_between_the_two_databases_byte_for_byte() {
 
     // A server on the final copy: same entry, same history, same file, and
     // the admin's password still works.
-    let mut config = app.config.clone();
-    config.bind = "127.0.0.1:0".parse().unwrap();
-    config.database_url = sqlite_url;
-    config.media_url = format!("file://{}", w.join("copy-media").display());
-    config.search_dir = None;
-    config.content_types = None;
-    config.admin = None;
-    let copy = quire::app::start(config)
-        .await
-        .expect("a server on the copy");
-    let base = format!("http://{}", copy.addr);
-    let client = reqwest::Client::new();
-    let login: Value = client
-        .post(format!("{base}/admin/api/auth/login"))
-        .json(&json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = login["token"]
-        .as_str()
-        .expect("signed in with the old password")
-        .to_string();
-    let get = |path: String| {
-        client
-            .get(format!("{base}{path}"))
-            .bearer_auth(&token)
-            .send()
-    };
-    let entry: Value = get(format!("/admin/api/entries/articles/{id}"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let copy = Copy::start(&app, sqlite_url, &w.join("copy-media")).await;
+    let entry = copy.get(&format!("/admin/api/entries/articles/{id}")).await;
     for key in [
         "id",
         "version",
@@ -227,23 +250,18 @@ async fn an_export_moves_between_the_two_databases_byte_for_byte() {
     ] {
         assert_eq!(entry[key], before_entry[key], "{key}");
     }
-    let revisions: Value = get(format!("/admin/api/entries/articles/{id}/revisions"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let revisions = copy
+        .get(&format!("/admin/api/entries/articles/{id}/revisions"))
+        .await;
     assert_eq!(revisions, before_revisions);
-    let copied: Value = get(format!("/admin/api/entries/articles/{unedited}"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let copied = copy
+        .get(&format!("/admin/api/entries/articles/{unedited}"))
+        .await;
     assert_eq!(copied, before_unedited);
     assert_eq!(copied["data"]["title"], "Stored once");
-    let public: Value = client
-        .get(format!("{base}/api/articles/{id}"))
+    let public: Value = copy
+        .client
+        .get(format!("{}/api/articles/{id}", copy.base))
         .send()
         .await
         .unwrap()
@@ -252,10 +270,15 @@ async fn an_export_moves_between_the_two_databases_byte_for_byte() {
         .unwrap();
     assert_eq!(public["data"]["title"], "Moved intact");
     let url = asset["url"].as_str().unwrap();
-    let served = client.get(format!("{base}{url}")).send().await.unwrap();
+    let served = copy
+        .client
+        .get(format!("{}{url}", copy.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(served.status(), StatusCode::OK);
     assert_eq!(served.bytes().await.unwrap().to_vec(), png(8, 8));
-    copy.shutdown().await.unwrap();
+    copy.running.shutdown().await.unwrap();
 }
 
 #[test]
@@ -365,63 +388,30 @@ async fn an_export_of_the_first_format_imports_with_its_whole_revisions() {
         &w.join("copy-data"),
         &w.join("copy-media"),
     );
-    let mut config = app.config.clone();
-    config.bind = "127.0.0.1:0".parse().unwrap();
-    config.database_url = url;
-    config.data_dir = w.join("copy-data");
-    config.media_url = format!("file://{}", w.join("copy-media").display());
-    config.search_dir = None;
-    config.content_types = None;
-    config.admin = None;
-    let copy = quire::app::start(config)
-        .await
-        .expect("a server on the copy");
-    let base = format!("http://{}", copy.addr);
-    let client = reqwest::Client::new();
-    let login: Value = client
-        .post(format!("{base}/admin/api/auth/login"))
-        .json(&json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = login["token"].as_str().unwrap().to_string();
-    let get = |path: String| {
-        client
-            .get(format!("{base}{path}"))
-            .bearer_auth(&token)
-            .send()
-    };
-    let revisions: Value = get(format!("/admin/api/entries/articles/{id}/revisions"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let copy = Copy::start(&app, url, &w.join("copy-media")).await;
+    let revisions = copy
+        .get(&format!("/admin/api/entries/articles/{id}/revisions"))
+        .await;
     assert_eq!(revisions, before_revisions);
     // The next write keeps the whole revisions whole and adds its own.
     let version = before_entry["version"].as_i64().unwrap();
-    let res = client
-        .patch(format!("{base}/admin/api/entries/articles/{id}"))
-        .bearer_auth(&token)
+    let res = copy
+        .client
+        .patch(format!("{}/admin/api/entries/articles/{id}", copy.base))
+        .bearer_auth(&copy.token)
         .json(&json!({"data": {"title": "After the import"}, "version": version}))
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
-    let after: Value = get(format!("/admin/api/entries/articles/{id}/revisions"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let after = copy
+        .get(&format!("/admin/api/entries/articles/{id}/revisions"))
+        .await;
     let after = after["data"].as_array().unwrap();
     assert_eq!(after[0]["data"]["title"], "After the import");
     assert_eq!(
         &after[1..],
         before_revisions["data"].as_array().unwrap().as_slice()
     );
-    copy.shutdown().await.unwrap();
+    copy.running.shutdown().await.unwrap();
 }

@@ -126,6 +126,64 @@ pub(super) fn rebuild(
     Ok(out)
 }
 
+/// Tries at reading a translation and its revisions at one moment.
+const READ_TRIES: usize = 5;
+
+/// A translation's working copy and its newest revisions (at most 200), or
+/// those from the revision before `version` on, newest first. The two are
+/// read one after the other: a write landing between them leaves rows
+/// newer than the copy read (patches against a copy not in hand), so both
+/// are read again.
+async fn read_with_rows(
+    db: &Db,
+    content_type: &str,
+    id: &str,
+    lookup: Lookup<'_>,
+    version: Option<i64>,
+) -> StoreResult<(Map<String, Value>, Vec<RevisionRow>)> {
+    let mut tries = 0;
+    loop {
+        let entry = get(db, content_type, id, lookup).await?;
+        let rows: Vec<RevisionRow> = on_pool!(db, pool => match version {
+            None => {
+                sqlx::query_as(
+                    "SELECT id, version, action, data, form, author_id, created_at FROM revisions \
+                     WHERE entry_id = $1 ORDER BY id DESC LIMIT 200",
+                )
+                .bind(&entry.row)
+                .fetch_all(pool)
+                .await?
+            }
+            Some(version) => {
+                // From the revision before `version` on (versions grow with ids).
+                let from: Option<i64> = sqlx::query_scalar(
+                    "SELECT MAX(version) FROM revisions WHERE entry_id = $1 AND version < $2",
+                )
+                .bind(&entry.row)
+                .bind(version)
+                .fetch_one(pool)
+                .await?;
+                sqlx::query_as(FROM_VERSION)
+                    .bind(&entry.row)
+                    .bind(from.unwrap_or(version))
+                    .fetch_all(pool)
+                    .await?
+            }
+        });
+        let newest = rows.first().map_or(entry.version, |r| r.version);
+        if newest <= entry.version {
+            return Ok((entry.draft, rows));
+        }
+        tries += 1;
+        if tries == READ_TRIES {
+            return Err(StoreError::VersionConflict {
+                expected: entry.version,
+                current: newest,
+            });
+        }
+    }
+}
+
 /// A translation's revisions, newest first (at most 200).
 pub async fn revisions(
     db: &Db,
@@ -133,17 +191,8 @@ pub async fn revisions(
     id: &str,
     lookup: Lookup<'_>,
 ) -> StoreResult<Vec<Revision>> {
-    let entry = get(db, content_type, id, lookup).await?;
-    let rows: Vec<RevisionRow> = on_pool!(db, pool => {
-        sqlx::query_as(
-            "SELECT id, version, action, data, form, author_id, created_at FROM revisions \
-             WHERE entry_id = $1 ORDER BY id DESC LIMIT 200",
-        )
-        .bind(&entry.row)
-        .fetch_all(pool)
-        .await?
-    });
-    rebuild(&entry.draft, rows)
+    let (working, rows) = read_with_rows(db, content_type, id, lookup, None).await?;
+    rebuild(&working, rows)
 }
 
 /// The copy a translation saved as `version`, and the one saved before it
@@ -155,23 +204,8 @@ pub async fn revision(
     lookup: Lookup<'_>,
     version: i64,
 ) -> StoreResult<(Revision, Option<Revision>)> {
-    let entry = get(db, content_type, id, lookup).await?;
-    let rows: Vec<RevisionRow> = on_pool!(db, pool => {
-        // From the revision before `version` on (versions grow with ids).
-        let from: Option<i64> = sqlx::query_scalar(
-            "SELECT MAX(version) FROM revisions WHERE entry_id = $1 AND version < $2",
-        )
-        .bind(&entry.row)
-        .bind(version)
-        .fetch_one(pool)
-        .await?;
-        sqlx::query_as(FROM_VERSION)
-            .bind(&entry.row)
-            .bind(from.unwrap_or(version))
-            .fetch_all(pool)
-            .await?
-    });
-    let mut copies = rebuild(&entry.draft, rows)?.into_iter().rev();
+    let (working, rows) = read_with_rows(db, content_type, id, lookup, Some(version)).await?;
+    let mut copies = rebuild(&working, rows)?.into_iter().rev();
     let first = copies.next();
     let (previous, found) = match first {
         Some(r) if r.version == version => (None, Some(r)),
