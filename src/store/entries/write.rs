@@ -56,6 +56,7 @@ fn draft_column<'a>(
 ) -> Json<Option<&'a Map<String, Value>>> {
     Json((published != Some(draft)).then_some(draft))
 }
+
 /// The revision that was newest becomes a patch (form 1,
 /// `revisions::PATCH`) against the new one, whose copy is the working copy
 /// (form 2, `revisions::CURRENT`: no data of its own). One statement on
