@@ -13,6 +13,55 @@ use crate::model::nested::ids_at;
 use crate::store::sql::{Arg, Dialect, Sql};
 use crate::store::{Db, StoreResult, on_pool};
 
+/// Runs a query of `(id, text)` rows into a map by id.
+macro_rules! pairs {
+    ($tx:expr, $sql:expr) => {{
+        let sql = $sql;
+        let rows: Vec<(String, String)> =
+            bind_args!(sqlx::query_as(AssertSqlSafe(sql.text)), sql.args)
+                .fetch_all(&mut *$tx)
+                .await?;
+        rows.into_iter()
+            .collect::<std::collections::HashMap<String, String>>()
+    }};
+}
+
+/// Checks the entries a working copy's relation fields name (each must
+/// exist and be of the field's `to` type), then records what the working
+/// and live copies point at, so that no target can be deleted from under
+/// them (the link table's foreign key) and filters can reach through them.
+/// `$cleared` as for `link_media!`.
+macro_rules! link_entries {
+    ($tx:expr, $dialect:expr, $ct:expr, $entry:expr, $cleared:expr) => {{
+        if !$cleared {
+            sqlx::query("DELETE FROM entry_refs WHERE source_id = $1")
+                .bind(&$entry.row)
+                .execute(&mut *$tx)
+                .await?;
+        }
+        let mut links = super::links::links_in(&$ct.fields, "draft", &$entry.draft);
+        if let Some(live) = &$entry.published {
+            links.extend(super::links::links_in(&$ct.fields, "live", live));
+        }
+        if !links.is_empty() {
+            let mut ids: Vec<String> = links.iter().map(|l| l.target.clone()).collect();
+            ids.sort();
+            ids.dedup();
+            let found = pairs!($tx, super::links::targets_sql($dialect, &ids));
+            let errors = super::links::missing_targets(&links, &found);
+            if !errors.is_empty() {
+                return Err(StoreError::Invalid(errors));
+            }
+            links.retain(|l| found.get(&l.target).is_some_and(|t| t == l.to));
+            for sql in super::links::insert_sql(&$entry.row, &links) {
+                bind_args!(sqlx::query(AssertSqlSafe(sql.text)), sql.args)
+                    .execute(&mut *$tx)
+                    .await?;
+            }
+        }
+    }};
+}
+
 /// One entry a copy of another points at through one field.
 #[derive(Debug, Clone)]
 pub(super) struct Link<'a> {

@@ -1,12 +1,18 @@
 //! Entries: reads for both APIs here; the transactional writes (save,
 //! publish, unpublish, delete), each recording a revision, a change and an
-//! audit row, in `write`.
+//! audit row, in `write` (the row's statements in `translation_row`, the
+//! revision, audit and change rows in `record`).
 
+#[macro_use]
 mod links;
 #[macro_use]
 mod media_links;
+#[macro_use]
+mod record;
 mod revisions;
 mod rows;
+#[macro_use]
+mod translation_row;
 #[macro_use]
 mod unique;
 mod write;

@@ -1,0 +1,91 @@
+//! What every entry write records beside the row: a revision of the
+//! working copy, an audit row, and a change in the feed, in the write's
+//! transaction.
+
+/// The revision that was newest becomes a patch (form 1,
+/// `revisions::PATCH`) against the new one, whose copy is the working copy
+/// (form 2, `revisions::CURRENT`: no data of its own). One statement on
+/// PostgreSQL: the two rows differ, and it is one round trip.
+pub(super) const INSERT_REVISION: &str = "WITH previous AS (UPDATE revisions SET form = 1, data = $6 \
+     WHERE entry_id = $1 AND form = 2 AND $6 IS NOT NULL) \
+     INSERT INTO revisions (entry_id, version, action, data, form, author_id, created_at) \
+     VALUES ($1, $2, $3, 'null', 2, $4, $5)";
+pub(super) const INSERT_CHANGE: &str = "INSERT INTO changes (entity, entity_id, content_type, action, at, \
+     locale) VALUES ($1, $2, $3, $4, $5, $6)";
+
+/// The rows `record!` writes, as one SQLite call: statements in one text
+/// run in one hand-off to sqlx's worker thread, sharing the numbered
+/// arguments (revisions $1–$6, audit $5–$11, change $12–$13).
+pub(super) const RECORD_SQLITE: &str = "UPDATE revisions SET form = 1, data = $4 \
+     WHERE entry_id = $1 AND form = 2 AND $4 IS NOT NULL; \
+     INSERT INTO revisions (entry_id, version, action, data, form, author_id, created_at) \
+     VALUES ($1, $2, $3, 'null', 2, $5, $6); \
+     INSERT INTO audit (at, actor_id, actor, client_ip, action, resource_type, resource_id, detail) \
+     VALUES ($6, $5, $7, $8, $9, 'entry', $10, $11); \
+     INSERT INTO changes (entity, entity_id, content_type, action, at, locale) \
+     VALUES ('entry', $10, $12, $3, $6, $13)";
+
+/// Records a revision of the working copy, a change in the feed, and an
+/// audit row naming the versions before and after. `$before` is the
+/// working copy before the write (none for a new translation): the
+/// revision that was newest is kept as a patch against it.
+macro_rules! record {
+    ($tx:expr, $dialect:expr, $entry:expr, $before:expr, $action:expr, $actor:expr, $now:expr) => {{
+        let before_copy: Option<&Map<String, Value>> = $before;
+        let previous = before_copy.map(|older| Json(super::revisions::patch(&$entry.draft, older)));
+        let before = ($entry.version > 1).then(|| $entry.version - 1);
+        let detail = serde_json::json!({
+            "type": $entry.content_type,
+            "locale": $entry.locale,
+            "before_version": before,
+            "after_version": $entry.version,
+        });
+        if $dialect == Dialect::Sqlite {
+            sqlx::query(super::record::RECORD_SQLITE)
+                .bind(&$entry.row)
+                .bind($entry.version)
+                .bind($action)
+                .bind(&previous)
+                .bind(&$actor.id)
+                .bind($now)
+                .bind(&$actor.label)
+                .bind(&$actor.ip)
+                .bind(format!("entry.{}", $action))
+                .bind(&$entry.id)
+                .bind(Json(&detail))
+                .bind(&$entry.content_type)
+                .bind(&$entry.locale)
+                .execute(&mut *$tx)
+                .await?;
+        } else {
+            sqlx::query(super::record::INSERT_REVISION)
+                .bind(&$entry.row)
+                .bind($entry.version)
+                .bind($action)
+                .bind(&$actor.id)
+                .bind($now)
+                .bind(&previous)
+                .execute(&mut *$tx)
+                .await?;
+            audit!(
+                $tx,
+                $actor,
+                $now,
+                format!("entry.{}", $action),
+                "entry",
+                &$entry.id,
+                Some(detail)
+            );
+            lock_feed!($tx, $dialect);
+            sqlx::query(super::record::INSERT_CHANGE)
+                .bind("entry")
+                .bind(&$entry.id)
+                .bind(&$entry.content_type)
+                .bind($action)
+                .bind($now)
+                .bind(&$entry.locale)
+                .execute(&mut *$tx)
+                .await?;
+        }
+    }};
+}

@@ -1,0 +1,185 @@
+//! The statements that write one translation's row inside an entry write:
+//! its insert, its working and live copies, its schedule claim, and the
+//! locked read that checks the caller's version.
+
+use serde_json::{Map, Value};
+use sqlx::types::Json;
+
+use crate::clock;
+use crate::model::content_type::ContentType;
+use crate::model::entry::{Entry, Status};
+use crate::store::audit::Actor;
+use crate::store::sql::Dialect;
+
+pub(super) const INSERT_ENTRY: &str = "INSERT INTO entries (id, entry_id, type, locale, status, slug, \
+     published_slug, draft, published, version, created_at, updated_at, published_at, \
+     live_updated_at, created_by, updated_by) \
+     VALUES ($1, $2, $3, $4, $5, $6, NULL, $7, NULL, 1, $8, $8, NULL, NULL, $9, $9)";
+pub(super) const UPDATE_DRAFT: &str = "UPDATE entries SET draft = $1, slug = $2, status = $3, \
+     version = version + 1, updated_at = $4, updated_by = $5 WHERE id = $6";
+pub(super) const UPDATE_LIVE: &str = "UPDATE entries SET published = $1, published_slug = $2, status = $3, \
+     published_at = $4, live_updated_at = $5, version = version + 1, updated_at = $6, \
+     updated_by = $7, draft = $9 WHERE id = $8";
+
+/// `update` and, on SQLite, the removal of the links of the row bound as
+/// `$row` in the same text: one hand-off to sqlx's worker thread instead of
+/// three. Answers whether the links are gone (`link_media!` and
+/// `link_entries!` remove them on PostgreSQL, one statement each).
+pub(super) fn clearing_links(dialect: Dialect, update: &str, row: usize) -> (String, bool) {
+    match dialect {
+        Dialect::Sqlite => (
+            format!(
+                "{update}; DELETE FROM asset_refs WHERE entry_id = ${row}; \
+                 DELETE FROM entry_refs WHERE source_id = ${row}"
+            ),
+            true,
+        ),
+        Dialect::Postgres => (update.to_string(), false),
+    }
+}
+
+/// What the `draft` column holds: JSON `null` while the working copy is the
+/// live copy, so a published entry that nobody has edited since is stored
+/// once (readers use `sql::WORKING_COPY`, and rows decode it back).
+pub(super) fn draft_column<'a>(
+    draft: &'a Map<String, Value>,
+    published: Option<&Map<String, Value>>,
+) -> Json<Option<&'a Map<String, Value>>> {
+    Json((published != Some(draft)).then_some(draft))
+}
+
+/// Writes an entry's live copy and bookkeeping as they now stand; answers
+/// whether its links were removed with it (see `clearing_links`).
+macro_rules! write_live {
+    ($tx:expr, $dialect:expr, $entry:expr, $live_slug:expr) => {{
+        let (update, cleared) = super::translation_row::clearing_links(
+            $dialect,
+            super::translation_row::UPDATE_LIVE,
+            8,
+        );
+        sqlx::query(AssertSqlSafe(update))
+            .bind($entry.published.as_ref().map(Json))
+            .bind($live_slug)
+            .bind($entry.status.as_str())
+            .bind($entry.published_at)
+            .bind($entry.live_updated_at)
+            .bind($entry.updated_at)
+            .bind(&$entry.updated_by)
+            .bind(&$entry.row)
+            .bind(super::translation_row::draft_column(
+                &$entry.draft,
+                $entry.published.as_ref(),
+            ))
+            .execute(&mut *$tx)
+            .await?;
+        cleared
+    }};
+}
+
+/// A publish or unpublish takes the action's schedule off the translation
+/// (it has happened). Run by the scheduler, it claims the schedule due at
+/// that time, and stops with `NotFound` when it is no longer there: another
+/// node ran it, or an editor changed it.
+pub(super) const CLAIM_PUBLISH: &str = "UPDATE entries SET scheduled_publish_at = NULL, schedule_error = NULL \
+     WHERE id = $1 AND ($2 IS NULL OR scheduled_publish_at = $2)";
+pub(super) const CLAIM_UNPUBLISH: &str = "UPDATE entries SET scheduled_unpublish_at = NULL, \
+     schedule_error = NULL WHERE id = $1 AND ($2 IS NULL OR scheduled_unpublish_at = $2)";
+
+macro_rules! claim {
+    ($tx:expr, $sql:expr, $entry:expr, $target:expr) => {{
+        let claimed = sqlx::query($sql)
+            .bind(&$entry.row)
+            .bind($target.scheduled)
+            .execute(&mut *$tx)
+            .await?
+            .rows_affected();
+        if $target.scheduled.is_some() && claimed == 0 {
+            return Err(StoreError::NotFound);
+        }
+    }};
+}
+
+/// Loads a translation inside a transaction (locked where the database
+/// locks rows) and checks the caller's version.
+macro_rules! load_for_write {
+    ($tx:expr, $type:expr, $id:expr, $lookup:expr, $expected:expr) => {{
+        let lookup: Lookup<'_> = $lookup;
+        let sql = super::lookup_sql(lookup, "");
+        let row: Option<EntryRow> = sqlx::query_as(AssertSqlSafe(sql))
+            .bind($type)
+            .bind($id)
+            .bind(lookup.locale())
+            .fetch_optional(&mut *$tx)
+            .await?;
+        let Some(row) = row else {
+            let any: Option<i32> = sqlx::query_scalar(
+                "SELECT 1 FROM entries WHERE type = $1 AND entry_id = $2 LIMIT 1",
+            )
+            .bind($type)
+            .bind($id)
+            .fetch_optional(&mut *$tx)
+            .await?;
+            return Err(match (any, lookup) {
+                (Some(_), Lookup::Exact(l)) => StoreError::TranslationMissing(l.to_string()),
+                _ => StoreError::NotFound,
+            });
+        };
+        let entry = Entry::try_from(row)?;
+        if let Some(expected) = $expected
+            && expected != entry.version
+        {
+            return Err(StoreError::VersionConflict {
+                expected,
+                current: entry.version,
+            });
+        }
+        entry
+    }};
+}
+
+/// Writes a new translation row.
+macro_rules! insert_row {
+    ($tx:expr, $ct:expr, $entry:expr, $now:expr, $actor:expr) => {
+        sqlx::query(super::translation_row::INSERT_ENTRY)
+            .bind(&$entry.row)
+            .bind(&$entry.id)
+            .bind(&$entry.content_type)
+            .bind(&$entry.locale)
+            .bind($entry.status.as_str())
+            .bind(super::unique::slug_of($ct, &$entry.draft))
+            .bind(Json(&$entry.draft))
+            .bind($now)
+            .bind(&$actor.id)
+            .execute(&mut *$tx)
+            .await?
+    };
+}
+
+/// A new translation as a draft, version 1.
+pub(super) fn new_row(
+    ct: &ContentType,
+    id: String,
+    row: String,
+    locale: &str,
+    draft: Map<String, Value>,
+    actor: &Actor,
+    now: clock::Micros,
+) -> Entry {
+    Entry {
+        id,
+        row,
+        content_type: ct.api_id().to_string(),
+        locale: locale.to_string(),
+        status: Status::Draft,
+        draft,
+        published: None,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+        published_at: None,
+        live_updated_at: None,
+        created_by: actor.id.clone(),
+        updated_by: actor.id.clone(),
+        schedule: Default::default(),
+    }
+}
