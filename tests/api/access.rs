@@ -342,6 +342,49 @@ db_tests! {
         problem(app.with_token(&viewer, Method::GET, "/admin/api/audit").send().await.unwrap(), StatusCode::FORBIDDEN).await;
     }
 
+    async fn audit_filters_answer_newest_first_page_by_page(app) {
+        let editor = app.user("auditor@example.com", "editor", None).await;
+        let me: Value = app.with_token(&editor, Method::GET, "/admin/api/auth/me").send().await.unwrap().json().await.unwrap();
+        let editor_id = me["id"].as_str().unwrap().to_string();
+        let mut ids = Vec::new();
+        for i in 0..3 {
+            let res = app.with_token(&editor, Method::POST, "/admin/api/entries/articles").json(&json!({"data": {"title": format!("By the editor {i}")}})).send().await.unwrap();
+            assert_eq!(res.status(), StatusCode::CREATED);
+            let e: Value = res.json().await.unwrap();
+            ids.push(e["id"].as_str().unwrap().to_string());
+            app.create_entry("articles", json!({"title": format!("By the admin {i}")})).await;
+        }
+        app.publish("articles", &ids[0]).await;
+        let read = |query: String| {
+            let req = app.admin(Method::GET, &format!("/admin/api/audit?{query}"));
+            async move {
+                let log: Value = req.send().await.unwrap().json().await.unwrap();
+                let rows = log["data"].as_array().unwrap().clone();
+                let row_ids: Vec<i64> = rows.iter().map(|r| r["id"].as_i64().unwrap()).collect();
+                assert!(row_ids.windows(2).all(|w| w[0] > w[1]), "newest first: {row_ids:?}");
+                (rows, log["meta"]["total"].as_i64().unwrap())
+            }
+        };
+        // The editor's writes only, newest first, two pages.
+        let (first, total) = read(format!("actor_id={editor_id}&limit=2")).await;
+        assert_eq!(total, 3);
+        let resources: Vec<_> = first.iter().map(|r| r["resource_id"].as_str().unwrap()).collect();
+        assert_eq!(resources, [ids[2].as_str(), ids[1].as_str()]);
+        let (second, _) = read(format!("actor_id={editor_id}&limit=2&offset=2")).await;
+        assert_eq!(second.len(), 1);
+        assert_eq!(second[0]["resource_id"], ids[0].as_str());
+        assert!(first.iter().chain(&second).all(|r| r["actor_id"] == editor_id.as_str()));
+        // One entry's history, by its id alone and with its type.
+        for query in [format!("resource_id={}", ids[0]), format!("resource_type=entry&resource_id={}", ids[0])] {
+            let (rows, total) = read(query).await;
+            assert_eq!(total, 2);
+            let actions: Vec<_> = rows.iter().map(|r| r["action"].as_str().unwrap()).collect();
+            assert_eq!(actions, ["entry.publish", "entry.create"]);
+        }
+        let (rows, total) = read(format!("resource_type=asset&resource_id={}", ids[0])).await;
+        assert_eq!((rows.len(), total), (0, 0));
+    }
+
     async fn no_secret_is_stored_in_plain_text(app) {
         let (token, _) = app.api_token("write", None).await;
         app.user("plain@example.com", "viewer", None).await;
