@@ -6,6 +6,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use super::documents::documents;
 use super::index::{self, Op, SearchError, SearchIndex};
@@ -58,7 +59,8 @@ async fn type_documents(
     }
 }
 
-/// Applies every change after the index's sequence. Returns how many.
+/// Applies every change after the index's sequence, up to the end of the
+/// feed as it stood when read. Returns how many.
 pub async fn catch_up(db: &Db, search: &Arc<SearchIndex>) -> Result<usize, IndexerError> {
     let fields = search.fields();
     let mut applied = 0;
@@ -116,12 +118,20 @@ pub async fn catch_up(db: &Db, search: &Arc<SearchIndex>) -> Result<usize, Index
         applied += changes.len();
         let s = search.clone();
         blocking(move || s.apply(ops, last)).await?;
+        // Caught up with the feed as it stood when read. Changes written
+        // during the commit wait for the next round: reading on at once
+        // would commit again for every write of a stream, one commit per
+        // change instead of one per round.
+        if (changes.len() as i64) < BATCH {
+            return Ok(applied);
+        }
     }
 }
 
 /// The indexer of a running server: each round, picks up a rebuilt index
 /// if `quire reindex` swapped one in, then applies new changes.
 pub async fn follow(db: Db, search: Arc<SearchIndex>, mut rounds: Follower) {
+    let mut pace = Pace::new(rounds.min_gap(), Instant::now());
     loop {
         rounds.next_round().await;
         let s = search.clone();
@@ -130,8 +140,64 @@ pub async fn follow(db: Db, search: Arc<SearchIndex>, mut rounds: Follower) {
             Ok(false) => {}
             Err(e) => tracing::warn!(error = %e, "search: cannot open the rebuilt index"),
         }
-        if let Err(e) = catch_up(&db, &search).await {
-            tracing::warn!(error = %e, "search: indexing failed; will retry");
+        let applied = match catch_up(&db, &search).await {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::warn!(error = %e, "search: indexing failed; will retry");
+                0
+            }
+        };
+        rounds.set_min_gap(pace.after_round(applied, Instant::now()));
+    }
+}
+
+/// Changes a second from which the indexer counts writes as a stream.
+const STREAM_RATE: usize = 20;
+/// The least time between two commits while changes stream in.
+const STREAM_GAP: Duration = Duration::from_millis(200);
+/// The span over which the rate of changes is measured.
+const RATE_WINDOW: Duration = Duration::from_secs(1);
+
+/// Commit pacing. A commit costs nearly the same for one change as for a
+/// hundred (a new segment, its files, a reader reload, later a merge), and
+/// while it runs it takes a core from the readers. A change that comes
+/// alone is committed after the follower's own gap, to be searchable on
+/// every node within the scale-out budget; while changes stream in (at
+/// least `STREAM_RATE` a second) rounds are `STREAM_GAP` apart, so a
+/// stream costs a few commits a second rather than one per write.
+struct Pace {
+    quiet_gap: Duration,
+    window_start: Instant,
+    in_window: usize,
+    streaming: bool,
+}
+
+impl Pace {
+    fn new(quiet_gap: Duration, now: Instant) -> Pace {
+        Pace {
+            quiet_gap,
+            window_start: now,
+            in_window: 0,
+            streaming: false,
+        }
+    }
+
+    /// Counts a round's `applied` changes; answers the gap before the next.
+    fn after_round(&mut self, applied: usize, now: Instant) -> Duration {
+        self.in_window += applied;
+        let elapsed = now.saturating_duration_since(self.window_start);
+        if elapsed >= RATE_WINDOW {
+            let per_second = self.in_window as f64 / elapsed.as_secs_f64();
+            self.streaming = per_second >= STREAM_RATE as f64;
+            self.window_start = now;
+            self.in_window = 0;
+        } else if self.in_window >= STREAM_RATE {
+            self.streaming = true;
+        }
+        if self.streaming {
+            STREAM_GAP.max(self.quiet_gap)
+        } else {
+            self.quiet_gap
         }
     }
 }
@@ -198,4 +264,53 @@ pub async fn rebuild(
     .await?;
     progress(total, total);
     Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const QUIET: Duration = Duration::from_millis(40);
+
+    fn at(start: Instant, ms: u64) -> Instant {
+        start + Duration::from_millis(ms)
+    }
+
+    #[test]
+    fn a_change_now_and_then_keeps_the_quiet_gap() {
+        let start = Instant::now();
+        let mut pace = Pace::new(QUIET, start);
+        for round in 1..=10 {
+            assert_eq!(pace.after_round(2, at(start, round * 300)), QUIET);
+        }
+    }
+
+    #[test]
+    fn a_stream_of_changes_spaces_the_commits_until_it_stops() {
+        let start = Instant::now();
+        let mut pace = Pace::new(QUIET, start);
+        // Two changes every 50 ms: 40 a second.
+        let mut gaps = Vec::new();
+        for round in 1..=30 {
+            gaps.push(pace.after_round(2, at(start, round * 50)));
+        }
+        // Counted as a stream once the second's count reaches the rate.
+        assert_eq!(gaps[..9], [QUIET; 9]);
+        assert!(gaps[9..].iter().all(|&g| g == STREAM_GAP), "{gaps:?}");
+        // The stream stops at 1.5 s; the next round, a poll at 2.6 s, closes
+        // a window of 20 changes in 1.6 s: 12.5 a second, quiet again.
+        assert_eq!(pace.after_round(0, at(start, 2600)), QUIET);
+        assert_eq!(pace.after_round(1, at(start, 2700)), QUIET);
+    }
+
+    #[test]
+    fn a_slow_second_after_a_stream_is_quiet_again() {
+        let start = Instant::now();
+        let mut pace = Pace::new(QUIET, start);
+        assert_eq!(pace.after_round(25, at(start, 500)), STREAM_GAP);
+        // The window closes at a rate of 26 a second: still a stream.
+        assert_eq!(pace.after_round(1, at(start, 1000)), STREAM_GAP);
+        // The next one holds 5 changes in 1.1 s.
+        assert_eq!(pace.after_round(5, at(start, 2100)), QUIET);
+    }
 }

@@ -77,6 +77,16 @@ impl Follower {
         }
     }
 
+    /// The least time between two rounds.
+    pub fn min_gap(&self) -> Duration {
+        self.min_gap
+    }
+
+    /// Changes the least time between two rounds, from the next one on.
+    pub fn set_min_gap(&mut self, gap: Duration) {
+        self.min_gap = gap;
+    }
+
     /// Returns when the next round is due: `interval` after the last one,
     /// or once a change was announced (but not before `min_gap`).
     pub async fn next_round(&mut self) {
