@@ -331,8 +331,15 @@ impl StoreError {
                     return code.parse::<i32>().is_ok_and(|c| matches!(c & 0xff, 5 | 6));
                 }
                 // PostgreSQL: connection exceptions (08…), too many
-                // connections (53300), shutting down or starting (57P0…).
-                code.starts_with("08") || code == "53300" || code.starts_with("57P0")
+                // connections (53300), shutting down or starting (57P0…),
+                // and a deadlock it broke by ending this transaction
+                // (40P01: a delete that clears references crossing a write
+                // that links to the deleted entry; the retry finds one of
+                // them done).
+                code.starts_with("08")
+                    || code == "53300"
+                    || code.starts_with("57P0")
+                    || code == "40P01"
             }
             _ => false,
         }

@@ -169,13 +169,42 @@ impl Dialect {
         }
     }
 
-    /// Serializes writers of one content type on Postgres, so the uniqueness
-    /// checks inside a write transaction cannot race. SQLite's `BEGIN
-    /// IMMEDIATE` already serializes every writer.
+    /// Serializes writers of one content type on Postgres: a schema change
+    /// against the entry writes in flight (which hold it shared, see
+    /// [`Self::entry_lock`]), and a singleton's first entry. SQLite's
+    /// `BEGIN IMMEDIATE` already serializes every writer.
     pub fn type_lock(self) -> Option<&'static str> {
         match self {
             Dialect::Sqlite => None,
             Dialect::Postgres => Some("SELECT pg_advisory_xact_lock(hashtext($1))"),
+        }
+    }
+
+    /// What an entry write holds on PostgreSQL until it commits: its type
+    /// shared (so a schema change, which takes [`Self::type_lock`], waits
+    /// for the writes in flight and they for it) and the entry (`$2`, an
+    /// entry id) alone, so that writers of different entries run side by
+    /// side while two writes of one entry, or of any of its translations,
+    /// take turns and see each other's version. SQLite has one writer.
+    pub fn entry_lock(self) -> Option<&'static str> {
+        match self {
+            Dialect::Sqlite => None,
+            Dialect::Postgres => Some(
+                "SELECT pg_advisory_xact_lock_shared(hashtext($1)), \
+                 pg_advisory_xact_lock(hashtext($1), hashtext('entry:' || $2))",
+            ),
+        }
+    }
+
+    /// Holds the value `$2` (a `column:value` text) of type `$1` until
+    /// commit on PostgreSQL, so that two writers checking that a unique
+    /// value is free take turns and the second sees the first's row (its
+    /// check, a statement of its own, reads after the lock). SQLite has one
+    /// writer.
+    pub fn value_lock(self) -> Option<&'static str> {
+        match self {
+            Dialect::Sqlite => None,
+            Dialect::Postgres => Some("SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))"),
         }
     }
 
@@ -199,7 +228,8 @@ impl Dialect {
     /// change is recorded and held to commit, so a change with a higher
     /// sequence never becomes visible before one with a lower sequence and a
     /// reader following the feed never skips one. (SQLite's single writer
-    /// already commits in sequence order.)
+    /// already commits in sequence order.) An entry write takes the same
+    /// lock inside its one recording statement (`entries::record`).
     pub fn feed_lock(self) -> Option<&'static str> {
         match self {
             Dialect::Sqlite => None,

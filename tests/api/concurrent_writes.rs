@@ -7,6 +7,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::helpers::{db_tests, problem};
+use crate::locales::multilingual;
 
 db_tests! {
     async fn concurrent_writes_land_whole_and_a_refused_one_takes_nothing_with_it(app) {
@@ -62,5 +63,63 @@ db_tests! {
         // The file still takes writes once the burst is over.
         let res = app.admin(Method::POST, &format!("/admin/api/entries/articles/{id}/publish")).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::OK);
+    }
+
+    async fn concurrent_creates_with_one_title_each_take_their_own_slug(app) {
+        // Each checks the generated slug, and its suffixes, while the
+        // others do: none may take one another holds, none may fail.
+        let writes = (0..8).map(|_| app.try_create("articles", json!({"title": "Same title"})));
+        let mut slugs = Vec::new();
+        for res in join_all(writes).await {
+            assert_eq!(res.status(), StatusCode::CREATED);
+            let e: Value = res.json().await.unwrap();
+            slugs.push(e["data"]["slug"].as_str().unwrap().to_string());
+        }
+        slugs.sort();
+        let mut expected: Vec<String> = (2..=8).map(|n| format!("same-title-{n}")).collect();
+        expected.push("same-title".into());
+        expected.sort();
+        assert_eq!(slugs, expected);
+    }
+
+    async fn concurrent_edits_of_two_translations_keep_shared_fields_one(app) {
+        let app = multilingual(app).await;
+        let mut pairs = Vec::new();
+        for i in 0..4 {
+            let e = app.create_entry("articles", json!({"title": format!("Entry {i}"), "byline": "Start"})).await;
+            let id = e["id"].as_str().unwrap().to_string();
+            let fr = app
+                .admin(Method::PATCH, &format!("/admin/api/entries/articles/{id}?locale=fr"))
+                .json(&json!({"data": {"title": format!("Entrée {i}")}}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(fr.status(), StatusCode::CREATED);
+            let fr: Value = fr.json().await.unwrap();
+            pairs.push((id, e["version"].as_i64().unwrap(), fr["version"].as_i64().unwrap()));
+        }
+        // Both translations' bylines (a shared field) change at once: the
+        // one that goes first copies its byline to the other translation,
+        // a new version there, so the second is refused, never lost or
+        // half applied, and never left waiting on the first.
+        let edits = pairs.iter().flat_map(|(id, en, fr)| {
+            [("en", *en), ("fr", *fr)].map(|(locale, version)| {
+                app.admin(Method::PATCH, &format!("/admin/api/entries/articles/{id}?locale={locale}"))
+                    .json(&json!({"data": {"byline": format!("By {locale}")}, "version": version}))
+                    .send()
+            })
+        });
+        let answers = join_all(edits).await;
+        for (pair, (id, _, _)) in answers.chunks(2).zip(&pairs) {
+            let statuses: Vec<StatusCode> = pair.iter().map(|r| r.as_ref().unwrap().status()).collect();
+            assert!(
+                statuses.contains(&StatusCode::OK) && statuses.contains(&StatusCode::CONFLICT),
+                "{id}: {statuses:?}"
+            );
+            let en = app.admin_get(&format!("/admin/api/entries/articles/{id}?locale=en")).await;
+            let fr = app.admin_get(&format!("/admin/api/entries/articles/{id}?locale=fr")).await;
+            assert_eq!(en["data"]["byline"], fr["data"]["byline"], "{id}");
+            assert_ne!(en["data"]["byline"], "Start", "{id}");
+        }
     }
 }

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use crate::helpers::{Backend, TestApp, db_tests, field_rules, on_db, problem};
 
 /// The app with `en,fr,fr-CA,de` (fr-CA → fr → en; de → en).
-async fn multilingual(app: TestApp) -> TestApp {
+pub(crate) async fn multilingual(app: TestApp) -> TestApp {
     app.restart_with(|c| {
         c.locales = quire::model::locale::Locales::parse("en,fr,fr-CA,de", Some("fr-CA:fr"))
             .expect("locales");

@@ -30,15 +30,9 @@ macro_rules! pairs {
 /// exist and be of the field's `to` type), then records what the working
 /// and live copies point at, so that no target can be deleted from under
 /// them (the link table's foreign key) and filters can reach through them.
-/// `$cleared` as for `link_media!`.
+/// The old links are gone already, as for `link_media!`.
 macro_rules! link_entries {
-    ($tx:expr, $dialect:expr, $ct:expr, $entry:expr, $cleared:expr) => {{
-        if !$cleared {
-            sqlx::query("DELETE FROM entry_refs WHERE source_id = $1")
-                .bind(&$entry.row)
-                .execute(&mut *$tx)
-                .await?;
-        }
+    ($tx:expr, $dialect:expr, $ct:expr, $entry:expr) => {{
         let mut links = super::links::links_in(&$ct.fields, "draft", &$entry.draft);
         if let Some(live) = &$entry.published {
             links.extend(super::links::links_in(&$ct.fields, "live", live));

@@ -8,17 +8,11 @@ use crate::store::sql::{Arg, Dialect, Sql};
 
 /// Checks the assets a working copy names (each must exist and suit its
 /// field's `accept`), then records every asset the entry's working and live
-/// copies use, so that none of them can be deleted from under it.
-/// `$cleared`: the entry's old links are gone already (a new row, or
-/// removed with the write's update: see `clearing_links`).
+/// copies use, so that none of them can be deleted from under it. The
+/// entry's old links are gone already (a new row, or removed with the
+/// write's update: see `clearing_links`).
 macro_rules! link_media {
-    ($tx:expr, $dialect:expr, $ct:expr, $entry:expr, $cleared:expr) => {{
-        if !$cleared {
-            sqlx::query("DELETE FROM asset_refs WHERE entry_id = $1")
-                .bind(&$entry.row)
-                .execute(&mut *$tx)
-                .await?;
-        }
+    ($tx:expr, $dialect:expr, $ct:expr, $entry:expr) => {{
         let mut refs = ids_at(&$ct.fields, &$entry.draft, FieldType::Media);
         let in_draft = refs.len();
         if let Some(live) = &$entry.published {

@@ -2,21 +2,16 @@
 //! working copy, an audit row, and a change in the feed, in the write's
 //! transaction.
 
-/// The revision that was newest becomes a patch (form 1,
-/// `revisions::PATCH`) against the new one, whose copy is the working copy
-/// (form 2, `revisions::CURRENT`: no data of its own). One statement on
-/// PostgreSQL: the two rows differ, and it is one round trip.
-pub(super) const INSERT_REVISION: &str = "WITH previous AS (UPDATE revisions SET form = 1, data = $6 \
-     WHERE entry_id = $1 AND form = 2 AND $6 IS NOT NULL) \
-     INSERT INTO revisions (entry_id, version, action, data, form, author_id, created_at) \
-     VALUES ($1, $2, $3, 'null', 2, $4, $5)";
 pub(super) const INSERT_CHANGE: &str = "INSERT INTO changes (entity, entity_id, content_type, action, at, \
      locale) VALUES ($1, $2, $3, $4, $5, $6)";
 
-/// The rows `record!` writes, as one SQLite call: statements in one text
-/// run in one hand-off to sqlx's worker thread, sharing the numbered
-/// arguments (revisions $1–$6, audit $5–$11, change $12–$13).
-pub(super) const RECORD_SQLITE: &str = "UPDATE revisions SET form = 1, data = $4 \
+/// The rows `record!` writes, in one call sharing the numbered arguments
+/// (revisions $1–$6, audit $5–$11, change $12–$13): the revision that was
+/// newest becomes a patch (form 1, `revisions::PATCH`) against the new one,
+/// whose copy is the working copy (form 2, `revisions::CURRENT`: no data of
+/// its own); then the audit row and the change. On SQLite, statements in
+/// one text run in one hand-off to sqlx's worker thread.
+const RECORD_SQLITE: &str = "UPDATE revisions SET form = 1, data = $4 \
      WHERE entry_id = $1 AND form = 2 AND $4 IS NOT NULL; \
      INSERT INTO revisions (entry_id, version, action, data, form, author_id, created_at) \
      VALUES ($1, $2, $3, 'null', 2, $5, $6); \
@@ -24,6 +19,27 @@ pub(super) const RECORD_SQLITE: &str = "UPDATE revisions SET form = 1, data = $4
      VALUES ($6, $5, $7, $8, $9, 'entry', $10, $11); \
      INSERT INTO changes (entity, entity_id, content_type, action, at, locale) \
      VALUES ('entry', $10, $12, $3, $6, $13)";
+
+/// The same rows as one PostgreSQL statement (one round trip, one
+/// execution where four were): the change is inserted from the row of
+/// `feed`, which takes the change-feed lock (`Dialect::feed_lock`), so its
+/// sequence number is drawn under the lock.
+const RECORD_POSTGRES: &str = "WITH previous AS (UPDATE revisions SET form = 1, data = $4 \
+     WHERE entry_id = $1 AND form = 2 AND $4 IS NOT NULL), \
+     revision AS (INSERT INTO revisions (entry_id, version, action, data, form, author_id, created_at) \
+     VALUES ($1, $2, $3, 'null', 2, $5, $6)), \
+     logged AS (INSERT INTO audit (at, actor_id, actor, client_ip, action, resource_type, resource_id, detail) \
+     VALUES ($6, $5, $7, $8, $9, 'entry', $10, $11)), \
+     feed AS (SELECT pg_advisory_xact_lock(7311996)) \
+     INSERT INTO changes (entity, entity_id, content_type, action, at, locale) \
+     SELECT 'entry', $10, $12, $3, $6, $13 FROM feed";
+
+pub(super) fn record_sql(dialect: crate::store::sql::Dialect) -> &'static str {
+    match dialect {
+        crate::store::sql::Dialect::Sqlite => RECORD_SQLITE,
+        crate::store::sql::Dialect::Postgres => RECORD_POSTGRES,
+    }
+}
 
 /// Records a revision of the working copy, a change in the feed, and an
 /// audit row naming the versions before and after. `$before` is the
@@ -40,52 +56,21 @@ macro_rules! record {
             "before_version": before,
             "after_version": $entry.version,
         });
-        if $dialect == Dialect::Sqlite {
-            sqlx::query(super::record::RECORD_SQLITE)
-                .bind(&$entry.row)
-                .bind($entry.version)
-                .bind($action)
-                .bind(&previous)
-                .bind(&$actor.id)
-                .bind($now)
-                .bind(&$actor.label)
-                .bind(&$actor.ip)
-                .bind(format!("entry.{}", $action))
-                .bind(&$entry.id)
-                .bind(Json(&detail))
-                .bind(&$entry.content_type)
-                .bind(&$entry.locale)
-                .execute(&mut *$tx)
-                .await?;
-        } else {
-            sqlx::query(super::record::INSERT_REVISION)
-                .bind(&$entry.row)
-                .bind($entry.version)
-                .bind($action)
-                .bind(&$actor.id)
-                .bind($now)
-                .bind(&previous)
-                .execute(&mut *$tx)
-                .await?;
-            audit!(
-                $tx,
-                $actor,
-                $now,
-                format!("entry.{}", $action),
-                "entry",
-                &$entry.id,
-                Some(detail)
-            );
-            lock_feed!($tx, $dialect);
-            sqlx::query(super::record::INSERT_CHANGE)
-                .bind("entry")
-                .bind(&$entry.id)
-                .bind(&$entry.content_type)
-                .bind($action)
-                .bind($now)
-                .bind(&$entry.locale)
-                .execute(&mut *$tx)
-                .await?;
-        }
+        sqlx::query(super::record::record_sql($dialect))
+            .bind(&$entry.row)
+            .bind($entry.version)
+            .bind($action)
+            .bind(&previous)
+            .bind(&$actor.id)
+            .bind($now)
+            .bind(&$actor.label)
+            .bind(&$actor.ip)
+            .bind(format!("entry.{}", $action))
+            .bind(&$entry.id)
+            .bind(Json(&detail))
+            .bind(&$entry.content_type)
+            .bind(&$entry.locale)
+            .execute(&mut *$tx)
+            .await?;
     }};
 }

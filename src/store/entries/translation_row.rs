@@ -21,20 +21,20 @@ pub(super) const UPDATE_LIVE: &str = "UPDATE entries SET published = $1, publish
      published_at = $4, live_updated_at = $5, version = version + 1, updated_at = $6, \
      updated_by = $7, draft = $9 WHERE id = $8";
 
-/// `update` and, on SQLite, the removal of the links of the row bound as
-/// `$row` in the same text: one hand-off to sqlx's worker thread instead of
-/// three. Answers whether the links are gone (`link_media!` and
-/// `link_entries!` remove them on PostgreSQL, one statement each).
-pub(super) fn clearing_links(dialect: Dialect, update: &str, row: usize) -> (String, bool) {
+/// `update` with the removal of the links of the row bound as `$row`, in
+/// one call (one hand-off to sqlx's worker thread on SQLite, one statement
+/// on PostgreSQL, instead of three): `link_media!` and `link_entries!` then
+/// record the links the copies have now.
+pub(super) fn clearing_links(dialect: Dialect, update: &str, row: usize) -> String {
     match dialect {
-        Dialect::Sqlite => (
-            format!(
-                "{update}; DELETE FROM asset_refs WHERE entry_id = ${row}; \
-                 DELETE FROM entry_refs WHERE source_id = ${row}"
-            ),
-            true,
+        Dialect::Sqlite => format!(
+            "{update}; DELETE FROM asset_refs WHERE entry_id = ${row}; \
+             DELETE FROM entry_refs WHERE source_id = ${row}"
         ),
-        Dialect::Postgres => (update.to_string(), false),
+        Dialect::Postgres => format!(
+            "WITH gone_assets AS (DELETE FROM asset_refs WHERE entry_id = ${row}), \
+             gone_links AS (DELETE FROM entry_refs WHERE source_id = ${row}) {update}"
+        ),
     }
 }
 
@@ -48,11 +48,11 @@ pub(super) fn draft_column<'a>(
     Json((published != Some(draft)).then_some(draft))
 }
 
-/// Writes an entry's live copy and bookkeeping as they now stand; answers
-/// whether its links were removed with it (see `clearing_links`).
+/// Writes an entry's live copy and bookkeeping as they now stand, and
+/// removes its links (see `clearing_links`).
 macro_rules! write_live {
     ($tx:expr, $dialect:expr, $entry:expr, $live_slug:expr) => {{
-        let (update, cleared) = super::translation_row::clearing_links(
+        let update = super::translation_row::clearing_links(
             $dialect,
             super::translation_row::UPDATE_LIVE,
             8,
@@ -72,7 +72,6 @@ macro_rules! write_live {
             ))
             .execute(&mut *$tx)
             .await?;
-        cleared
     }};
 }
 
@@ -85,22 +84,27 @@ pub(super) const CLAIM_PUBLISH: &str = "UPDATE entries SET scheduled_publish_at 
 pub(super) const CLAIM_UNPUBLISH: &str = "UPDATE entries SET scheduled_unpublish_at = NULL, \
      schedule_error = NULL WHERE id = $1 AND ($2 IS NULL OR scheduled_unpublish_at = $2)";
 
+/// `$pending` is the action's schedule as loaded: an editor's publish of a
+/// translation with no schedule and no schedule error has nothing to take
+/// off, and skips the statement.
 macro_rules! claim {
-    ($tx:expr, $sql:expr, $entry:expr, $target:expr) => {{
-        let claimed = sqlx::query($sql)
-            .bind(&$entry.row)
-            .bind($target.scheduled)
-            .execute(&mut *$tx)
-            .await?
-            .rows_affected();
-        if $target.scheduled.is_some() && claimed == 0 {
-            return Err(StoreError::NotFound);
+    ($tx:expr, $sql:expr, $entry:expr, $target:expr, $pending:expr) => {{
+        if $target.scheduled.is_some() || $pending.is_some() || $entry.schedule.error.is_some() {
+            let claimed = sqlx::query($sql)
+                .bind(&$entry.row)
+                .bind($target.scheduled)
+                .execute(&mut *$tx)
+                .await?
+                .rows_affected();
+            if $target.scheduled.is_some() && claimed == 0 {
+                return Err(StoreError::NotFound);
+            }
         }
     }};
 }
 
-/// Loads a translation inside a transaction (locked where the database
-/// locks rows) and checks the caller's version.
+/// Loads a translation inside a transaction that holds the entry's lock
+/// (`lock_entry!`; SQLite's one writer) and checks the caller's version.
 macro_rules! load_for_write {
     ($tx:expr, $type:expr, $id:expr, $lookup:expr, $expected:expr) => {{
         let lookup: Lookup<'_> = $lookup;

@@ -46,6 +46,41 @@ pub(super) fn taken_sql(
     Some(sql)
 }
 
+/// The text a unique value is locked by (see `Dialect::value_lock`):
+/// numbers in one form, so that `1` and `1.0`, equal to the check, are one
+/// value to the lock too.
+pub(super) fn value_key(column: &str, value: &Value) -> String {
+    match value {
+        Value::String(s) => format!("{column}:{s}"),
+        Value::Number(n) => format!("{column}:{}", n.as_f64().unwrap_or_default()),
+        other => format!("{column}:{other}"),
+    }
+}
+
+/// Is `value` of `column` held by another translation of the type and
+/// locale? The value is locked first where the database needs it, and
+/// stays locked to commit. Writers lock their values in one order (the
+/// slug, its suffixed candidates, then unique fields in the type's order),
+/// so two of them never wait on each other.
+macro_rules! is_taken {
+    ($tx:expr, $dialect:expr, $ct:expr, $locale:expr, $row:expr, $column:expr, $ty:expr, $value:expr) => {{
+        let value: &Value = $value;
+        match taken_sql($dialect, $ct, $locale, $row, $column, $ty, value) {
+            Some(sql) => {
+                if let Some(lock) = $dialect.value_lock() {
+                    sqlx::query(lock)
+                        .bind($ct.api_id())
+                        .bind(super::unique::value_key($column, value))
+                        .execute(&mut *$tx)
+                        .await?;
+                }
+                exists!($tx, sql)
+            }
+            None => false,
+        }
+    }};
+}
+
 pub(super) fn taken_error(field: &str, value: &Value) -> FieldError {
     FieldError::new(
         field,
@@ -82,10 +117,7 @@ macro_rules! ensure_unique {
             let mut free = None;
             for n in 1..=tries {
                 let candidate = Value::String(slug_candidate(&base, n));
-                let sql = taken_sql($dialect, $ct, $locale, $id, "slug", None, &candidate);
-                if let Some(sql) = sql
-                    && !exists!($tx, sql)
-                {
+                if !is_taken!($tx, $dialect, $ct, $locale, $id, "slug", None, &candidate) {
                     free = Some(candidate);
                     break;
                 }
@@ -98,13 +130,19 @@ macro_rules! ensure_unique {
             }
         }
         for f in $ct.unique_fields() {
-            if let Some(v) = $valid.data.get(&f.name) {
-                let sql = taken_sql($dialect, $ct, $locale, $id, &f.name, Some(f.field_type), v);
-                if let Some(sql) = sql
-                    && exists!($tx, sql)
-                {
-                    clashes.push(taken_error(&f.name, v));
-                }
+            if let Some(v) = $valid.data.get(&f.name)
+                && is_taken!(
+                    $tx,
+                    $dialect,
+                    $ct,
+                    $locale,
+                    $id,
+                    &f.name,
+                    Some(f.field_type),
+                    v
+                )
+            {
+                clashes.push(taken_error(&f.name, v));
             }
         }
         if !clashes.is_empty() {

@@ -21,7 +21,7 @@ use crate::model::nested::ids_at;
 use crate::model::validate::{Mode, Valid, validate_entry};
 use crate::store::Conflict;
 use crate::store::audit::{Actor, audit};
-use crate::store::sql::{Dialect, bind_args};
+use crate::store::sql::bind_args;
 use crate::store::{Db, StoreError, StoreResult, WritePool, lock_feed, on_pool};
 
 /// Does any row match? `sql` selects a constant, so no row decoding happens.
@@ -37,11 +37,16 @@ macro_rules! exists {
     };
 }
 
-/// Takes the per-type write lock where the database needs one.
-macro_rules! lock_type {
-    ($tx:expr, $dialect:expr, $type:expr) => {
-        if let Some(lock) = $dialect.type_lock() {
-            sqlx::query(lock).bind($type).execute(&mut *$tx).await?;
+/// Takes, where the database needs them, the locks a write of entry `$id`
+/// holds to commit (see [`Dialect::entry_lock`]).
+macro_rules! lock_entry {
+    ($tx:expr, $dialect:expr, $type:expr, $id:expr) => {
+        if let Some(lock) = $dialect.entry_lock() {
+            sqlx::query(lock)
+                .bind($type)
+                .bind($id)
+                .execute(&mut *$tx)
+                .await?;
         }
     };
 }
@@ -81,9 +86,7 @@ macro_rules! sync_shared {
                 };
                 if let Some(v) = draft.get(&f.name)
                     && draft.get(&f.name) != other.draft.get(&f.name)
-                    && let Some(sql) =
-                        taken_sql($dialect, $ct, &other.locale, &other.row, column, ty, v)
-                    && exists!($tx, sql)
+                    && is_taken!($tx, $dialect, $ct, &other.locale, &other.row, column, ty, v)
                 {
                     clashes.push(FieldError::new(
                         f.name.clone(),
@@ -98,7 +101,7 @@ macro_rules! sync_shared {
             let before = std::mem::replace(&mut other.draft, draft);
             other.status = Status::of(&other.draft, other.published.as_ref());
             other.bump($now, $actor.id.clone());
-            let (update, cleared) = clearing_links($dialect, UPDATE_DRAFT, 6);
+            let update = clearing_links($dialect, UPDATE_DRAFT, 6);
             sqlx::query(AssertSqlSafe(update))
                 .bind(draft_column(&other.draft, other.published.as_ref()))
                 .bind(slug_of($ct, &other.draft))
@@ -108,8 +111,8 @@ macro_rules! sync_shared {
                 .bind(&other.row)
                 .execute(&mut *$tx)
                 .await?;
-            link_media!($tx, $dialect, $ct, other, cleared);
-            link_entries!($tx, $dialect, $ct, other, cleared);
+            link_media!($tx, $dialect, $ct, other);
+            link_entries!($tx, $dialect, $ct, other);
             record!($tx, $dialect, other, Some(&before), "update", $actor, $now);
         }
     }};
@@ -152,8 +155,16 @@ pub async fn create(
     let now = clock::now();
     on_pool!(db, pool => {
         let mut tx = pool.begin_write().await?;
-        lock_type!(tx, dialect, ct.api_id());
-        if ct.def.kind == crate::model::content_type::Kind::Singleton {
+        let singleton = ct.def.kind == crate::model::content_type::Kind::Singleton;
+        match dialect.type_lock() {
+            // A singleton's one entry is looked for under the type's own
+            // lock, so two first writes cannot both find none.
+            Some(lock) if singleton => {
+                sqlx::query(lock).bind(ct.api_id()).execute(&mut *tx).await?;
+            }
+            _ => lock_entry!(tx, dialect, ct.api_id(), &id),
+        }
+        if singleton {
             let taken = sqlx::query_scalar::<_, i32>(
                 "SELECT 1 FROM entries WHERE type = $1 LIMIT 1",
             )
@@ -172,9 +183,8 @@ pub async fn create(
         ensure_unique!(tx, dialect, ct, locale, &id, valid);
         let entry = new_row(ct, id.clone(), id, locale, valid.data, actor, now);
         insert_row!(tx, ct, entry, now, actor);
-        // A new row: no links to remove.
-        link_media!(tx, dialect, ct, entry, true);
-        link_entries!(tx, dialect, ct, entry, true);
+        link_media!(tx, dialect, ct, entry);
+        link_entries!(tx, dialect, ct, entry);
         record!(tx, dialect, entry, None, "create", actor, now);
         tx.commit().await?;
         Ok(entry)
@@ -196,7 +206,7 @@ pub async fn create_translation(
     let now = clock::now();
     on_pool!(db, pool => {
         let mut tx = pool.begin_write().await?;
-        lock_type!(tx, dialect, ct.api_id());
+        lock_entry!(tx, dialect, ct.api_id(), target.id);
         let base = load_for_write!(tx, ct.api_id(), target.id, Lookup::Prefer(target.default_locale), None::<i64>);
         let existing: Option<i64> = sqlx::query_scalar(
             "SELECT version FROM entries WHERE entry_id = $1 AND locale = $2",
@@ -220,9 +230,8 @@ pub async fn create_translation(
         ensure_unique!(tx, dialect, ct, locale, &row, valid);
         let entry = new_row(ct, base.id.clone(), row, locale, valid.data, actor, now);
         insert_row!(tx, ct, entry, now, actor);
-        // A new row: no links to remove.
-        link_media!(tx, dialect, ct, entry, true);
-        link_entries!(tx, dialect, ct, entry, true);
+        link_media!(tx, dialect, ct, entry);
+        link_entries!(tx, dialect, ct, entry);
         record!(tx, dialect, entry, None, "create", actor, now);
         sync_shared!(tx, dialect, ct, entry, actor, now);
         tx.commit().await?;
@@ -253,7 +262,7 @@ pub async fn update(
     let now = clock::now();
     on_pool!(db, pool => {
         let mut tx = pool.begin_write().await?;
-        lock_type!(tx, dialect, ct.api_id());
+        lock_entry!(tx, dialect, ct.api_id(), target.id);
         let mut entry = load_for_write!(tx, ct.api_id(), target.id, target.lookup, Some(expected_version));
         let (merged, action) = match edit {
             Edit::Patch(patch) => {
@@ -286,7 +295,7 @@ pub async fn update(
         let before = std::mem::replace(&mut entry.draft, valid.data);
         entry.status = Status::of(&entry.draft, entry.published.as_ref());
         entry.bump(now, actor.id.clone());
-        let (update, cleared) = clearing_links(dialect, UPDATE_DRAFT, 6);
+        let update = clearing_links(dialect, UPDATE_DRAFT, 6);
         sqlx::query(AssertSqlSafe(update))
             .bind(draft_column(&entry.draft, entry.published.as_ref()))
             .bind(slug_of(ct, &entry.draft))
@@ -296,8 +305,8 @@ pub async fn update(
             .bind(&entry.row)
             .execute(&mut *tx)
             .await?;
-        link_media!(tx, dialect, ct, entry, cleared);
-        link_entries!(tx, dialect, ct, entry, cleared);
+        link_media!(tx, dialect, ct, entry);
+        link_entries!(tx, dialect, ct, entry);
         record!(tx, dialect, entry, Some(&before), action, actor, now);
         sync_shared!(tx, dialect, ct, entry, actor, now);
         tx.commit().await?;
@@ -319,17 +328,15 @@ pub async fn publish(
     let now = clock::now();
     on_pool!(db, pool => {
         let mut tx = pool.begin_write().await?;
-        lock_type!(tx, dialect, ct.api_id());
+        lock_entry!(tx, dialect, ct.api_id(), target.id);
         let mut entry = load_for_write!(tx, ct.api_id(), target.id, target.lookup, expected_version);
-        claim!(tx, CLAIM_PUBLISH, entry, target);
+        claim!(tx, CLAIM_PUBLISH, entry, target, entry.schedule.publish_at);
         entry.schedule.publish_at = None;
         validate_entry(ct, &entry.draft, target.mode(&entry.locale)).map_err(StoreError::Invalid)?;
         let live_slug = slug_of(ct, &entry.draft);
         if let (Some(sf), Some(slug)) = (ct.slug_field(), &live_slug) {
             let v = Value::String(slug.clone());
-            if let Some(sql) = taken_sql(dialect, ct, &entry.locale, &entry.row, "published_slug", None, &v)
-                && exists!(tx, sql)
-            {
+            if is_taken!(tx, dialect, ct, &entry.locale, &entry.row, "published_slug", None, &v) {
                 return Err(StoreError::Unique(vec![taken_error(&sf.name, &v)]));
             }
         }
@@ -338,9 +345,9 @@ pub async fn publish(
         entry.published_at = Some(entry.published_at.unwrap_or(now));
         entry.live_updated_at = Some(now);
         entry.bump(now, actor.id.clone());
-        let cleared = write_live!(tx, dialect, entry, live_slug);
-        link_media!(tx, dialect, ct, entry, cleared);
-        link_entries!(tx, dialect, ct, entry, cleared);
+        write_live!(tx, dialect, entry, live_slug);
+        link_media!(tx, dialect, ct, entry);
+        link_entries!(tx, dialect, ct, entry);
         record!(tx, dialect, entry, Some(&entry.draft), "publish", actor, now);
         tx.commit().await?;
         Ok(entry)
@@ -359,9 +366,9 @@ pub async fn unpublish(
     let now = clock::now();
     on_pool!(db, pool => {
         let mut tx = pool.begin_write().await?;
-        lock_type!(tx, dialect, ct.api_id());
+        lock_entry!(tx, dialect, ct.api_id(), target.id);
         let mut entry = load_for_write!(tx, ct.api_id(), target.id, target.lookup, expected_version);
-        claim!(tx, CLAIM_UNPUBLISH, entry, target);
+        claim!(tx, CLAIM_UNPUBLISH, entry, target, entry.schedule.unpublish_at);
         entry.schedule.unpublish_at = None;
         if entry.published.is_none() {
             // Already off the public API: nothing else to write.
@@ -373,9 +380,9 @@ pub async fn unpublish(
         entry.published_at = None;
         entry.live_updated_at = None;
         entry.bump(now, actor.id.clone());
-        let cleared = write_live!(tx, dialect, entry, None::<String>);
-        link_media!(tx, dialect, ct, entry, cleared);
-        link_entries!(tx, dialect, ct, entry, cleared);
+        write_live!(tx, dialect, entry, None::<String>);
+        link_media!(tx, dialect, ct, entry);
+        link_entries!(tx, dialect, ct, entry);
         record!(tx, dialect, entry, Some(&entry.draft), "unpublish", actor, now);
         tx.commit().await?;
         Ok(entry)
@@ -401,7 +408,7 @@ pub async fn delete(
     let id = target.id;
     on_pool!(db, pool => {
         let mut tx = pool.begin_write().await?;
-        lock_type!(tx, dialect, content_type);
+        lock_entry!(tx, dialect, content_type, id);
         let entry = load_for_write!(tx, content_type, id, target.lookup, expected_version);
         // Held to commit: a write that links to this entry waits, then
         // finds it gone; one that linked first is seen below.
@@ -416,6 +423,16 @@ pub async fn delete(
             .partition(|r| nullify(&r.content_type, &r.field));
         if !kept.is_empty() {
             return Err(StoreError::Referenced(kept));
+        }
+        // Each entry that loses its reference is written as its own
+        // writers write it, under its lock (the references come ordered by
+        // type and entry: the same order for every delete).
+        let mut locked: Option<(&str, &str)> = None;
+        for r in &cleared {
+            if locked != Some((&r.content_type, &r.id)) {
+                lock_entry!(tx, dialect, &r.content_type, &r.id);
+                locked = Some((&r.content_type, &r.id));
+            }
         }
         let mut sources: Vec<&str> = cleared.iter().map(|r| r.source_row.as_str()).collect();
         sources.sort();
