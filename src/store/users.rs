@@ -4,6 +4,7 @@ use serde_json::{Value, json};
 use sqlx::types::Json;
 
 use super::audit::{Actor, audit};
+use super::sql::{Arg, Sql};
 use super::{Conflict, Db, StoreError, StoreResult, WritePool, on_pool};
 use crate::clock::{self, Micros};
 
@@ -281,26 +282,90 @@ pub async fn create_session(
 const SESSION_COLUMNS: &str =
     "id, token_hash, user_id, created_at, expires_at, last_used_at, client_ip";
 
-/// The live session behind a token hash and its user: not expired, the user
-/// not disabled.
-pub async fn session_user(db: &Db, token_hash: &str) -> StoreResult<Option<(User, Session)>> {
-    let sql =
-        format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE token_hash = $1 AND expires_at > $2");
-    let session: Option<Session> = on_pool!(db, pool => {
-        sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(token_hash)
-            .bind(clock::now())
-            .fetch_optional(pool)
-            .await?
-    });
-    let Some(session) = session else {
-        return Ok(None);
-    };
-    match get(db, &session.user_id).await {
-        Ok(user) if !user.disabled => Ok(Some((user, session))),
-        Ok(_) | Err(StoreError::NotFound) => Ok(None),
-        Err(e) => Err(e),
+/// A session's row with its user's, as `session_user` reads them.
+#[derive(sqlx::FromRow)]
+struct SessionOfUser {
+    #[sqlx(flatten)]
+    user: User,
+    session_id: String,
+    session_created_at: i64,
+    expires_at: i64,
+    last_used_at: Option<i64>,
+    client_ip: Option<String>,
+}
+
+impl SessionOfUser {
+    /// A row read on the request's thread (SQLite, see `store::direct`).
+    fn from_direct(r: &rusqlite::Row<'_>) -> rusqlite::Result<SessionOfUser> {
+        let types = match r.get_ref(6)?.as_str_or_null()? {
+            Some(text) => Some(Json(serde_json::from_str(text).map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    6,
+                    rusqlite::types::Type::Text,
+                    Box::new(e),
+                )
+            })?)),
+            None => None,
+        };
+        Ok(SessionOfUser {
+            user: User {
+                id: r.get(0)?,
+                email: r.get(1)?,
+                display_name: r.get(2)?,
+                role: r.get(3)?,
+                password_hash: r.get(4)?,
+                disabled: r.get(5)?,
+                types,
+                created_at: r.get(7)?,
+                updated_at: r.get(8)?,
+            },
+            session_id: r.get(9)?,
+            session_created_at: r.get(10)?,
+            expires_at: r.get(11)?,
+            last_used_at: r.get(12)?,
+            client_ip: r.get(13)?,
+        })
     }
+}
+
+/// The live session behind a token hash and its user: not expired, the user
+/// not disabled. One statement, read on the request's thread on SQLite:
+/// every admin request asks.
+pub async fn session_user(db: &Db, token_hash: &str) -> StoreResult<Option<(User, Session)>> {
+    const SQL: &str = "SELECT u.id, u.email, u.display_name, u.role, u.password_hash, \
+         u.disabled, u.types, u.created_at, u.updated_at, s.id AS session_id, \
+         s.created_at AS session_created_at, s.expires_at, s.last_used_at, s.client_ip \
+         FROM sessions s JOIN users u ON u.id = s.user_id \
+         WHERE s.token_hash = $1 AND s.expires_at > $2";
+    let now = clock::now();
+    let row: Option<SessionOfUser> = match db {
+        Db::Sqlite(_, Some(direct)) => {
+            let sql = Sql {
+                text: SQL.to_string(),
+                args: vec![Arg::Text(token_hash.to_string()), Arg::Int(now)],
+            };
+            direct.rows(&sql, SessionOfUser::from_direct)?.pop()
+        }
+        _ => on_pool!(db, pool => {
+            sqlx::query_as(SQL)
+                .bind(token_hash)
+                .bind(now)
+                .fetch_optional(pool)
+                .await?
+        }),
+    };
+    Ok(row.filter(|r| !r.user.disabled).map(|r| {
+        let session = Session {
+            id: r.session_id,
+            token_hash: token_hash.to_string(),
+            user_id: r.user.id.clone(),
+            created_at: r.session_created_at,
+            expires_at: r.expires_at,
+            last_used_at: r.last_used_at,
+            client_ip: r.client_ip,
+        };
+        (r.user, session)
+    }))
 }
 
 /// Notes that a session was used; callers do it at most once a minute.
