@@ -307,11 +307,24 @@ pub async fn translations(db: &Db, ids: &[String]) -> StoreResult<Vec<Translatio
     )
     .list(ids.iter().map(|id| Arg::Text(id.clone())))
     .push(" ORDER BY created_at, id");
-    Ok(on_pool!(db, pool => {
-        bind_args!(sqlx::query_as(AssertSqlSafe(sql.text)), sql.args)
-            .fetch_all(pool)
-            .await?
-    }))
+    Ok(match db {
+        // On the request's thread (see `store::direct`): every admin write
+        // answers with the entry's translations.
+        Db::Sqlite(_, Some(direct)) => direct.rows(&sql, |r| {
+            Ok(Translation {
+                entry_id: r.get(0)?,
+                locale: r.get(1)?,
+                status: r.get(2)?,
+                version: r.get(3)?,
+                updated_at: r.get(4)?,
+            })
+        })?,
+        _ => on_pool!(db, pool => {
+            bind_args!(sqlx::query_as(AssertSqlSafe(sql.text)), sql.args)
+                .fetch_all(pool)
+                .await?
+        }),
+    })
 }
 
 /// An entry by id or slug as a surface sees it, in the locales of `chain`:
