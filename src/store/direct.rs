@@ -48,6 +48,19 @@ impl rusqlite::ToSql for Arg {
     }
 }
 
+/// Column `i`, a JSON document stored as text, parsed.
+pub fn json_text<T: serde::de::DeserializeOwned>(
+    r: &Row<'_>,
+    i: usize,
+) -> rusqlite::Result<Option<T>> {
+    let Some(text) = r.get_ref(i)?.as_str_or_null()? else {
+        return Ok(None);
+    };
+    serde_json::from_str(text).map(Some).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
 impl DirectReads {
     /// Reads of the database file at `path` (which sqlx has created and
     /// migrated), each connection mapping `mmap_bytes` of it as sqlx's do.

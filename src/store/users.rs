@@ -4,6 +4,7 @@ use serde_json::{Value, json};
 use sqlx::types::Json;
 
 use super::audit::{Actor, audit};
+use super::direct::json_text;
 use super::sql::{Arg, Sql};
 use super::{Conflict, Db, StoreError, StoreResult, WritePool, on_pool};
 use crate::clock::{self, Micros};
@@ -297,16 +298,6 @@ struct SessionOfUser {
 impl SessionOfUser {
     /// A row read on the request's thread (SQLite, see `store::direct`).
     fn from_direct(r: &rusqlite::Row<'_>) -> rusqlite::Result<SessionOfUser> {
-        let types = match r.get_ref(6)?.as_str_or_null()? {
-            Some(text) => Some(Json(serde_json::from_str(text).map_err(|e| {
-                rusqlite::Error::FromSqlConversionFailure(
-                    6,
-                    rusqlite::types::Type::Text,
-                    Box::new(e),
-                )
-            })?)),
-            None => None,
-        };
         Ok(SessionOfUser {
             user: User {
                 id: r.get(0)?,
@@ -315,7 +306,7 @@ impl SessionOfUser {
                 role: r.get(3)?,
                 password_hash: r.get(4)?,
                 disabled: r.get(5)?,
-                types,
+                types: json_text(r, 6)?.map(Json),
                 created_at: r.get(7)?,
                 updated_at: r.get(8)?,
             },

@@ -10,6 +10,7 @@ use super::super::{Db, StoreError, StoreResult, on_pool};
 use crate::model::entry::{Entry, Schedule, Status};
 #[cfg(doc)]
 use crate::store::direct::DirectReads;
+use crate::store::direct::json_text;
 
 #[derive(sqlx::FromRow)]
 pub(super) struct EntryRow {
@@ -85,7 +86,7 @@ impl TryFrom<EntryRow> for Entry {
 impl EntryRow {
     /// A row of `COLUMNS` as [`DirectReads`] reads it.
     fn from_direct(r: &rusqlite::Row<'_>) -> rusqlite::Result<EntryRow> {
-        EntryRow::direct_with(r, json_text(r, 6)?)
+        EntryRow::direct_with(r, json_text(r, 6)?.map(Json))
     }
 
     /// A row of `COLUMNS` with `published` as given.
@@ -99,7 +100,7 @@ impl EntryRow {
             content_type: r.get(2)?,
             locale: r.get(3)?,
             status: r.get(4)?,
-            draft: json_text(r, 5)?,
+            draft: json_text(r, 5)?.map(Json),
             published,
             version: r.get(7)?,
             created_at: r.get(8)?,
@@ -119,18 +120,6 @@ impl EntryRow {
 pub(super) fn with_live_text(r: &rusqlite::Row<'_>) -> rusqlite::Result<(EntryRow, String)> {
     let text = r.get(6)?;
     Ok((EntryRow::direct_with(r, None)?, text))
-}
-
-/// A JSON document stored as text, parsed.
-fn json_text(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Option<Json<Value>>> {
-    let Some(text) = r.get_ref(i)?.as_str_or_null()? else {
-        return Ok(None);
-    };
-    serde_json::from_str(text)
-        .map(|v| Some(Json(v)))
-        .map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
-        })
 }
 
 /// The rows `sql` selects (the columns of `COLUMNS`, by those names), in
