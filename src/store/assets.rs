@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use sqlx::AssertSqlSafe;
 
 use super::audit::{Actor, audit};
+use super::log_id::LogId;
 use super::sql::{Arg, Sql, bind_args};
 use super::{Db, StoreError, StoreResult, WritePool, lock_feed, on_pool};
 use crate::clock;
@@ -61,7 +62,7 @@ pub async fn create(db: &Db, asset: &Asset, actor: &Actor) -> StoreResult<()> {
         .execute(&mut *tx)
         .await?;
         lock_feed!(tx, db.dialect());
-        sqlx::query(INSERT_CHANGE).bind(&asset.id).bind("create").bind(asset.created_at).execute(&mut *tx).await?;
+        sqlx::query(INSERT_CHANGE).bind(LogId::of(&asset.id)).bind("create").bind(asset.created_at).execute(&mut *tx).await?;
         let detail = json!({"filename": asset.filename, "mime_type": asset.mime_type, "size": asset.size});
         audit!(tx, actor, asset.created_at, "asset.create", "asset", &asset.id, Some(detail));
         tx.commit().await?;
@@ -228,7 +229,7 @@ pub async fn update(
             });
         }
         lock_feed!(tx, dialect);
-        sqlx::query(INSERT_CHANGE).bind(id).bind("update").bind(now).execute(&mut *tx).await?;
+        sqlx::query(INSERT_CHANGE).bind(LogId::of(id)).bind("update").bind(now).execute(&mut *tx).await?;
         let detail = json!({"alt": asset.alt, "title": asset.title, "after_version": asset.version});
         audit!(tx, actor, now, "asset.update", "asset", id, Some(detail));
         tx.commit().await?;
@@ -280,7 +281,7 @@ pub async fn delete(
         }
         sqlx::query("DELETE FROM assets WHERE id = $1").bind(id).execute(&mut *tx).await?;
         lock_feed!(tx, dialect);
-        sqlx::query(INSERT_CHANGE).bind(id).bind("delete").bind(now).execute(&mut *tx).await?;
+        sqlx::query(INSERT_CHANGE).bind(LogId::of(id)).bind("delete").bind(now).execute(&mut *tx).await?;
         let detail = json!({"filename": asset.filename});
         audit!(tx, actor, now, "asset.delete", "asset", id, Some(detail));
         tx.commit().await?;

@@ -5,6 +5,7 @@ use serde_json::Value;
 use sqlx::AssertSqlSafe;
 use sqlx::types::Json;
 
+use super::log_id::LogId;
 use super::sql::{Arg, Sql, bind_args};
 use super::{Db, StoreResult, on_pool};
 
@@ -19,12 +20,12 @@ macro_rules! audit {
     ($tx:expr, $actor:expr, $now:expr, $action:expr, $rtype:expr, $rid:expr, $detail:expr) => {
         sqlx::query($crate::store::audit::INSERT_AUDIT)
             .bind($now)
-            .bind(&$actor.id)
+            .bind($crate::store::log_id::LogId::of_opt($actor.id.as_ref()))
             .bind(&$actor.label)
             .bind(&$actor.ip)
             .bind($action)
             .bind($rtype)
-            .bind($rid)
+            .bind($crate::store::log_id::LogId::of($rid))
             .bind($detail.map(sqlx::types::Json))
             .execute(&mut *$tx)
             .await?
@@ -36,11 +37,12 @@ pub(crate) use audit;
 pub struct AuditRow {
     pub id: i64,
     pub at: i64,
-    pub actor_id: Option<String>,
+    pub actor_id: Option<LogId<'static>>,
     pub actor: String,
     pub client_ip: Option<String>,
     pub action: String,
     pub resource_type: String,
+    #[sqlx(try_from = "LogId<'static>")]
     pub resource_id: String,
     pub detail: Option<Json<Value>>,
 }
@@ -60,15 +62,16 @@ pub struct AuditQuery {
 pub async fn list(db: &Db, q: &AuditQuery) -> StoreResult<(Vec<AuditRow>, i64)> {
     let mut w = Sql::default();
     w.push(" WHERE 1 = 1");
-    for (column, value) in [
-        ("actor_id", &q.actor_id),
-        ("action", &q.action),
-        ("resource_type", &q.resource_type),
-        ("resource_id", &q.resource_id),
+    // Ids are compared as the log stores them; the rest as text.
+    for (column, value, is_id) in [
+        ("actor_id", &q.actor_id, true),
+        ("action", &q.action, false),
+        ("resource_type", &q.resource_type, false),
+        ("resource_id", &q.resource_id, true),
     ] {
-        if let Some(v) = value {
-            w.push(&format!(" AND {column} = "))
-                .arg(Arg::Text(v.clone()));
+        if let Some(v) = value.clone() {
+            let arg = if is_id { Arg::LogId(v) } else { Arg::Text(v) };
+            w.push(&format!(" AND {column} = ")).arg(arg);
         }
     }
     let mut select = Sql::default();

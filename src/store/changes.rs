@@ -1,5 +1,6 @@
 //! The `changes` feed: an append-only log every derived thing follows.
 
+use super::log_id::LogId;
 use super::{Db, StoreResult, on_pool};
 
 /// The newest sequence number, or 0 for an empty feed.
@@ -17,6 +18,7 @@ pub async fn last_seq(db: &Db) -> StoreResult<i64> {
 pub struct Change {
     pub seq: i64,
     pub entity: String,
+    #[sqlx(try_from = "LogId<'static>")]
     pub entity_id: String,
     pub content_type: Option<String>,
     pub action: String,

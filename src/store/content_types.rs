@@ -7,6 +7,7 @@ use sqlx::types::Json;
 use super::audit::{Actor, audit};
 use super::field_indexes::sync_field_indexes;
 use super::field_rewrites::{has, renamed, with_value};
+use super::log_id::LogId;
 use super::{Conflict, Db, StoreError, StoreResult, WritePool, lock_feed, on_pool};
 use crate::clock;
 use crate::model::FieldError;
@@ -101,7 +102,7 @@ macro_rules! create_in {
         sync_field_indexes!($tx, dialect, ct.api_id(), Some(ct));
         lock_feed!($tx, dialect);
         sqlx::query(INSERT_CHANGE)
-            .bind(ct.api_id())
+            .bind(LogId::of(ct.api_id()))
             .bind("create")
             .bind(now)
             .execute(&mut *$tx)
@@ -306,7 +307,7 @@ macro_rules! update_in {
         .await?;
         lock_feed!($tx, dialect);
         sqlx::query(INSERT_CHANGE)
-            .bind(next.api_id())
+            .bind(LogId::of(next.api_id()))
             .bind("update")
             .bind(now)
             .execute(&mut *$tx)
@@ -445,7 +446,7 @@ pub async fn delete(db: &Db, api_id: &str, with_entries: bool, actor: &Actor) ->
         sync_field_indexes!(tx, dialect, api_id, None::<&ContentType>);
         lock_feed!(tx, dialect);
         sqlx::query(INSERT_CHANGE)
-            .bind(api_id)
+            .bind(LogId::of(api_id))
             .bind("delete")
             .bind(now)
             .execute(&mut *tx)

@@ -44,6 +44,10 @@ impl rusqlite::ToSql for Arg {
             Arg::Int(v) => v.to_sql(),
             Arg::Float(v) => v.to_sql(),
             Arg::Bool(v) => v.to_sql(),
+            Arg::LogId(v) => Ok(match super::log_id::packed(v) {
+                Some(bytes) => rusqlite::types::ToSqlOutput::Owned(bytes.to_vec().into()),
+                None => v.to_sql()?,
+            }),
         }
     }
 }

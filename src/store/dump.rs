@@ -12,12 +12,16 @@ use futures_util::TryStreamExt;
 use serde_json::{Map, Value};
 use sqlx::{AssertSqlSafe, Row};
 
+use super::log_id::LogId;
 use super::{Db, StoreError, StoreResult};
 
 /// How a column's values travel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     Text,
+    /// Text that names a row by id in a log column (stored packed on
+    /// SQLite: `super::log_id`); exported as its text.
+    Id,
     Int,
     Bool,
     Json,
@@ -37,7 +41,7 @@ pub struct Table {
     pub serial: Option<&'static str>,
 }
 
-use Kind::{Bool, Doc, Int, Json, Text};
+use Kind::{Bool, Doc, Id, Int, Json, Text};
 
 /// In an order that keeps every reference to a row after the row.
 pub const TABLES: &[Table] = &[
@@ -101,12 +105,12 @@ pub const TABLES: &[Table] = &[
         name: "revisions",
         columns: &[
             ("id", Int),
-            ("entry_id", Text),
+            ("entry_id", Id),
             ("version", Int),
             ("action", Text),
             ("data", Doc),
             ("form", Int),
-            ("author_id", Text),
+            ("author_id", Id),
             ("created_at", Int),
         ],
         key: &["id"],
@@ -117,7 +121,7 @@ pub const TABLES: &[Table] = &[
         columns: &[
             ("seq", Int),
             ("entity", Text),
-            ("entity_id", Text),
+            ("entity_id", Id),
             ("content_type", Text),
             ("action", Text),
             ("at", Int),
@@ -147,12 +151,12 @@ pub const TABLES: &[Table] = &[
         columns: &[
             ("id", Int),
             ("at", Int),
-            ("actor_id", Text),
+            ("actor_id", Id),
             ("actor", Text),
             ("client_ip", Text),
             ("action", Text),
             ("resource_type", Text),
-            ("resource_id", Text),
+            ("resource_id", Id),
             ("detail", Json),
         ],
         key: &["id"],
@@ -267,7 +271,7 @@ impl Table {
             .map(|(c, kind)| match kind {
                 Kind::Int => format!("CAST({c} AS BIGINT) AS {c}"),
                 Kind::Json | Kind::Doc => format!("CAST({c} AS TEXT) AS {c}"),
-                Kind::Text | Kind::Bool => c.to_string(),
+                Kind::Text | Kind::Id | Kind::Bool => c.to_string(),
             })
             .collect();
         let order: Vec<String> = self
@@ -301,11 +305,15 @@ impl Table {
         for<'a> Option<String>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
         for<'a> Option<i64>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
         for<'a> Option<bool>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+        for<'a> Option<LogId<'static>>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
     {
         let mut out = Map::with_capacity(self.columns.len());
         for (c, kind) in self.columns {
             let v = match kind {
                 Kind::Text => row.try_get::<Option<String>, _>(*c)?.map(Value::String),
+                Kind::Id => row
+                    .try_get::<Option<LogId<'static>>, _>(*c)?
+                    .map(|id| Value::String(id.into())),
                 Kind::Int => row.try_get::<Option<i64>, _>(*c)?.map(Value::from),
                 Kind::Bool => row.try_get::<Option<bool>, _>(*c)?.map(Value::Bool),
                 Kind::Json | Kind::Doc => match row.try_get::<Option<String>, _>(*c)? {
@@ -415,7 +423,8 @@ macro_rules! bind_value {
             (Kind::Bool, v) => $q.bind(v.as_bool()),
             (Kind::Json, v) => $q.bind(v.to_string()),
             (Kind::Text, Value::String(s)) => $q.bind(s.clone()),
-            (Kind::Text, v) => $q.bind(v.to_string()),
+            (Kind::Id, Value::String(s)) => $q.bind(LogId::from(s.clone())),
+            (Kind::Text | Kind::Id, v) => $q.bind(v.to_string()),
         }
     };
 }
@@ -511,7 +520,7 @@ fn csv(table: &Table, rows: &[Map<String, Value>]) -> String {
             let text = match (kind, &row[*c]) {
                 (Kind::Doc, v) => v.to_string(),
                 (_, Value::Null) => continue,
-                (Kind::Text, Value::String(s)) => s.clone(),
+                (Kind::Text | Kind::Id, Value::String(s)) => s.clone(),
                 (_, other) => other.to_string(),
             };
             out.push('"');
@@ -561,7 +570,7 @@ fn check(table: &Table, row: &Map<String, Value>) -> Result<(), String> {
         let v = row.get(*c).ok_or_else(|| format!("has no `{c}`"))?;
         let ok = match (kind, v) {
             (_, Value::Null) | (Kind::Json | Kind::Doc, _) => true,
-            (Kind::Text, v) => v.is_string(),
+            (Kind::Text | Kind::Id, v) => v.is_string(),
             (Kind::Int, v) => v.is_i64(),
             (Kind::Bool, v) => v.is_boolean(),
         };

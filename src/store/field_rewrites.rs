@@ -64,8 +64,9 @@ macro_rules! rename_field {
             sqlx::query(AssertSqlSafe(sql)).bind($type).execute(&mut *$tx).await?;
         }
         let sql = format!(
-            "UPDATE revisions SET data = {} WHERE entry_id IN (SELECT id FROM entries WHERE type = $1) AND {}",
+            "UPDATE revisions SET data = {} WHERE entry_id IN (SELECT {} FROM entries WHERE type = $1) AND {}",
             renamed($dialect, "data", $old, $new),
+            $dialect.log_id("id"),
             has($dialect, "data", $old)
         );
         sqlx::query(AssertSqlSafe(sql)).bind($type).execute(&mut *$tx).await?;

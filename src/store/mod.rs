@@ -13,6 +13,7 @@ pub mod dump;
 pub mod entries;
 pub mod field_indexes;
 pub mod leases;
+pub mod log_id;
 pub mod logins;
 pub mod sql;
 pub mod tokens;

@@ -27,6 +27,8 @@ pub enum Arg {
     Int(i64),
     Float(f64),
     Bool(bool),
+    /// An id compared with a log column (see [`super::log_id`]).
+    LogId(String),
 }
 
 impl From<Scalar> for Arg {
@@ -50,6 +52,9 @@ macro_rules! bind_args {
                 $crate::store::sql::Arg::Int(v) => q.bind(v),
                 $crate::store::sql::Arg::Float(v) => q.bind(v),
                 $crate::store::sql::Arg::Bool(v) => q.bind(v),
+                $crate::store::sql::Arg::LogId(v) => {
+                    q.bind($crate::store::log_id::LogId::from(v.to_string()))
+                }
             };
         }
         q
@@ -120,6 +125,15 @@ fn document(surface: Surface) -> &'static str {
 }
 
 impl Dialect {
+    /// `column` (an entry's or another text id) as the logs store it, for
+    /// matching log rows against it (see [`super::log_id`]).
+    pub fn log_id(self, column: &str) -> String {
+        match self {
+            Dialect::Sqlite => super::log_id::packed_sql(column),
+            Dialect::Postgres => column.to_string(),
+        }
+    }
+
     /// The SQL expression for a column, typed so comparisons and ordering
     /// agree between the two databases.
     pub fn column(self, column: &Column, surface: Surface, for_order: bool) -> String {

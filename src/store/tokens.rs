@@ -4,6 +4,7 @@ use serde_json::{Value, json};
 use sqlx::types::Json;
 
 use super::audit::{Actor, audit};
+use super::log_id::LogId;
 use super::{Db, StoreError, StoreResult, WritePool, lock_feed, on_pool};
 use crate::clock::{self, Micros};
 
@@ -148,7 +149,7 @@ pub async fn delete(db: &Db, id: &str, actor: &Actor) -> StoreResult<()> {
         }
         lock_feed!(tx, dialect);
         sqlx::query(INSERT_CHANGE)
-            .bind(id)
+            .bind(LogId::of(id))
             .bind("delete")
             .bind(now)
             .execute(&mut *tx)

@@ -353,6 +353,9 @@ async fn old_release(config: &quire::config::Config) {
             sqlx::query("INSERT INTO revisions (entry_id, version, action, data, created_at) VALUES ($1, 1, 'create', $2, $3)")
                 .bind(id).bind(sqlx::types::Json(&data)).bind(now + age)
                 .execute(p).await.expect("old revision");
+            sqlx::query("INSERT INTO audit (at, actor, action, resource_type, resource_id) VALUES ($1, 'system', 'entry.create', 'entry', $2)")
+                .bind(now + age).bind(id)
+                .execute(p).await.expect("old audit row");
         }
     });
     db.close().await;
@@ -410,6 +413,28 @@ async fn upgraded(backend: Backend) {
         sqlx::query_scalar("SELECT COUNT(*) FROM revisions").fetch_one(p).await.unwrap(),
     ));
     assert_eq!((rows, revisions), (3, 3));
+    // The audit log still finds them by id.
+    let (_, log) = send(
+        &app,
+        Method::GET,
+        &format!("/admin/api/audit?resource_id={en}"),
+        None,
+    )
+    .await;
+    assert_eq!(log["data"][0]["resource_id"], en);
+    assert_eq!(log["meta"]["total"], 1);
+    // Deleting an entry still deletes its revisions, written before the upgrade.
+    let other = "01900000-0000-7000-8000-000000000003";
+    let (status, _) = send(
+        &app,
+        Method::DELETE,
+        &format!("/admin/api/entries/news/{other}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let revisions: i64 = on_db!(&db, p => sqlx::query_scalar("SELECT COUNT(*) FROM revisions").fetch_one(p).await.unwrap());
+    assert_eq!(revisions, 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -27,6 +27,56 @@ async fn draft_columns(app: &TestApp) -> Vec<String> {
 }
 
 db_tests! {
+    async fn ids_in_the_logs_are_stored_in_sixteen_bytes_on_sqlite_and_read_back_as_written(app) {
+        let e = app.create_entry("authors", json!({"name": "Ada", "email": "ada@example.com"})).await;
+        let id = id_of(&e);
+        app.publish("authors", &id).await;
+        let me = app.my_id().await;
+        let stored = match app.db().await.dialect() {
+            quire::store::sql::Dialect::Sqlite => app.sql_strings(
+                "SELECT typeof(entry_id) || ':' || length(entry_id) || ':' || typeof(author_id) || ':' || length(author_id) \
+                 FROM revisions UNION ALL \
+                 SELECT typeof(resource_id) || ':' || length(resource_id) || ':' || typeof(actor_id) || ':' || length(actor_id) \
+                 FROM audit WHERE resource_type = 'entry' UNION ALL \
+                 SELECT typeof(entity_id) || ':' || length(entity_id) || ':blob:16' FROM changes WHERE entity = 'entry'",
+            ).await,
+            quire::store::sql::Dialect::Postgres => app.sql_strings(
+                "SELECT 'text:' || length(entry_id) || ':text:' || length(author_id) FROM revisions UNION ALL \
+                 SELECT 'text:' || length(resource_id) || ':text:' || length(actor_id) FROM audit \
+                 WHERE resource_type = 'entry' UNION ALL \
+                 SELECT 'text:' || length(entity_id) || ':text:36' FROM changes WHERE entity = 'entry'",
+            ).await,
+        };
+        let expected = match app.db().await.dialect() {
+            quire::store::sql::Dialect::Sqlite => "blob:16:blob:16",
+            quire::store::sql::Dialect::Postgres => "text:36:text:36",
+        };
+        assert_eq!(stored, vec![expected; 6], "two revisions, two audit rows, two changes");
+
+        // Read back as the text that was written, and found by it.
+        let revisions = app.admin_get(&format!("/admin/api/entries/authors/{id}/revisions")).await;
+        let authors: Vec<&Value> = revisions["data"].as_array().unwrap().iter().map(|r| &r["author_id"]).collect();
+        assert_eq!(authors, [&json!(me), &json!(me)]);
+        let log = app.admin_get(&format!("/admin/api/audit?resource_id={id}&actor_id={me}")).await;
+        let rows: Vec<(&Value, &Value, &Value)> = log["data"].as_array().unwrap().iter()
+            .map(|r| (&r["action"], &r["resource_id"], &r["actor_id"])).collect();
+        assert_eq!(rows, [(&json!("entry.publish"), &json!(id), &json!(me)), (&json!("entry.create"), &json!(id), &json!(me))]);
+        // A content type's id is not a UUID: it stays text, and is found by it.
+        let res = app.create_type(json!({"api_id": "notes", "name": "Note", "fields": [{"name": "text", "type": "string"}]})).await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let log = app.admin_get("/admin/api/audit?resource_id=notes").await;
+        let rows: Vec<(&Value, &Value)> = log["data"].as_array().unwrap().iter()
+            .map(|r| (&r["action"], &r["resource_id"])).collect();
+        assert_eq!(rows, [(&json!("content_type.create"), &json!("notes"))]);
+
+        // An entry's revisions go with it.
+        let res = app.admin(Method::DELETE, &format!("/admin/api/entries/authors/{id}")).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::NO_CONTENT);
+        assert_eq!(app.sql_strings("SELECT CAST(COUNT(*) AS TEXT) FROM revisions").await, ["0"]);
+        let log = app.admin_get(&format!("/admin/api/audit?resource_id={id}")).await;
+        assert_eq!(log["data"][0]["action"], "entry.delete");
+    }
+
     async fn a_published_entry_unedited_since_is_stored_once_and_reads_as_before(app) {
         let e = app.create_entry("authors", json!({"name": "Ada", "email": "ada@example.com"})).await;
         let id = id_of(&e);

@@ -53,7 +53,7 @@ impl AuditApi {
                 .map(|r| AuditOut {
                     id: r.id,
                     at: clock::format(r.at),
-                    actor_id: r.actor_id,
+                    actor_id: r.actor_id.map(String::from),
                     actor: r.actor,
                     client_ip: r.client_ip,
                     action: r.action,

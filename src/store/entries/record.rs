@@ -56,17 +56,18 @@ macro_rules! record {
             "before_version": before,
             "after_version": $entry.version,
         });
+        use $crate::store::log_id::LogId;
         sqlx::query(super::record::record_sql($dialect))
-            .bind(&$entry.row)
+            .bind(LogId::of(&$entry.row))
             .bind($entry.version)
             .bind($action)
             .bind(&previous)
-            .bind(&$actor.id)
+            .bind(LogId::of_opt($actor.id.as_ref()))
             .bind($now)
             .bind(&$actor.label)
             .bind(&$actor.ip)
             .bind(format!("entry.{}", $action))
-            .bind(&$entry.id)
+            .bind(LogId::of(&$entry.id))
             .bind(Json(&detail))
             .bind(&$entry.content_type)
             .bind(&$entry.locale)

@@ -15,6 +15,7 @@ use serde_json::{Map, Value};
 use sqlx::types::Json;
 
 use super::{Db, Lookup, StoreError, StoreResult, get, on_pool};
+use crate::store::log_id::LogId;
 
 /// The row holds the whole copy.
 pub(super) const FULL: i16 = 0;
@@ -47,7 +48,7 @@ pub(super) struct RevisionRow {
     action: String,
     data: Json<Value>,
     form: i16,
-    author_id: Option<String>,
+    author_id: Option<LogId<'static>>,
     created_at: i64,
 }
 
@@ -118,7 +119,7 @@ pub(super) fn rebuild(
             version: row.version,
             action: row.action,
             data: Json(Value::Object(copy.clone())),
-            author_id: row.author_id,
+            author_id: row.author_id.map(String::from),
             created_at: row.created_at,
         });
         next = copy;
@@ -150,7 +151,7 @@ async fn read_with_rows(
                     "SELECT id, version, action, data, form, author_id, created_at FROM revisions \
                      WHERE entry_id = $1 ORDER BY id DESC LIMIT 200",
                 )
-                .bind(&entry.row)
+                .bind(LogId::of(&entry.row))
                 .fetch_all(pool)
                 .await?
             }
@@ -159,12 +160,12 @@ async fn read_with_rows(
                 let from: Option<i64> = sqlx::query_scalar(
                     "SELECT MAX(version) FROM revisions WHERE entry_id = $1 AND version < $2",
                 )
-                .bind(&entry.row)
+                .bind(LogId::of(&entry.row))
                 .bind(version)
                 .fetch_one(pool)
                 .await?;
                 sqlx::query_as(FROM_VERSION)
-                    .bind(&entry.row)
+                    .bind(LogId::of(&entry.row))
                     .bind(from.unwrap_or(version))
                     .fetch_all(pool)
                     .await?
@@ -226,7 +227,7 @@ pub async fn prune_revisions(db: &Db, row: &str, keep: u32) -> StoreResult<u64> 
             "DELETE FROM revisions WHERE entry_id = $1 AND id NOT IN \
              (SELECT id FROM revisions WHERE entry_id = $1 ORDER BY id DESC LIMIT $2)",
         )
-        .bind(row)
+        .bind(LogId::of(row))
         .bind(i64::from(keep))
         .execute(pool)
         .await?

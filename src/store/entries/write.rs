@@ -21,6 +21,7 @@ use crate::model::nested::ids_at;
 use crate::model::validate::{Mode, Valid, validate_entry};
 use crate::store::Conflict;
 use crate::store::audit::{Actor, audit};
+use crate::store::log_id::LogId;
 use crate::store::sql::bind_args;
 use crate::store::{Db, StoreError, StoreResult, WritePool, lock_feed, on_pool};
 
@@ -273,7 +274,7 @@ pub async fn update(
             Edit::Restore(version) => {
                 let newer: Vec<super::revisions::RevisionRow> =
                     sqlx::query_as(super::revisions::FROM_VERSION)
-                        .bind(&entry.row)
+                        .bind(LogId::of(&entry.row))
                         .bind(version)
                         .fetch_all(&mut *tx)
                         .await?;
@@ -486,7 +487,7 @@ pub async fn delete(
         for locale in &locales {
             sqlx::query(INSERT_CHANGE)
                 .bind("entry")
-                .bind(&entry.id)
+                .bind(LogId::of(&entry.id))
                 .bind(content_type)
                 .bind("delete")
                 .bind(now)
