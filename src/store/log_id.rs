@@ -2,14 +2,16 @@
 //!
 //! The revisions, the audit log and the change feed take a row for every
 //! write, and each row names an entry, a user or another resource by id:
-//! an id is written there tens of times for each time it is in `entries`.
+//! an entry's id is written there again with every write of it, a user's
+//! with every write they make.
 //! On SQLite those columns therefore hold a UUID in its canonical form
 //! (lowercase, hyphenated: every id Quire makes) as its 16 bytes instead of
 //! 36 characters; any other id (a content type's `api_id`, an id imported
 //! from elsewhere) stays text. The rule depends on the value alone, so an
 //! id is stored, looked up and read back the same way everywhere, and
 //! reads give back exactly the text that was written. PostgreSQL keeps
-//! text (its pages hold these rows with room to spare).
+//! text: the storage budget is SQLite's, and other column types there
+//! would touch every query that names these columns.
 
 use std::borrow::Cow;
 
