@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod content_types;
 pub mod entries;
+pub mod entry_revisions;
 mod locales;
 mod objects;
 pub mod schemas;
@@ -84,6 +85,7 @@ pub type AdminApi = (
     auth::AuthApi,
     content_types::ContentTypesApi,
     entries::EntriesApi,
+    entry_revisions::EntryRevisionsApi,
     users::UsersApi,
     tokens::TokensApi,
     audit::AuditApi,
@@ -100,6 +102,7 @@ pub fn service() -> OpenApiService<AdminApi, ()> {
             auth::AuthApi,
             content_types::ContentTypesApi,
             entries::EntriesApi,
+            entry_revisions::EntryRevisionsApi,
             users::UsersApi,
             tokens::TokensApi,
             audit::AuditApi,
