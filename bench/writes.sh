@@ -27,7 +27,10 @@ base=http://127.0.0.1:$PORT
 
 run() { # name
   "$BIN" serve & pid=$!
-  until curl -sf "$base/readyz" >/dev/null; do sleep 0.05; done
+  until curl -sf "$base/readyz" >/dev/null; do
+    kill -0 "$pid" 2>/dev/null || { echo "quire exited before it was ready" >&2; exit 1; }
+    sleep 0.05
+  done
   local token
   token=$(curl -sf "$base/admin/api/auth/login" -H 'content-type: application/json' \
     -d "{\"email\": \"$EMAIL\", \"password\": \"$PASSWORD\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')

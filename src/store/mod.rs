@@ -212,8 +212,11 @@ impl Db {
     }
 
     pub async fn close(&self) {
-        if let Db::Sqlite(_, Some(direct)) = self {
-            direct.close();
+        if let Db::Sqlite(pool, direct) = self {
+            if let Some(direct) = direct {
+                direct.close();
+            }
+            write_tx::close_writers(pool).await;
         }
         on_pool!(self, pool => pool.close().await)
     }
