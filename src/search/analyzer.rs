@@ -31,9 +31,12 @@ pub fn language(code: Option<&str>) -> Language {
     }
 }
 
+/// Words this long or longer (in bytes) are not indexed.
+pub const MAX_WORD_BYTES: usize = 40;
+
 pub fn analyzer(lang: Language) -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(40))
+        .filter(RemoveLongFilter::limit(MAX_WORD_BYTES))
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
         .filter(Stemmer::new(lang))
@@ -43,7 +46,7 @@ pub fn analyzer(lang: Language) -> TextAnalyzer {
 /// A lowercase, ASCII-folded word without stemming, for prefixes and typos.
 pub fn plain() -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(40))
+        .filter(RemoveLongFilter::limit(MAX_WORD_BYTES))
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
         .build()

@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use tantivy::tokenizer::{TextAnalyzer, TokenStream};
+use tantivy::tokenizer::TextAnalyzer;
 
 use super::analyzer;
 use super::query::UserQuery;
@@ -13,19 +13,17 @@ const CONTEXT: usize = 80;
 /// terms the search widened them to, and the prefix being typed.
 pub struct Matcher {
     stems: HashSet<String>,
-    /// The first two bytes of every stem. Stemmers rewrite endings only, so
-    /// a word whose start is not here cannot stem to a hit and need not be
-    /// stemmed at all.
-    starts: HashSet<[u8; 2]>,
+    /// The first two bytes of every stem, one bit each. Stemmers rewrite
+    /// endings only, so a word whose start is not here cannot stem to a hit
+    /// and need not be stemmed at all. A bit is looked up for every word of
+    /// every highlighted field, so it is an array, not a hashed set.
+    starts: Box<[u64; 1024]>,
     prefixes: Vec<String>,
 }
 
-fn start(word: &str) -> [u8; 2] {
+fn start(word: &str) -> usize {
     let b = word.as_bytes();
-    [
-        b.first().copied().unwrap_or(0),
-        b.get(1).copied().unwrap_or(0),
-    ]
+    usize::from(b.first().copied().unwrap_or(0)) << 8 | usize::from(b.get(1).copied().unwrap_or(0))
 }
 
 impl Matcher {
@@ -40,24 +38,82 @@ impl Matcher {
             Some(p) => analyzer::words(&mut plain, p),
             None => Vec::new(),
         };
+        let mut starts = Box::new([0u64; 1024]);
+        for s in &stems {
+            let at = start(s);
+            starts[at / 64] |= 1 << (at % 64);
+        }
         Matcher {
-            starts: stems.iter().map(|s| start(s)).collect(),
+            starts,
             stems,
             prefixes,
         }
     }
 
     /// `plain` is the word lowercased and folded, not stemmed.
-    fn hits(&self, plain: &str, stemmer: &mut TextAnalyzer) -> bool {
+    fn hits(
+        &self,
+        plain: &str,
+        stemmer: &mut Option<TextAnalyzer>,
+        language: Option<&str>,
+    ) -> bool {
         if self.prefixes.iter().any(|p| plain.starts_with(p.as_str())) {
             return true;
         }
-        if !self.starts.contains(&start(plain)) {
+        let at = start(plain);
+        if self.starts[at / 64] & (1 << (at % 64)) == 0 {
             return false;
         }
+        let stemmer =
+            stemmer.get_or_insert_with(|| analyzer::analyzer(analyzer::language(language)));
         analyzer::words(stemmer, plain)
             .first()
             .is_some_and(|s| self.stems.contains(s))
+    }
+}
+
+/// Calls `each` with the byte span and the plain form of every word of
+/// `text` as the `analyzer::plain` analyzer reads them (runs of letters and
+/// digits shorter than `analyzer::MAX_WORD_BYTES`, lowercased, ASCII-folded),
+/// until it answers false. ASCII words, nearly all of them, are lowercased
+/// here: through the analyzer's filters, the body of every hit cost a
+/// tenth of a search.
+fn plain_words(text: &str, mut each: impl FnMut(usize, usize, &str) -> bool) {
+    let mut buf = String::new();
+    let mut plain: Option<TextAnalyzer> = None;
+    let mut from = None;
+    let ends = text.char_indices().map(Some).chain([None]);
+    for next in ends {
+        let (at, in_word) = match next {
+            Some((at, c)) => (at, c.is_alphanumeric()),
+            None => (text.len(), false),
+        };
+        match (from, in_word) {
+            (None, true) => from = Some(at),
+            (Some(f), false) => {
+                from = None;
+                let word = &text[f..at];
+                if word.len() >= analyzer::MAX_WORD_BYTES {
+                    continue;
+                }
+                let keep_going = if word.is_ascii() {
+                    buf.clear();
+                    buf.push_str(word);
+                    buf.make_ascii_lowercase();
+                    each(f, at, &buf)
+                } else {
+                    let plain = plain.get_or_insert_with(analyzer::plain);
+                    match analyzer::words(plain, word).first() {
+                        Some(w) => each(f, at, w),
+                        None => true,
+                    }
+                };
+                if !keep_going {
+                    return;
+                }
+            }
+            _ => {}
+        }
     }
 }
 
@@ -90,22 +146,20 @@ fn ceil_boundary(s: &str, mut i: usize) -> usize {
 /// `text` around its first hit, HTML-escaped, hits in `<mark>`; `None`
 /// when nothing in it matches.
 pub fn highlight(m: &Matcher, text: &str, language: Option<&str>) -> Option<String> {
-    let mut stemmer = analyzer::analyzer(analyzer::language(language));
-    let mut plain = analyzer::plain();
-    let mut stream = plain.token_stream(text);
+    let mut stemmer = None;
     let mut spans: Vec<(usize, usize)> = Vec::new();
-    while stream.advance() {
-        let t = stream.token();
+    plain_words(text, |from, to, word| {
         // Past the excerpt around the first hit, nothing more is shown.
         if let Some(first) = spans.first()
-            && t.offset_from > first.1 + CONTEXT * 2
+            && from > first.1 + CONTEXT * 2
         {
-            break;
+            return false;
         }
-        if m.hits(&t.text, &mut stemmer) {
-            spans.push((t.offset_from, t.offset_to));
+        if m.hits(word, &mut stemmer, language) {
+            spans.push((from, to));
         }
-    }
+        true
+    });
     let first = spans.first()?;
     let start = floor_boundary(text, first.0.saturating_sub(CONTEXT));
     let end = ceil_boundary(text, (first.1 + CONTEXT * 2).min(text.len()));
@@ -131,6 +185,33 @@ pub fn highlight(m: &Matcher, text: &str, language: Option<&str>) -> Option<Stri
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn words_are_read_as_the_plain_analyzer_reads_them() {
+        let long = "x".repeat(analyzer::MAX_WORD_BYTES);
+        let text = format!(
+            "Crème BRÛLÉE, naïve-café 42x {long} Straße ÆSIR; \
+             Ελληνικά  tab\tend. 日本語 last"
+        );
+        let mut plain = analyzer::plain();
+        let expected: Vec<(usize, usize, String)> = analyzer::tokens(&mut plain, &text)
+            .into_iter()
+            .map(|t| (t.offset_from, t.offset_to, t.text))
+            .collect();
+        let mut read = Vec::new();
+        plain_words(&text, |from, to, w| {
+            read.push((from, to, w.to_string()));
+            true
+        });
+        assert_eq!(read, expected);
+        assert!(read.iter().any(|(_, _, w)| w == "creme"));
+        let mut first_two = Vec::new();
+        plain_words(&text, |_, _, w| {
+            first_two.push(w.to_string());
+            first_two.len() < 2
+        });
+        assert_eq!(first_two, ["creme", "brulee"]);
+    }
 
     #[test]
     fn marks_stems_typos_and_prefixes() {

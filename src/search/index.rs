@@ -133,6 +133,12 @@ pub struct Hit {
     pub score: f32,
 }
 
+/// Decompressed doc-store blocks kept per segment (16 KiB each, so 16 MiB
+/// at most). A document stores only its two ids, and 100,000 entries'
+/// documents fill ~900 blocks: with tantivy's default of 100, most hits
+/// decompressed a block of their own (a search's ten hits, ten blocks).
+const DOC_STORE_CACHED_BLOCKS: usize = 1024;
+
 struct Opened {
     name: Option<String>,
     index: Index,
@@ -145,6 +151,7 @@ impl Opened {
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
+            .doc_store_cache_num_blocks(DOC_STORE_CACHED_BLOCKS)
             .try_into()?;
         let writer = index.writer_with_num_threads(1, WRITER_MEMORY)?;
         writer.set_merge_policy(Box::new(merge_policy()));
