@@ -133,10 +133,11 @@ pub struct Hit {
     pub score: f32,
 }
 
-/// Decompressed doc-store blocks kept per segment (16 KiB each, so 16 MiB
-/// at most). A document stores only its two ids, and 100,000 entries'
-/// documents fill ~900 blocks: with tantivy's default of 100, most hits
-/// decompressed a block of their own (a search's ten hits, ten blocks).
+/// Decompressed doc-store blocks kept per segment (16 KiB each: 16 MiB at
+/// most, and never more than the segment's own store). A document stores
+/// only its two ids, and 100,000 entries' documents fill ~900 blocks: with
+/// tantivy's default of 100, most hits decompressed a block of their own.
+/// A reader reload (an indexer commit) starts the caches afresh.
 const DOC_STORE_CACHED_BLOCKS: usize = 1024;
 
 struct Opened {
