@@ -3,7 +3,6 @@
 
 use serde_json::{Map, Value};
 use tantivy::TantivyDocument;
-use tantivy::tokenizer::PreTokenizedString;
 
 use super::analyzer;
 use super::index::{Copy, Fields, TypePlan};
@@ -35,33 +34,15 @@ fn document(
     doc.add_text(fields.content_type, &e.content_type);
     doc.add_text(fields.locale, &e.locale);
     doc.add_text(fields.copy, copy.as_str());
-    let mut stem = analyzer::analyzer(analyzer::language(ct.def.language.as_deref()));
+    let language = ct.def.language.as_deref();
     for (slot, f) in ct.searchable_fields().enumerate() {
         if let Some(text) = data.get(&f.name).and_then(Value::as_str) {
-            let tokens = analyzer::tokens_up_to(&mut stem, text, analyzer::MAX_INDEXED_WORDS);
-            doc.add_pre_tokenized_text(
-                fields.all,
-                PreTokenizedString {
-                    text: String::new(),
-                    tokens: tokens.clone(),
-                },
-            );
+            let text = analyzer::tagged(language, text);
+            doc.add_text(fields.all, &text);
             if copy == Copy::Live {
-                doc.add_pre_tokenized_text(
-                    fields.all_live,
-                    PreTokenizedString {
-                        text: String::new(),
-                        tokens: tokens.clone(),
-                    },
-                );
+                doc.add_text(fields.all_live, &text);
             }
-            doc.add_pre_tokenized_text(
-                fields.slots[slot],
-                PreTokenizedString {
-                    text: String::new(),
-                    tokens,
-                },
-            );
+            doc.add_text(fields.slots[slot], &text);
         }
     }
     doc

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
 use tantivy::schema::{
-    Field, IndexRecordOption, STORED, STRING, Schema, TEXT, TextFieldIndexing, TextOptions, Value,
+    Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term};
 
@@ -58,14 +58,22 @@ fn schema() -> (Schema, Fields) {
     let content_type = b.add_text_field("type", STRING | STORED);
     let locale = b.add_text_field("locale", STRING);
     let copy = b.add_text_field("copy", STRING);
-    let slots = std::array::from_fn(|i| b.add_text_field(&format!("s{i}"), TEXT));
-    // Every searchable word once, documents only: typo and prefix expansion
-    // walk this one term dictionary instead of one per slot.
-    let words = || {
+    let text = |record| {
         TextOptions::default().set_indexing_options(
-            TextFieldIndexing::default().set_index_option(IndexRecordOption::Basic),
+            TextFieldIndexing::default()
+                .set_tokenizer(analyzer::TOKENIZER)
+                .set_index_option(record),
         )
     };
+    let slots = std::array::from_fn(|i| {
+        b.add_text_field(
+            &format!("s{i}"),
+            text(IndexRecordOption::WithFreqsAndPositions),
+        )
+    });
+    // Every searchable word once, documents only: typo and prefix expansion
+    // walk this one term dictionary instead of one per slot.
+    let words = || text(IndexRecordOption::Basic);
     let all = b.add_text_field("all", words());
     let all_live = b.add_text_field("all_live", words());
     (
@@ -147,8 +155,18 @@ struct Opened {
     writer: Mutex<IndexWriter>,
 }
 
+/// `index` with the tokenizer its text fields name; every index opened or
+/// created goes through here before documents are added to it.
+fn with_tokenizer(index: Index) -> Index {
+    index
+        .tokenizers()
+        .register(analyzer::TOKENIZER, analyzer::Tagged::default());
+    index
+}
+
 impl Opened {
     fn new(index: Index, name: Option<String>) -> SearchResult<Opened> {
+        let index = with_tokenizer(index);
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -220,7 +238,7 @@ pub fn create_in(root: &Path) -> SearchResult<(String, Index)> {
     let dir = root.join(&name);
     std::fs::create_dir_all(&dir)?;
     let index = Index::create_in_dir(&dir, schema().0)?;
-    Ok((name, index))
+    Ok((name, with_tokenizer(index)))
 }
 
 impl SearchIndex {
