@@ -209,6 +209,27 @@ db_tests! {
         problem(res, StatusCode::CONFLICT).await;
     }
 
+    async fn publishing_a_slug_another_entry_has_live_is_refused(app) {
+        let a = app.create_entry("articles", json!({"title": "A", "slug": "shared"})).await;
+        app.publish("articles", &id_of(&a)).await;
+        // a's working copy moves to another slug; its live copy keeps "shared".
+        let res = app.patch("articles", &id_of(&a), json!({"slug": "moved"}), 2).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let b = app.create_entry("articles", json!({"title": "B", "slug": "shared"})).await;
+        let p = problem(app.try_publish("articles", &id_of(&b)).await, StatusCode::CONFLICT).await;
+        assert_eq!(p["code"], "unique_violation");
+        assert_eq!(field_rules(&p), vec![("slug".to_string(), "unique".to_string())]);
+        // Nothing of the refused publish was written.
+        let got = app.admin_get(&format!("/admin/api/entries/articles/{}", id_of(&b))).await;
+        assert_eq!((got["status"].clone(), got["version"].clone()), (json!("draft"), json!(1)));
+        let live: Value = app.public("/api/articles/shared").await.json().await.unwrap();
+        assert_eq!(live["data"]["title"], "A");
+        // Once a's live copy moves on too, the slug is free to publish.
+        app.publish("articles", &id_of(&a)).await;
+        let published = app.publish("articles", &id_of(&b)).await;
+        assert_eq!(published["status"], "published");
+    }
+
     async fn unique_fields_are_unique(app) {
         app.create_entry("authors", json!({"name": "Ada", "email": "ada@example.com"})).await;
         let res = app.try_create("authors", json!({"name": "Ada Two", "email": "ada@example.com"})).await;

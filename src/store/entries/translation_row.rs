@@ -48,30 +48,38 @@ pub(super) fn draft_column<'a>(
     Json((published != Some(draft)).then_some(draft))
 }
 
-/// Writes an entry's live copy and bookkeeping as they now stand, and
-/// removes its links (see `clearing_links`).
+/// Writes an entry's live copy and bookkeeping as they now stand, removes
+/// its links (see `clearing_links`) and records the write
+/// (`write_and_record!`).
 macro_rules! write_live {
-    ($tx:expr, $dialect:expr, $entry:expr, $live_slug:expr) => {{
+    ($tx:expr, $dialect:expr, $ct:expr, $entry:expr, $live_slug:expr, $action:expr, $actor:expr, $now:expr) => {{
         let update = super::translation_row::clearing_links(
             $dialect,
             super::translation_row::UPDATE_LIVE,
             8,
         );
-        sqlx::query(AssertSqlSafe(update))
-            .bind($entry.published.as_ref().map(Json))
-            .bind($live_slug)
-            .bind($entry.status.as_str())
-            .bind($entry.published_at)
-            .bind($entry.live_updated_at)
-            .bind($entry.updated_at)
-            .bind(&$entry.updated_by)
-            .bind(&$entry.row)
-            .bind(super::translation_row::draft_column(
-                &$entry.draft,
-                $entry.published.as_ref(),
-            ))
-            .execute(&mut *$tx)
-            .await?;
+        write_and_record!(
+            $tx,
+            $dialect,
+            $ct,
+            $entry,
+            Some(&$entry.draft),
+            $action,
+            $actor,
+            $now,
+            &update,
+            [
+                $entry.published.as_ref().map(Json),
+                $live_slug,
+                $entry.status.as_str(),
+                $entry.published_at,
+                $entry.live_updated_at,
+                $entry.updated_at,
+                &$entry.updated_by,
+                &$entry.row,
+                super::translation_row::draft_column(&$entry.draft, $entry.published.as_ref()),
+            ]
+        );
     }};
 }
 
@@ -141,21 +149,32 @@ macro_rules! load_for_write {
     }};
 }
 
-/// Writes a new translation row.
+/// Writes a new translation row, its links and its record
+/// (`write_and_record!`).
 macro_rules! insert_row {
-    ($tx:expr, $ct:expr, $entry:expr, $now:expr, $actor:expr) => {
-        sqlx::query(super::translation_row::INSERT_ENTRY)
-            .bind(&$entry.row)
-            .bind(&$entry.id)
-            .bind(&$entry.content_type)
-            .bind(&$entry.locale)
-            .bind($entry.status.as_str())
-            .bind(super::unique::slug_of($ct, &$entry.draft))
-            .bind(Json(&$entry.draft))
-            .bind($now)
-            .bind(&$actor.id)
-            .execute(&mut *$tx)
-            .await?
+    ($tx:expr, $dialect:expr, $ct:expr, $entry:expr, $now:expr, $actor:expr) => {
+        write_and_record!(
+            $tx,
+            $dialect,
+            $ct,
+            $entry,
+            None,
+            "create",
+            $actor,
+            $now,
+            super::translation_row::INSERT_ENTRY,
+            [
+                &$entry.row,
+                &$entry.id,
+                &$entry.content_type,
+                &$entry.locale,
+                $entry.status.as_str(),
+                super::unique::slug_of($ct, &$entry.draft),
+                Json(&$entry.draft),
+                $now,
+                &$actor.id,
+            ]
+        )
     };
 }
 

@@ -81,6 +81,18 @@ macro_rules! is_taken {
     }};
 }
 
+/// Did a write stop on the index that keeps live slugs unique within a
+/// type and locale (`entries_published_slug`)?
+pub(super) fn live_slug_taken(e: &crate::store::StoreError) -> bool {
+    match e {
+        crate::store::StoreError::Database(sqlx::Error::Database(db)) => {
+            let names = format!("{} {}", db.constraint().unwrap_or_default(), db.message());
+            db.is_unique_violation() && names.contains("published_slug")
+        }
+        _ => false,
+    }
+}
+
 pub(super) fn taken_error(field: &str, value: &Value) -> FieldError {
     FieldError::new(
         field,

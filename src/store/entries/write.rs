@@ -10,7 +10,9 @@ use super::record::INSERT_CHANGE;
 use super::translation_row::{
     CLAIM_PUBLISH, CLAIM_UNPUBLISH, UPDATE_DRAFT, clearing_links, draft_column, new_row,
 };
-use super::unique::{MAX_SLUG_SUFFIX, slug_candidate, slug_of, taken_error, taken_sql};
+use super::unique::{
+    MAX_SLUG_SUFFIX, live_slug_taken, slug_candidate, slug_of, taken_error, taken_sql,
+};
 use super::{COLUMNS, EntryRow, Lookup};
 use crate::clock;
 use crate::model::FieldError;
@@ -22,7 +24,7 @@ use crate::model::validate::{Mode, Valid, validate_entry};
 use crate::store::Conflict;
 use crate::store::audit::{Actor, audit};
 use crate::store::log_id::LogId;
-use crate::store::sql::bind_args;
+use crate::store::sql::{Dialect, bind_args};
 use crate::store::{Db, StoreError, StoreResult, WritePool, lock_feed, on_pool};
 
 /// Does any row match? `sql` selects a constant, so no row decoding happens.
@@ -103,18 +105,25 @@ macro_rules! sync_shared {
             other.status = Status::of(&other.draft, other.published.as_ref());
             other.bump($now, $actor.id.clone());
             let update = clearing_links($dialect, UPDATE_DRAFT, 6);
-            sqlx::query(AssertSqlSafe(update))
-                .bind(draft_column(&other.draft, other.published.as_ref()))
-                .bind(slug_of($ct, &other.draft))
-                .bind(other.status.as_str())
-                .bind($now)
-                .bind(&$actor.id)
-                .bind(&other.row)
-                .execute(&mut *$tx)
-                .await?;
-            link_media!($tx, $dialect, $ct, other);
-            link_entries!($tx, $dialect, $ct, other);
-            record!($tx, $dialect, other, Some(&before), "update", $actor, $now);
+            write_and_record!(
+                $tx,
+                $dialect,
+                $ct,
+                other,
+                Some(&before),
+                "update",
+                $actor,
+                $now,
+                &update,
+                [
+                    draft_column(&other.draft, other.published.as_ref()),
+                    slug_of($ct, &other.draft),
+                    other.status.as_str(),
+                    $now,
+                    &$actor.id,
+                    &other.row,
+                ]
+            );
         }
     }};
 }
@@ -183,10 +192,7 @@ pub async fn create(
         }
         ensure_unique!(tx, dialect, ct, locale, &id, valid);
         let entry = new_row(ct, id.clone(), id, locale, valid.data, actor, now);
-        insert_row!(tx, ct, entry, now, actor);
-        link_media!(tx, dialect, ct, entry);
-        link_entries!(tx, dialect, ct, entry);
-        record!(tx, dialect, entry, None, "create", actor, now);
+        insert_row!(tx, dialect, ct, entry, now, actor);
         tx.commit().await?;
         Ok(entry)
     })
@@ -230,10 +236,7 @@ pub async fn create_translation(
         let row = uuid::Uuid::now_v7().to_string();
         ensure_unique!(tx, dialect, ct, locale, &row, valid);
         let entry = new_row(ct, base.id.clone(), row, locale, valid.data, actor, now);
-        insert_row!(tx, ct, entry, now, actor);
-        link_media!(tx, dialect, ct, entry);
-        link_entries!(tx, dialect, ct, entry);
-        record!(tx, dialect, entry, None, "create", actor, now);
+        insert_row!(tx, dialect, ct, entry, now, actor);
         sync_shared!(tx, dialect, ct, entry, actor, now);
         tx.commit().await?;
         Ok(entry)
@@ -297,18 +300,18 @@ pub async fn update(
         entry.status = Status::of(&entry.draft, entry.published.as_ref());
         entry.bump(now, actor.id.clone());
         let update = clearing_links(dialect, UPDATE_DRAFT, 6);
-        sqlx::query(AssertSqlSafe(update))
-            .bind(draft_column(&entry.draft, entry.published.as_ref()))
-            .bind(slug_of(ct, &entry.draft))
-            .bind(entry.status.as_str())
-            .bind(now)
-            .bind(&actor.id)
-            .bind(&entry.row)
-            .execute(&mut *tx)
-            .await?;
-        link_media!(tx, dialect, ct, entry);
-        link_entries!(tx, dialect, ct, entry);
-        record!(tx, dialect, entry, Some(&before), action, actor, now);
+        write_and_record!(
+            tx, dialect, ct, entry, Some(&before), action, actor, now,
+            &update,
+            [
+                draft_column(&entry.draft, entry.published.as_ref()),
+                slug_of(ct, &entry.draft),
+                entry.status.as_str(),
+                now,
+                &actor.id,
+                &entry.row,
+            ]
+        );
         sync_shared!(tx, dialect, ct, entry, actor, now);
         tx.commit().await?;
         Ok(entry)
@@ -335,21 +338,38 @@ pub async fn publish(
         entry.schedule.publish_at = None;
         validate_entry(ct, &entry.draft, target.mode(&entry.locale)).map_err(StoreError::Invalid)?;
         let live_slug = slug_of(ct, &entry.draft);
-        if let (Some(sf), Some(slug)) = (ct.slug_field(), &live_slug) {
-            let v = Value::String(slug.clone());
-            if is_taken!(tx, dialect, ct, &entry.locale, &entry.row, "published_slug", None, &v) {
-                return Err(StoreError::Unique(vec![taken_error(&sf.name, &v)]));
+        let clash = match (ct.slug_field(), &live_slug) {
+            (Some(sf), Some(slug)) => {
+                let v = Value::String(slug.clone());
+                Some(StoreError::Unique(vec![taken_error(&sf.name, &v)]))
             }
+            _ => None,
+        };
+        // SQLite's writers run one at a time, so the live slugs' unique
+        // index is the check there: the write stops on it before any of it
+        // is done (one call to the database fewer). PostgreSQL's writers
+        // overlap: each checks first, under the value's lock.
+        if dialect == Dialect::Postgres
+            && let Some(slug) = &live_slug
+            && is_taken!(tx, dialect, ct, &entry.locale, &entry.row, "published_slug", None, &Value::String(slug.clone()))
+            && let Some(clash) = clash
+        {
+            return Err(clash);
         }
         entry.published = Some(entry.draft.clone());
         entry.status = Status::Published;
         entry.published_at = Some(entry.published_at.unwrap_or(now));
         entry.live_updated_at = Some(now);
         entry.bump(now, actor.id.clone());
-        write_live!(tx, dialect, entry, live_slug);
-        link_media!(tx, dialect, ct, entry);
-        link_entries!(tx, dialect, ct, entry);
-        record!(tx, dialect, entry, Some(&entry.draft), "publish", actor, now);
+        let written = async {
+            write_live!(tx, dialect, ct, entry, live_slug, "publish", actor, now);
+            Ok::<(), StoreError>(())
+        }
+        .await;
+        match (written, clash) {
+            (Err(e), Some(clash)) if live_slug_taken(&e) => return Err(clash),
+            (written, _) => written?,
+        }
         tx.commit().await?;
         Ok(entry)
     })
@@ -381,10 +401,7 @@ pub async fn unpublish(
         entry.published_at = None;
         entry.live_updated_at = None;
         entry.bump(now, actor.id.clone());
-        write_live!(tx, dialect, entry, None::<String>);
-        link_media!(tx, dialect, ct, entry);
-        link_entries!(tx, dialect, ct, entry);
-        record!(tx, dialect, entry, Some(&entry.draft), "unpublish", actor, now);
+        write_live!(tx, dialect, ct, entry, None::<String>, "unpublish", actor, now);
         tx.commit().await?;
         Ok(entry)
     })
