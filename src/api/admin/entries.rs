@@ -293,8 +293,10 @@ impl EntriesApi {
                 .schedule_entry(&ct, &entry.id, Some(&locale), schedule, &auth.0.actor)
                 .await?;
         }
+        // A new entry's one translation is itself: no read to list it.
+        let listed = [crate::store::entries::Translation::of(&entry)];
         Ok(EntryCreated::Created(
-            Json(out(&state, &ct, &entry).await?),
+            Json(EntryOut::new(&ct, &entry).with_translations(&listed)),
             format!("/admin/api/entries/{}/{}", ct.api_id(), entry.id),
             format!("\"{}\"", entry.version),
         ))

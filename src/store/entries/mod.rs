@@ -296,6 +296,19 @@ pub struct Translation {
     pub updated_at: i64,
 }
 
+impl Translation {
+    /// What a translation just written lists of itself.
+    pub fn of(e: &Entry) -> Translation {
+        Translation {
+            entry_id: e.id.clone(),
+            locale: e.locale.clone(),
+            status: e.status.as_str().to_string(),
+            version: e.version,
+            updated_at: e.updated_at,
+        }
+    }
+}
+
 /// The translations of the given entries, oldest first.
 pub async fn translations(db: &Db, ids: &[String]) -> StoreResult<Vec<Translation>> {
     if ids.is_empty() {

@@ -24,7 +24,7 @@ use crate::model::validate::{Mode, Valid, validate_entry};
 use crate::store::Conflict;
 use crate::store::audit::{Actor, audit};
 use crate::store::log_id::LogId;
-use crate::store::sql::{Dialect, bind_args};
+use crate::store::sql::bind_args;
 use crate::store::{Db, StoreError, StoreResult, WritePool, lock_feed, on_pool};
 
 /// Does any row match? `sql` selects a constant, so no row decoding happens.
@@ -338,6 +338,10 @@ pub async fn publish(
         entry.schedule.publish_at = None;
         validate_entry(ct, &entry.draft, target.mode(&entry.locale)).map_err(StoreError::Invalid)?;
         let live_slug = slug_of(ct, &entry.draft);
+        // The live slugs' unique index is the check: the write stops on it
+        // before any of it is done, and the refusal names the slug field.
+        // Two at once on PostgreSQL: the second waits for the first's
+        // commit, then stops on the index.
         let clash = match (ct.slug_field(), &live_slug) {
             (Some(sf), Some(slug)) => {
                 let v = Value::String(slug.clone());
@@ -345,17 +349,6 @@ pub async fn publish(
             }
             _ => None,
         };
-        // SQLite's writers run one at a time, so the live slugs' unique
-        // index is the check there: the write stops on it before any of it
-        // is done (one call to the database fewer). PostgreSQL's writers
-        // overlap: each checks first, under the value's lock.
-        if dialect == Dialect::Postgres
-            && let Some(slug) = &live_slug
-            && is_taken!(tx, dialect, ct, &entry.locale, &entry.row, "published_slug", None, &Value::String(slug.clone()))
-            && let Some(clash) = clash
-        {
-            return Err(clash);
-        }
         entry.published = Some(entry.draft.clone());
         entry.status = Status::Published;
         entry.published_at = Some(entry.published_at.unwrap_or(now));
