@@ -508,6 +508,49 @@ mod tests {
         }
     }
 
+    /// How a queued writer ends its write.
+    #[derive(Clone, Copy)]
+    enum End {
+        Commit,
+        Rollback,
+        /// Dropped halfway, as when its request is.
+        Drop,
+        /// Dropped after releasing its savepoint by hand, as when its
+        /// request is dropped while that happens.
+        ReleaseThenDrop,
+    }
+
+    /// Queues the writes `(value, end)` behind the write holding the turn,
+    /// each waiting until the one before is queued.
+    async fn queue_writes(
+        pool: &SqlitePool,
+        writes: &[(&'static str, End)],
+    ) -> Vec<tokio::task::JoinHandle<()>> {
+        let mut queued_so_far = Vec::new();
+        for &(v, end) in writes {
+            let pool2 = pool.clone();
+            queued_so_far.push(tokio::spawn(async move {
+                let mut tx = pool2.begin_write().await.unwrap();
+                insert(&mut tx, v).await;
+                match end {
+                    End::Commit => tx.commit().await.unwrap(),
+                    End::Rollback => tx.rollback().await.unwrap(),
+                    End::Drop => drop(tx),
+                    End::ReleaseThenDrop => {
+                        let release = format!("RELEASE w{}", tx.open().write);
+                        sqlx::raw_sql(AssertSqlSafe(release))
+                            .execute(&mut *tx)
+                            .await
+                            .unwrap();
+                        drop(tx);
+                    }
+                }
+            }));
+            queued(pool, queued_so_far.len()).await;
+        }
+        queued_so_far
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn queued_writes_share_a_commit_and_a_dropped_one_takes_nothing_with_it() {
         let dir = tempfile::tempdir().unwrap();
@@ -515,38 +558,20 @@ mod tests {
         let mut a = pool.begin_write().await.unwrap();
         insert(&mut a, "a").await;
         // b, c and d queue behind a; b will be dropped halfway, d after
-        // its savepoint was released by hand (as when its request is
-        // dropped while releasing).
-        let queue = |v: &'static str| {
-            let pool = pool.clone();
-            tokio::spawn(async move {
-                let mut tx = pool.begin_write().await.unwrap();
-                insert(&mut tx, v).await;
-                match v {
-                    "b" => drop(tx),
-                    "d" => {
-                        let n = tx.open().write;
-                        let release = format!("RELEASE w{n}");
-                        sqlx::raw_sql(AssertSqlSafe(release))
-                            .execute(&mut *tx)
-                            .await
-                            .unwrap();
-                        drop(tx);
-                    }
-                    _ => tx.commit().await.unwrap(),
-                }
-            })
-        };
-        let b = queue("b");
-        queued(&pool, 1).await;
-        let c = queue("c");
-        queued(&pool, 2).await;
-        let d = queue("d");
-        queued(&pool, 3).await;
+        // its savepoint was released by hand.
+        let writes = queue_writes(
+            &pool,
+            &[
+                ("b", End::Drop),
+                ("c", End::Commit),
+                ("d", End::ReleaseThenDrop),
+            ],
+        )
+        .await;
         // a leaves the transaction open for them and answers once the
         // last has ended it.
         a.commit().await.unwrap();
-        for w in [b, c, d] {
+        for w in writes {
             w.await.unwrap();
         }
         // a answered after the group's commit, so it is all there.
@@ -595,23 +620,16 @@ mod tests {
         insert(&mut a, "a").await;
         // b finishes (its savepoint left open), then c, nested in it, is
         // undone in both ways a write can be, then d finishes.
-        let queue = |v: &'static str| {
-            let pool = pool.clone();
-            tokio::spawn(async move {
-                let mut tx = pool.begin_write().await.unwrap();
-                insert(&mut tx, v).await;
-                match v {
-                    "c1" => tx.rollback().await.unwrap(),
-                    "c2" => drop(tx),
-                    _ => tx.commit().await.unwrap(),
-                }
-            })
-        };
-        let mut writes = Vec::new();
-        for (n, v) in ["b", "c1", "c2", "d"].into_iter().enumerate() {
-            writes.push(queue(v));
-            queued(&pool, n + 1).await;
-        }
+        let writes = queue_writes(
+            &pool,
+            &[
+                ("b", End::Commit),
+                ("c1", End::Rollback),
+                ("c2", End::Drop),
+                ("d", End::Commit),
+            ],
+        )
+        .await;
         a.commit().await.unwrap();
         for w in writes {
             w.await.unwrap();
