@@ -551,29 +551,30 @@ mod tests {
         queued_so_far
     }
 
+    /// Writes `a`, queues `writes` behind it, commits `a` (which answers
+    /// once the group has committed) and waits for them all.
+    async fn group_after_a(pool: &SqlitePool, writes: &[(&'static str, End)]) {
+        let mut a = pool.begin_write().await.unwrap();
+        insert(&mut a, "a").await;
+        let queued = queue_writes(pool, writes).await;
+        a.commit().await.unwrap();
+        for w in queued {
+            w.await.unwrap();
+        }
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn queued_writes_share_a_commit_and_a_dropped_one_takes_nothing_with_it() {
         let dir = tempfile::tempdir().unwrap();
         let pool = file_pool(&dir).await;
-        let mut a = pool.begin_write().await.unwrap();
-        insert(&mut a, "a").await;
-        // b, c and d queue behind a; b will be dropped halfway, d after
-        // its savepoint was released by hand.
-        let writes = queue_writes(
-            &pool,
-            &[
-                ("b", End::Drop),
-                ("c", End::Commit),
-                ("d", End::ReleaseThenDrop),
-            ],
-        )
-        .await;
-        // a leaves the transaction open for them and answers once the
-        // last has ended it.
-        a.commit().await.unwrap();
-        for w in writes {
-            w.await.unwrap();
-        }
+        // b, c and d queue behind a; b is dropped halfway, d after its
+        // savepoint was released by hand.
+        let writes = [
+            ("b", End::Drop),
+            ("c", End::Commit),
+            ("d", End::ReleaseThenDrop),
+        ];
+        group_after_a(&pool, &writes).await;
         // a answered after the group's commit, so it is all there.
         assert_eq!(stored(&pool).await, ["a", "c", "d"]);
         // The file takes a lone write afterwards.
@@ -616,24 +617,15 @@ mod tests {
     async fn undoing_a_write_keeps_the_finished_one_whose_savepoint_it_is_in() {
         let dir = tempfile::tempdir().unwrap();
         let pool = file_pool(&dir).await;
-        let mut a = pool.begin_write().await.unwrap();
-        insert(&mut a, "a").await;
         // b finishes (its savepoint left open), then c, nested in it, is
         // undone in both ways a write can be, then d finishes.
-        let writes = queue_writes(
-            &pool,
-            &[
-                ("b", End::Commit),
-                ("c1", End::Rollback),
-                ("c2", End::Drop),
-                ("d", End::Commit),
-            ],
-        )
-        .await;
-        a.commit().await.unwrap();
-        for w in writes {
-            w.await.unwrap();
-        }
+        let writes = [
+            ("b", End::Commit),
+            ("c1", End::Rollback),
+            ("c2", End::Drop),
+            ("d", End::Commit),
+        ];
+        group_after_a(&pool, &writes).await;
         assert_eq!(stored(&pool).await, ["a", "b", "d"]);
     }
 
