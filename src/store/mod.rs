@@ -30,7 +30,7 @@ use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{PgPool, SqlitePool};
+use sqlx::{Connection, PgPool, SqlitePool};
 
 use crate::config::{Config, DatabaseKind};
 use crate::model::FieldError;
@@ -159,6 +159,18 @@ impl Db {
                 let options = PgConnectOptions::from_str(&config.database_url)?;
                 let pool = PgPoolOptions::new()
                     .max_connections(16)
+                    // A connection is tested before use only when it has sat
+                    // idle: the ping is a round trip to the server, and
+                    // under load every statement and transaction paid it.
+                    .test_before_acquire(false)
+                    .before_acquire(|conn, meta| {
+                        Box::pin(async move {
+                            if meta.idle_for >= TEST_IDLE_AFTER {
+                                conn.ping().await?;
+                            }
+                            Ok(true)
+                        })
+                    })
                     // Fail fast when the server is gone, so requests answer
                     // 503 at once instead of queueing behind an outage.
                     .acquire_timeout(Duration::from_secs(2))
@@ -224,6 +236,11 @@ impl Db {
 
 /// The advisory lock key of [`Db::start_lock`].
 const START_LOCK_KEY: i64 = 7_311_997;
+
+/// How long a pooled PostgreSQL connection sits idle before it is tested
+/// with a ping on its next use: one that served a moment ago is alive, and
+/// one that broke since answers its statement with an error (a 503).
+const TEST_IDLE_AFTER: Duration = Duration::from_secs(1);
 
 /// Held while a node prepares the database; see [`Db::start_lock`].
 pub struct StartLock(Option<sqlx::pool::PoolConnection<sqlx::Postgres>>);
