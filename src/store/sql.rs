@@ -210,6 +210,26 @@ impl Dialect {
         }
     }
 
+    /// `BEGIN` followed by [`Self::entry_lock`] of entry `id` of type `ty`,
+    /// its values written into the text, for one simple query; `None` on
+    /// SQLite, or where a value holds more than ASCII letters, digits, `-`
+    /// and `_` (every type's `api_id` and every id Quire makes), so that
+    /// nothing needs quoting.
+    pub fn begin_entry_write(self, ty: &str, id: &str) -> Option<String> {
+        let plain = |s: &str| {
+            !s.is_empty()
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        };
+        match self {
+            Dialect::Postgres if plain(ty) && plain(id) => Some(format!(
+                "BEGIN; SELECT pg_advisory_xact_lock_shared(hashtext('{ty}')), \
+                 pg_advisory_xact_lock(hashtext('{ty}'), hashtext('entry:{id}'))"
+            )),
+            _ => None,
+        }
+    }
+
     /// Holds the value `$2` (a `column:value` text) of type `$1` until
     /// commit on PostgreSQL, so that two writers checking that a unique
     /// value is free take turns and the second sees the first's row (its
@@ -478,5 +498,32 @@ mod tests {
             "SELECT id FROM entries WHERE type = $1 LIMIT 20 OFFSET $2"
         );
         assert!(matches!(sql.args[..], [Arg::Text(_), Arg::Int(40)]));
+    }
+
+    #[test]
+    fn an_entry_write_begins_with_its_locks_only_for_values_that_need_no_quoting() {
+        let id = "0193a5b2-7c1e-7d2f-9a00-1234567890ab";
+        let Some(sql) = Dialect::Postgres.begin_entry_write("blog_posts", id) else {
+            panic!("a type's api_id and a made id are written in");
+        };
+        assert_eq!(
+            sql,
+            format!(
+                "BEGIN; SELECT pg_advisory_xact_lock_shared(hashtext('blog_posts')), \
+                 pg_advisory_xact_lock(hashtext('blog_posts'), hashtext('entry:{id}'))"
+            )
+        );
+        for (ty, id) in [
+            ("articles", "x'); DROP TABLE entries; --"),
+            ("articles", ""),
+            ("a b", "id"),
+        ] {
+            assert_eq!(
+                Dialect::Postgres.begin_entry_write(ty, id),
+                None,
+                "{ty:?} {id:?}"
+            );
+        }
+        assert_eq!(Dialect::Sqlite.begin_entry_write("articles", id), None);
     }
 }

@@ -18,6 +18,8 @@ use std::sync::{Arc, LazyLock, Mutex};
 use sqlx::{AssertSqlSafe, PgPool, Postgres, SqliteConnection, SqlitePool, Transaction};
 use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard, watch};
 
+use super::sql::Dialect;
+
 /// Writes one commit may hold: the first waits for the others' statements,
 /// so this bounds the latency a group adds (about 1.3 ms a write).
 const MAX_GROUP: usize = 8;
@@ -25,6 +27,9 @@ const MAX_GROUP: usize = 8;
 pub(crate) trait WritePool {
     type Tx;
     async fn begin_write(&self) -> sqlx::Result<Self::Tx>;
+    /// A write transaction of entry `id` of type `ty`, holding what such a
+    /// write holds to commit ([`Dialect::entry_lock`]).
+    async fn begin_entry_write(&self, ty: &str, id: &str) -> sqlx::Result<Self::Tx>;
 }
 
 impl WritePool for PgPool {
@@ -33,10 +38,33 @@ impl WritePool for PgPool {
     async fn begin_write(&self) -> sqlx::Result<Self::Tx> {
         self.begin().await
     }
+
+    /// The locks go with `BEGIN` in one simple query where the values can
+    /// be written into it: one round trip to the server where there were
+    /// two.
+    async fn begin_entry_write(&self, ty: &str, id: &str) -> sqlx::Result<Self::Tx> {
+        if let Some(sql) = Dialect::Postgres.begin_entry_write(ty, id) {
+            return self.begin_with(AssertSqlSafe(sql)).await;
+        }
+        let mut tx = self.begin().await?;
+        if let Some(lock) = Dialect::Postgres.entry_lock() {
+            sqlx::query(lock)
+                .bind(ty)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        Ok(tx)
+    }
 }
 
 impl WritePool for SqlitePool {
     type Tx = SqliteWriteTx;
+    /// SQLite's one writer needs no lock of its own.
+    async fn begin_entry_write(&self, _ty: &str, _id: &str) -> sqlx::Result<SqliteWriteTx> {
+        self.begin_write().await
+    }
+
     /// SQLite admits one writer at a time, and a connection that finds the
     /// lock taken sleeps in the busy handler (1, 2, 5, 10 … ms) before it
     /// tries again: with 8 concurrent writers most of a write's time was

@@ -123,3 +123,50 @@ db_tests! {
         }
     }
 }
+
+/// On PostgreSQL a write of an entry takes the entry's lock with its
+/// `BEGIN` (one simple query): a publish waits while another transaction
+/// holds that lock the way every other writer of the entry takes it, and
+/// goes through once it is let go.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_entry_write_waits_for_the_entrys_lock_on_postgres() {
+    use sqlx::Connection;
+
+    let app = crate::helpers::TestApp::spawn(crate::helpers::Backend::Postgres).await;
+    let entry = app
+        .create_entry("articles", json!({"title": "Locked"}))
+        .await;
+    let id = entry["id"].as_str().unwrap().to_string();
+    let Some(lock) = quire::store::sql::Dialect::Postgres.entry_lock() else {
+        panic!("PostgreSQL writers lock their entry");
+    };
+    let mut conn = sqlx::PgConnection::connect(&app.config.database_url)
+        .await
+        .expect("a connection of its own");
+    let mut holder = conn.begin().await.expect("begin");
+    sqlx::query(lock)
+        .bind("articles")
+        .bind(&id)
+        .execute(&mut *holder)
+        .await
+        .expect("the entry's lock");
+
+    let publish = tokio::spawn({
+        let (client, url, token) = (
+            app.client.clone(),
+            app.url(&format!("/admin/api/entries/articles/{id}/publish")),
+            app.token.clone(),
+        );
+        async move { client.post(url).bearer_auth(token).send().await }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    assert!(
+        !publish.is_finished(),
+        "the publish waits for the entry's lock"
+    );
+    holder.rollback().await.expect("let go");
+    let res = publish.await.expect("task").expect("answer");
+    assert_eq!(res.status(), StatusCode::OK);
+    let published: Value = res.json().await.unwrap();
+    assert_eq!(published["status"], "published", "{published}");
+}

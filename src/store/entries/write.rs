@@ -164,15 +164,16 @@ pub async fn create(
     let id = uuid::Uuid::now_v7().to_string();
     let now = clock::now();
     on_pool!(db, pool => {
-        let mut tx = pool.begin_write().await?;
         let singleton = ct.def.kind == crate::model::content_type::Kind::Singleton;
-        match dialect.type_lock() {
-            // A singleton's one entry is looked for under the type's own
-            // lock, so two first writes cannot both find none.
-            Some(lock) if singleton => {
-                sqlx::query(lock).bind(ct.api_id()).execute(&mut *tx).await?;
-            }
-            _ => lock_entry!(tx, dialect, ct.api_id(), &id),
+        let mut tx = if singleton {
+            pool.begin_write().await?
+        } else {
+            pool.begin_entry_write(ct.api_id(), &id).await?
+        };
+        // A singleton's one entry is looked for under the type's own lock,
+        // so two first writes cannot both find none.
+        if singleton && let Some(lock) = dialect.type_lock() {
+            sqlx::query(lock).bind(ct.api_id()).execute(&mut *tx).await?;
         }
         if singleton {
             let taken = sqlx::query_scalar::<_, i32>(
@@ -212,8 +213,7 @@ pub async fn create_translation(
     let dialect = db.dialect();
     let now = clock::now();
     on_pool!(db, pool => {
-        let mut tx = pool.begin_write().await?;
-        lock_entry!(tx, dialect, ct.api_id(), target.id);
+        let mut tx = pool.begin_entry_write(ct.api_id(), target.id).await?;
         let base = load_for_write!(tx, ct.api_id(), target.id, Lookup::Prefer(target.default_locale), None::<i64>);
         let existing: Option<i64> = sqlx::query_scalar(
             "SELECT version FROM entries WHERE entry_id = $1 AND locale = $2",
@@ -265,8 +265,7 @@ pub async fn update(
     let dialect = db.dialect();
     let now = clock::now();
     on_pool!(db, pool => {
-        let mut tx = pool.begin_write().await?;
-        lock_entry!(tx, dialect, ct.api_id(), target.id);
+        let mut tx = pool.begin_entry_write(ct.api_id(), target.id).await?;
         let mut entry = load_for_write!(tx, ct.api_id(), target.id, target.lookup, Some(expected_version));
         let (merged, action) = match edit {
             Edit::Patch(patch) => {
@@ -331,8 +330,7 @@ pub async fn publish(
     let dialect = db.dialect();
     let now = clock::now();
     on_pool!(db, pool => {
-        let mut tx = pool.begin_write().await?;
-        lock_entry!(tx, dialect, ct.api_id(), target.id);
+        let mut tx = pool.begin_entry_write(ct.api_id(), target.id).await?;
         let mut entry = load_for_write!(tx, ct.api_id(), target.id, target.lookup, expected_version);
         claim!(tx, CLAIM_PUBLISH, entry, target, entry.schedule.publish_at);
         entry.schedule.publish_at = None;
@@ -379,8 +377,7 @@ pub async fn unpublish(
     let dialect = db.dialect();
     let now = clock::now();
     on_pool!(db, pool => {
-        let mut tx = pool.begin_write().await?;
-        lock_entry!(tx, dialect, ct.api_id(), target.id);
+        let mut tx = pool.begin_entry_write(ct.api_id(), target.id).await?;
         let mut entry = load_for_write!(tx, ct.api_id(), target.id, target.lookup, expected_version);
         claim!(tx, CLAIM_UNPUBLISH, entry, target, entry.schedule.unpublish_at);
         entry.schedule.unpublish_at = None;
@@ -418,8 +415,7 @@ pub async fn delete(
     let now = clock::now();
     let id = target.id;
     on_pool!(db, pool => {
-        let mut tx = pool.begin_write().await?;
-        lock_entry!(tx, dialect, content_type, id);
+        let mut tx = pool.begin_entry_write(content_type, id).await?;
         let entry = load_for_write!(tx, content_type, id, target.lookup, expected_version);
         // Held to commit: a write that links to this entry waits, then
         // finds it gone; one that linked first is seen below.
