@@ -124,12 +124,12 @@ db_tests! {
     }
 }
 
-/// On PostgreSQL a write of an entry takes the entry's lock with its
-/// `BEGIN` (one simple query): a publish waits while another transaction
-/// holds that lock the way every other writer of the entry takes it, and
-/// goes through once it is let go.
+/// On PostgreSQL (SQLite has no such lock) a write of an entry takes the
+/// entry's lock with its `BEGIN` (one simple query): a publish waits while
+/// another transaction holds that lock the way every other writer of the
+/// entry takes it, and goes through once it is let go.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_entry_write_waits_for_the_entrys_lock_on_postgres() {
+async fn on_postgresql_an_entry_write_waits_for_the_entrys_lock() {
     use sqlx::Connection;
 
     let app = crate::helpers::TestApp::spawn(crate::helpers::Backend::Postgres).await;
@@ -159,11 +159,29 @@ async fn an_entry_write_waits_for_the_entrys_lock_on_postgres() {
         );
         async move { client.post(url).bearer_auth(token).send().await }
     });
-    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
-    assert!(
-        !publish.is_finished(),
-        "the publish waits for the entry's lock"
-    );
+    // Until PostgreSQL shows a writer waiting on an advisory lock of this
+    // database (the publish's, the only writer here).
+    let waiting = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted \
+         AND database = (SELECT oid FROM pg_database WHERE datname = current_database())";
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        assert!(
+            !publish.is_finished(),
+            "the publish went through while the entry's lock was held"
+        );
+        let n: i64 = sqlx::query_scalar(waiting)
+            .fetch_one(&mut *holder)
+            .await
+            .expect("pg_locks");
+        if n > 0 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the publish neither waited nor went through"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     holder.rollback().await.expect("let go");
     let res = publish.await.expect("task").expect("answer");
     assert_eq!(res.status(), StatusCode::OK);
