@@ -3,11 +3,15 @@
 -- TOKEN (env) is an admin bearer token.
 local token = os.getenv("TOKEN")
 local body_text = string.rep("Static sites pull published content at build time. ", 20)
-local counter, pending, thread_id = 0, {}, 0
+local counter, pending = 0, {}
 
+-- Numbers the threads so their titles (and slugs) differ: setup runs in
+-- wrk's main state, and `thread:set` makes `thread_id` a global of the
+-- thread's own state (a local of the same name would hide it).
+local threads = 0
 function setup(thread)
-  thread_id = thread_id + 1
-  thread:set("thread_id", thread_id)
+  threads = threads + 1
+  thread:set("thread_id", threads)
 end
 
 function init(args)

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use super::documents::documents;
 use super::index::{self, Op, SearchError, SearchIndex};
 use crate::model::content_type::ContentType;
+use crate::model::entry::Entry;
 use crate::store::wake::Follower;
 use crate::store::{self, Db, StoreError};
 
@@ -84,12 +85,22 @@ pub async fn catch_up(db: &Db, search: &Arc<SearchIndex>) -> Result<usize, Index
                 _ => {}
             }
         }
+        // Every translation of the round's entries, in one read: a write
+        // stream's rounds are small, so a read per entry was most of the
+        // indexer's statements.
+        let ids: Vec<String> = entries.iter().cloned().collect();
+        let mut translations: HashMap<String, Vec<Entry>> = HashMap::new();
+        for e in store::entries::all_translations(db, &ids).await? {
+            translations.entry(e.id.clone()).or_default().push(e);
+        }
         let mut ops = Vec::new();
         let mut cts: HashMap<String, Option<ContentType>> = HashMap::new();
         for id in entries {
             ops.push(Op::DeleteEntry(id.clone()));
-            // Every translation of the entry, each its own documents.
-            for e in store::entries::find(db, &id).await? {
+            let mut found = translations.remove(&id).unwrap_or_default();
+            found.sort_by(|a, b| a.row.cmp(&b.row));
+            // Each translation its own documents.
+            for e in found {
                 if types.contains(&e.content_type) {
                     continue;
                 }

@@ -87,6 +87,25 @@ impl Sql {
         self.push(")")
     }
 
+    /// Appends `IN (…)` over `values` bound as one JSON array: the text is
+    /// the same however many there are, so one prepared statement serves
+    /// every call. (A placeholder each makes a statement per length, each
+    /// prepared anew on PostgreSQL and crowding out the connection's cached
+    /// statements: a stream of writes ran a sixth slower when the search
+    /// indexer read its rounds' entries that way.)
+    pub fn in_texts(&mut self, dialect: Dialect, values: &[String]) -> &mut Self {
+        let array = serde_json::Value::from(values.to_vec()).to_string();
+        match dialect {
+            Dialect::Sqlite => self.push(" IN (SELECT value FROM json_each("),
+            Dialect::Postgres => self.push(" IN (SELECT jsonb_array_elements_text(CAST("),
+        };
+        self.arg(Arg::Text(array));
+        match dialect {
+            Dialect::Sqlite => self.push("))"),
+            Dialect::Postgres => self.push(" AS jsonb)))"),
+        }
+    }
+
     /// Appends ` LIMIT n`, written out: SQLite prepares a statement whose
     /// `LIMIT` is a bound parameter again each time it runs (the planner
     /// reads its value), which cost an uncached page ~10 % of its time.
@@ -484,6 +503,26 @@ impl Dialect {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_list_of_texts_is_one_statement_whatever_its_length() {
+        for dialect in [Dialect::Sqlite, Dialect::Postgres] {
+            let of = |values: &[&str]| {
+                let values: Vec<String> = values.iter().map(|v| v.to_string()).collect();
+                let mut sql = Sql::default();
+                sql.push("SELECT 1 WHERE x").in_texts(dialect, &values);
+                sql
+            };
+            let one = of(&["a"]);
+            let three = of(&["a", "b'c", "d\"e"]);
+            assert_eq!(one.text, three.text, "{dialect:?}");
+            assert_eq!(three.args.len(), 1);
+            match &three.args[0] {
+                Arg::Text(t) => assert_eq!(t, r#"["a","b'c","d\"e"]"#),
+                other => panic!("a JSON array of the values, not {other:?}"),
+            }
+        }
+    }
 
     #[test]
     fn a_limit_is_written_out_and_the_values_around_it_stay_bound() {

@@ -427,15 +427,6 @@ pub async fn singleton(
     row.map(Entry::try_from).transpose()
 }
 
-/// Every translation of an entry, whatever its type; none once deleted.
-pub async fn find(db: &Db, id: &str) -> StoreResult<Vec<Entry>> {
-    let mut sql = Sql::default();
-    sql.push(&format!("SELECT {COLUMNS} FROM entries WHERE entry_id = "))
-        .arg(Arg::Text(id.to_string()))
-        .push(" ORDER BY id");
-    fetch_entries(db, sql).await
-}
-
 /// The translations of the given entries in the locales of `chain` that a
 /// surface sees, in one query (populating relations, filling fallbacks).
 pub async fn in_locales(
@@ -577,14 +568,15 @@ pub async fn published_after(
     fetch_entries(db, sql).await
 }
 
-/// Every translation of the given entries, in one query.
+/// Every translation of the given entries, whatever their types, in one
+/// query of one text whatever their number; none of a deleted entry.
 pub async fn all_translations(db: &Db, ids: &[String]) -> StoreResult<Vec<Entry>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
     let mut sql = Sql::default();
-    sql.push(&format!("SELECT {COLUMNS} FROM entries WHERE entry_id IN "))
-        .list(ids.iter().map(|id| Arg::Text(id.clone())));
+    sql.push(&format!("SELECT {COLUMNS} FROM entries WHERE entry_id"))
+        .in_texts(db.dialect(), ids);
     fetch_entries(db, sql).await
 }
 
