@@ -116,7 +116,7 @@ macro_rules! claim {
 macro_rules! load_for_write {
     ($tx:expr, $type:expr, $id:expr, $lookup:expr, $expected:expr) => {{
         let lookup: Lookup<'_> = $lookup;
-        let sql = super::lookup_sql(lookup, "");
+        let sql = super::lookup_sql(lookup);
         let row: Option<EntryRow> = sqlx::query_as(AssertSqlSafe(sql))
             .bind($type)
             .bind($id)
@@ -124,9 +124,7 @@ macro_rules! load_for_write {
             .fetch_optional(&mut *$tx)
             .await?;
         let Some(row) = row else {
-            let any: Option<i32> = sqlx::query_scalar(
-                "SELECT 1 FROM entries WHERE type = $1 AND entry_id = $2 LIMIT 1",
-            )
+            let any: Option<i32> = sqlx::query_scalar(AssertSqlSafe(super::exists_sql()))
             .bind($type)
             .bind($id)
             .fetch_optional(&mut *$tx)
