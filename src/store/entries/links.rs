@@ -26,6 +26,13 @@ macro_rules! pairs {
     }};
 }
 
+/// Does either copy of `entry` point at another entry (`link_entries!`
+/// has work)?
+pub(super) fn has_links(fields: &[Field], entry: &crate::model::entry::Entry) -> bool {
+    let names = |data| !ids_at(fields, data, FieldType::Relation).is_empty();
+    names(&entry.draft) || entry.published.as_ref().is_some_and(names)
+}
+
 /// Checks the entries a working copy's relation fields name (each must
 /// exist and be of the field's `to` type), then records what the working
 /// and live copies point at, so that no target can be deleted from under

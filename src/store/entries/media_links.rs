@@ -3,8 +3,17 @@
 //! none can be deleted from under the entry.
 
 use crate::model::FieldError;
-use crate::model::nested::IdAt;
+use crate::model::content_type::Field;
+use crate::model::entry::Entry;
+use crate::model::field::FieldType;
+use crate::model::nested::{IdAt, ids_at};
 use crate::store::sql::{Arg, Dialect, Sql};
+
+/// Does either copy of `entry` name an asset (`link_media!` has work)?
+pub(super) fn has_media(fields: &[Field], entry: &Entry) -> bool {
+    let names = |data| !ids_at(fields, data, FieldType::Media).is_empty();
+    names(&entry.draft) || entry.published.as_ref().is_some_and(names)
+}
 
 /// Checks the assets a working copy names (each must exist and suit its
 /// field's `accept`), then records every asset the entry's working and live

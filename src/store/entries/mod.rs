@@ -232,7 +232,9 @@ pub enum Lookup<'a> {
 /// 5,000 entries). Materialized, the entry's rows are read first and the
 /// type is checked on them.
 fn of_entry(columns: &str) -> String {
-    format!("WITH translations AS MATERIALIZED (SELECT {columns} FROM entries WHERE entry_id = $2) ")
+    format!(
+        "WITH translations AS MATERIALIZED (SELECT {columns} FROM entries WHERE entry_id = $2) "
+    )
 }
 
 /// `SELECT` of one translation of entry `$2` of type `$1`, the locale `$3`.
@@ -253,7 +255,10 @@ fn lookup_sql(lookup: Lookup<'_>) -> String {
 
 /// Does entry `$2` have a translation of type `$1`?
 fn exists_sql() -> String {
-    format!("{}SELECT 1 FROM translations WHERE type = $1 LIMIT 1", of_entry("type"))
+    format!(
+        "{}SELECT 1 FROM translations WHERE type = $1 LIMIT 1",
+        of_entry("type")
+    )
 }
 
 impl Lookup<'_> {

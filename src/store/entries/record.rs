@@ -2,6 +2,9 @@
 //! working copy, an audit row, and a change in the feed, in the write's
 //! transaction.
 
+use super::translation_row::RowSql;
+use crate::store::sql::Dialect;
+
 pub(super) const INSERT_CHANGE: &str = "INSERT INTO changes (entity, entity_id, content_type, action, at, \
      locale) VALUES ($1, $2, $3, $4, $5, $6)";
 
@@ -20,37 +23,63 @@ const RECORD_SQLITE: &str = "UPDATE revisions SET form = 1, data = $4 \
      INSERT INTO changes (entity, entity_id, content_type, action, at, locale) \
      VALUES ('entry', $10, $12, $3, $6, $13)";
 
-/// The same rows as one PostgreSQL statement (one round trip, one
-/// execution where four were): the change is inserted from the row of
-/// `feed`, which takes the change-feed lock (`Dialect::feed_lock`), so its
+/// The same rows on PostgreSQL, as CTEs of one statement whose last part
+/// (`RECORD_POSTGRES_CHANGE`) inserts the change from the row of `feed`,
+/// which takes the change-feed lock (`Dialect::feed_lock`), so that its
 /// sequence number is drawn under the lock.
-const RECORD_POSTGRES: &str = "WITH previous AS (UPDATE revisions SET form = 1, data = $4 \
+const RECORD_POSTGRES_CTES: &str = "previous AS (UPDATE revisions SET form = 1, data = $4 \
      WHERE entry_id = $1 AND form = 2 AND $4 IS NOT NULL), \
      revision AS (INSERT INTO revisions (entry_id, version, action, data, form, author_id, created_at) \
      VALUES ($1, $2, $3, 'null', 2, $5, $6)), \
      logged AS (INSERT INTO audit (at, actor_id, actor, client_ip, action, resource_type, resource_id, detail) \
-     VALUES ($6, $5, $7, $8, $9, 'entry', $10, $11)), \
-     feed AS (SELECT pg_advisory_xact_lock(7311996)) \
-     INSERT INTO changes (entity, entity_id, content_type, action, at, locale) \
-     SELECT 'entry', $10, $12, $3, $6, $13 FROM feed";
+     VALUES ($6, $5, $7, $8, $9, 'entry', $10, $11))";
+const RECORD_POSTGRES_CHANGE: &str = "INSERT INTO changes (entity, entity_id, content_type, action, at, \
+     locale) SELECT 'entry', $10, $12, $3, $6, $13 FROM feed";
+const FEED_LOCK: &str = "pg_advisory_xact_lock(7311996)";
 
-pub(super) fn record_sql(dialect: crate::store::sql::Dialect) -> &'static str {
+pub(super) fn record_sql(dialect: Dialect) -> String {
     match dialect {
-        crate::store::sql::Dialect::Sqlite => RECORD_SQLITE,
-        crate::store::sql::Dialect::Postgres => RECORD_POSTGRES,
+        Dialect::Sqlite => RECORD_SQLITE.to_string(),
+        Dialect::Postgres => format!(
+            "WITH {RECORD_POSTGRES_CTES}, feed AS (SELECT {FEED_LOCK}) {RECORD_POSTGRES_CHANGE}"
+        ),
     }
 }
 
 /// How many arguments `record!` binds: a statement sent with it numbers
-/// its own from here on (see [`row_then_record_sqlite`]).
+/// its own from here on (see [`row_and_record`]).
 const RECORD_ARGS: usize = 13;
 
-/// On SQLite, a translation row's statement (`$1`… renumbered after the
-/// record's) followed by the record's, for one call: one hand-off to
-/// sqlx's worker thread where there were two.
-pub(super) fn row_then_record_sqlite(row_sql: &str) -> String {
-    let mut out = String::with_capacity(row_sql.len() + RECORD_SQLITE.len() + 8);
-    let mut rest = row_sql;
+/// A translation row's statement (`$1`… renumbered after the record's) and
+/// the record's, for one call. On SQLite the statements follow each other
+/// in one hand-off to sqlx's worker thread; on PostgreSQL they are one
+/// statement, the row's a CTE that the feed lock's reads from, so the row
+/// is written (and its unique indexes waited on) before the lock is taken,
+/// in the order separate statements had.
+pub(super) fn row_and_record(dialect: Dialect, row: &RowSql) -> String {
+    match dialect {
+        Dialect::Sqlite => format!(
+            "{}; {RECORD_SQLITE}",
+            after_record(&row.text(Dialect::Sqlite))
+        ),
+        Dialect::Postgres => {
+            let ctes = row
+                .ctes()
+                .map(|c| format!("{}, ", after_record(&c)))
+                .unwrap_or_default();
+            format!(
+                "WITH {ctes}row AS ({} RETURNING 1), {RECORD_POSTGRES_CTES}, \
+                 feed AS (SELECT {FEED_LOCK} FROM row) {RECORD_POSTGRES_CHANGE}",
+                after_record(row.statement())
+            )
+        }
+    }
+}
+
+/// `sql` with its arguments `$1`… numbered after the record's.
+fn after_record(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 16);
+    let mut rest = sql;
     while let Some(at) = rest.find('$') {
         out.push_str(&rest[..=at]);
         rest = &rest[at + 1..];
@@ -62,8 +91,6 @@ pub(super) fn row_then_record_sqlite(row_sql: &str) -> String {
         rest = &rest[digits..];
     }
     out.push_str(rest);
-    out.push_str("; ");
-    out.push_str(RECORD_SQLITE);
     out
 }
 
@@ -105,7 +132,7 @@ macro_rules! bind_record {
 macro_rules! record {
     ($tx:expr, $dialect:expr, $entry:expr, $before:expr, $action:expr, $actor:expr, $now:expr) => {{
         bind_record!(
-            sqlx::query(super::record::record_sql($dialect)),
+            sqlx::query(AssertSqlSafe(super::record::record_sql($dialect))),
             $entry,
             $before,
             $action,
@@ -117,25 +144,30 @@ macro_rules! record {
     }};
 }
 
-/// Writes a translation's row with `$row_sql` and `$binds`, its media and
-/// entry links, and its record (`record!`). On SQLite the row's statement
-/// and the record go in one call, the links after them (they point at the
-/// row); on PostgreSQL the record comes last, as it takes the change
-/// feed's lock, held to commit.
+/// Writes a translation's row with `$row_sql` (a `RowSql`) and `$binds`,
+/// its media and entry links, and its record (`record!`). Without links to
+/// write, the row's statement and the record go in one call; with them,
+/// on SQLite the links follow that call (they point at the row), and on
+/// PostgreSQL they come between the row and the record, as the record
+/// takes the change feed's lock, held to commit.
 macro_rules! write_and_record {
     ($tx:expr, $dialect:expr, $ct:expr, $entry:expr, $before:expr, $action:expr, $actor:expr, $now:expr,
      $row_sql:expr, [$($bind:expr),* $(,)?]) => {{
-        let row_sql: &str = $row_sql;
-        if $dialect == $crate::store::sql::Dialect::Sqlite {
-            let text = super::record::row_then_record_sqlite(row_sql);
+        let row_sql: super::translation_row::RowSql = $row_sql;
+        let links = super::media_links::has_media(&$ct.fields, &$entry)
+            || super::links::has_links(&$ct.fields, &$entry);
+        if $dialect == $crate::store::sql::Dialect::Sqlite || !links {
+            let text = super::record::row_and_record($dialect, &row_sql);
             bind_record!(sqlx::query(AssertSqlSafe(text)), $entry, $before, $action, $actor, $now)
                 $(.bind($bind))*
                 .execute(&mut *$tx)
                 .await?;
-            link_media!($tx, $dialect, $ct, $entry);
-            link_entries!($tx, $dialect, $ct, $entry);
+            if links {
+                link_media!($tx, $dialect, $ct, $entry);
+                link_entries!($tx, $dialect, $ct, $entry);
+            }
         } else {
-            sqlx::query(AssertSqlSafe(row_sql.to_string()))
+            sqlx::query(AssertSqlSafe(row_sql.text($dialect)))
                 $(.bind($bind))*
                 .execute(&mut *$tx)
                 .await?;
@@ -152,12 +184,31 @@ mod tests {
 
     #[test]
     fn a_row_statement_numbers_its_arguments_after_the_records() {
-        let text = row_then_record_sqlite(
-            "UPDATE entries SET a = $1, b = $12 WHERE id = $2; DELETE FROM x WHERE id = $2",
+        let text = row_and_record(
+            Dialect::Sqlite,
+            &RowSql::clearing_links("UPDATE entries SET a = $1, b = $12 WHERE id = $2", 2),
         );
         assert!(text.starts_with(
-            "UPDATE entries SET a = $14, b = $25 WHERE id = $15; DELETE FROM x WHERE id = $15; "
+            "UPDATE entries SET a = $14, b = $25 WHERE id = $15; \
+             DELETE FROM asset_refs WHERE entry_id = $15; "
         ));
         assert!(text.ends_with(RECORD_SQLITE));
+    }
+
+    #[test]
+    fn on_postgres_the_feed_lock_is_taken_after_the_row_is_written() {
+        let text = row_and_record(
+            Dialect::Postgres,
+            &RowSql::clearing_links("UPDATE entries SET a = $1 WHERE id = $2", 2),
+        );
+        assert!(text.starts_with(
+            "WITH gone_assets AS (DELETE FROM asset_refs WHERE entry_id = $15), \
+             gone_links AS (DELETE FROM entry_refs WHERE source_id = $15), \
+             row AS (UPDATE entries SET a = $14 WHERE id = $15 RETURNING 1), previous AS ("
+        ));
+        assert!(text.contains("feed AS (SELECT pg_advisory_xact_lock(7311996) FROM row)"));
+        assert!(text.ends_with("FROM feed"));
+        let alone = row_and_record(Dialect::Postgres, &RowSql::INSERT);
+        assert!(alone.starts_with("WITH row AS (INSERT INTO entries"));
     }
 }

@@ -21,20 +21,64 @@ pub(super) const UPDATE_LIVE: &str = "UPDATE entries SET published = $1, publish
      published_at = $4, live_updated_at = $5, version = version + 1, updated_at = $6, \
      updated_by = $7, draft = $9 WHERE id = $8";
 
-/// `update` with the removal of the links of the row bound as `$row`, in
-/// one call (one hand-off to sqlx's worker thread on SQLite, one statement
-/// on PostgreSQL, instead of three): `link_media!` and `link_entries!` then
-/// record the links the copies have now.
-pub(super) fn clearing_links(dialect: Dialect, update: &str, row: usize) -> String {
-    match dialect {
-        Dialect::Sqlite => format!(
-            "{update}; DELETE FROM asset_refs WHERE entry_id = ${row}; \
-             DELETE FROM entry_refs WHERE source_id = ${row}"
-        ),
-        Dialect::Postgres => format!(
-            "WITH gone_assets AS (DELETE FROM asset_refs WHERE entry_id = ${row}), \
-             gone_links AS (DELETE FROM entry_refs WHERE source_id = ${row}) {update}"
-        ),
+/// The statement that writes a translation's row, as `write_and_record!`
+/// sends it: an update also removes the row's links (`link_media!` and
+/// `link_entries!` then record the links the copies have now).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct RowSql {
+    statement: &'static str,
+    /// The `$n` the row's id is bound as, when its links are removed.
+    clears_links_of: Option<usize>,
+}
+
+impl RowSql {
+    /// A new row: it has no links yet.
+    pub(super) const INSERT: RowSql = RowSql {
+        statement: INSERT_ENTRY,
+        clears_links_of: None,
+    };
+
+    /// `update`, removing the links of the row bound as `$row`.
+    pub(super) const fn clearing_links(update: &'static str, row: usize) -> RowSql {
+        RowSql {
+            statement: update,
+            clears_links_of: Some(row),
+        }
+    }
+
+    /// The removals as PostgreSQL CTEs (`name AS (…), …`), if any.
+    pub(super) fn ctes(&self) -> Option<String> {
+        self.clears_links_of.map(|row| {
+            format!(
+                "gone_assets AS (DELETE FROM asset_refs WHERE entry_id = ${row}), \
+                 gone_links AS (DELETE FROM entry_refs WHERE source_id = ${row})"
+            )
+        })
+    }
+
+    /// The insert or update itself.
+    pub(super) fn statement(&self) -> &'static str {
+        self.statement
+    }
+
+    /// The whole write in one call: one hand-off to sqlx's worker thread
+    /// on SQLite, one statement on PostgreSQL, instead of three.
+    pub(super) fn text(&self, dialect: Dialect) -> String {
+        match (dialect, self.clears_links_of) {
+            (_, None) => self.statement.to_string(),
+            (Dialect::Sqlite, Some(row)) => format!(
+                "{}; DELETE FROM asset_refs WHERE entry_id = ${row}; \
+                 DELETE FROM entry_refs WHERE source_id = ${row}",
+                self.statement
+            ),
+            (Dialect::Postgres, Some(_)) => {
+                format!(
+                    "WITH {} {}",
+                    self.ctes().unwrap_or_default(),
+                    self.statement
+                )
+            }
+        }
     }
 }
 
@@ -53,11 +97,8 @@ pub(super) fn draft_column<'a>(
 /// (`write_and_record!`).
 macro_rules! write_live {
     ($tx:expr, $dialect:expr, $ct:expr, $entry:expr, $live_slug:expr, $action:expr, $actor:expr, $now:expr) => {{
-        let update = super::translation_row::clearing_links(
-            $dialect,
-            super::translation_row::UPDATE_LIVE,
-            8,
-        );
+        let update =
+            super::translation_row::RowSql::clearing_links(super::translation_row::UPDATE_LIVE, 8);
         write_and_record!(
             $tx,
             $dialect,
@@ -67,7 +108,7 @@ macro_rules! write_live {
             $action,
             $actor,
             $now,
-            &update,
+            update,
             [
                 $entry.published.as_ref().map(Json),
                 $live_slug,
@@ -125,10 +166,10 @@ macro_rules! load_for_write {
             .await?;
         let Some(row) = row else {
             let any: Option<i32> = sqlx::query_scalar(AssertSqlSafe(super::exists_sql()))
-            .bind($type)
-            .bind($id)
-            .fetch_optional(&mut *$tx)
-            .await?;
+                .bind($type)
+                .bind($id)
+                .fetch_optional(&mut *$tx)
+                .await?;
             return Err(match (any, lookup) {
                 (Some(_), Lookup::Exact(l)) => StoreError::TranslationMissing(l.to_string()),
                 _ => StoreError::NotFound,
@@ -160,7 +201,7 @@ macro_rules! insert_row {
             "create",
             $actor,
             $now,
-            super::translation_row::INSERT_ENTRY,
+            super::translation_row::RowSql::INSERT,
             [
                 &$entry.row,
                 &$entry.id,

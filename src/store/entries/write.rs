@@ -8,7 +8,7 @@ use super::links::{Reference, without};
 use super::media_links::{assets_sql, media_errors};
 use super::record::INSERT_CHANGE;
 use super::translation_row::{
-    CLAIM_PUBLISH, CLAIM_UNPUBLISH, UPDATE_DRAFT, clearing_links, draft_column, new_row,
+    CLAIM_PUBLISH, CLAIM_UNPUBLISH, RowSql, UPDATE_DRAFT, draft_column, new_row,
 };
 use super::unique::{
     MAX_SLUG_SUFFIX, live_slug_taken, slug_candidate, slug_of, taken_error, taken_sql,
@@ -104,7 +104,7 @@ macro_rules! sync_shared {
             let before = std::mem::replace(&mut other.draft, draft);
             other.status = Status::of(&other.draft, other.published.as_ref());
             other.bump($now, $actor.id.clone());
-            let update = clearing_links($dialect, UPDATE_DRAFT, 6);
+            let update = RowSql::clearing_links(UPDATE_DRAFT, 6);
             write_and_record!(
                 $tx,
                 $dialect,
@@ -114,7 +114,7 @@ macro_rules! sync_shared {
                 "update",
                 $actor,
                 $now,
-                &update,
+                update,
                 [
                     draft_column(&other.draft, other.published.as_ref()),
                     slug_of($ct, &other.draft),
@@ -298,10 +298,10 @@ pub async fn update(
         let before = std::mem::replace(&mut entry.draft, valid.data);
         entry.status = Status::of(&entry.draft, entry.published.as_ref());
         entry.bump(now, actor.id.clone());
-        let update = clearing_links(dialect, UPDATE_DRAFT, 6);
+        let update = RowSql::clearing_links(UPDATE_DRAFT, 6);
         write_and_record!(
             tx, dialect, ct, entry, Some(&before), action, actor, now,
-            &update,
+            update,
             [
                 draft_column(&entry.draft, entry.published.as_ref()),
                 slug_of(ct, &entry.draft),
