@@ -66,6 +66,7 @@ pub async fn create(db: &Db, asset: &Asset, actor: &Actor) -> StoreResult<()> {
         let detail = json!({"filename": asset.filename, "mime_type": asset.mime_type, "size": asset.size});
         audit!(tx, actor, asset.created_at, "asset.create", "asset", &asset.id, Some(detail));
         tx.commit().await?;
+        crate::store::wake::recorded(db);
         Ok(())
     })
 }
@@ -233,6 +234,7 @@ pub async fn update(
         let detail = json!({"alt": asset.alt, "title": asset.title, "after_version": asset.version});
         audit!(tx, actor, now, "asset.update", "asset", id, Some(detail));
         tx.commit().await?;
+        crate::store::wake::recorded(db);
         Ok(asset)
     })
 }
@@ -285,6 +287,7 @@ pub async fn delete(
         let detail = json!({"filename": asset.filename});
         audit!(tx, actor, now, "asset.delete", "asset", id, Some(detail));
         tx.commit().await?;
+        crate::store::wake::recorded(db);
         Ok(Ok(asset))
     })
 }

@@ -126,6 +126,7 @@ pub async fn create(db: &Db, ct: &ContentType, actor: &Actor) -> StoreResult<Sto
         let mut tx = pool.begin_write().await?;
         create_in!(tx, dialect, now, ct, actor);
         tx.commit().await?;
+        crate::store::wake::recorded(db);
         Ok(StoredType {
             content_type: ct.clone(),
             schema_version: 1,
@@ -355,6 +356,7 @@ pub async fn update(
             return Ok((current.clone(), plan));
         }
         tx.commit().await?;
+        crate::store::wake::recorded(db);
         let stored = StoredType {
             content_type: next.clone(),
             schema_version: version + 1,
@@ -389,6 +391,7 @@ pub async fn apply_all(db: &Db, changes: &[TypeChange], actor: &Actor) -> StoreR
             }
         }
         tx.commit().await?;
+        crate::store::wake::recorded(db);
         Ok(())
     })
 }
@@ -454,6 +457,7 @@ pub async fn delete(db: &Db, api_id: &str, with_entries: bool, actor: &Actor) ->
         let detail = serde_json::json!({ "deleted_entries": entries });
         audit!(tx, actor, now, "content_type.delete", "content_type", api_id, Some(detail));
         tx.commit().await?;
+        crate::store::wake::recorded(db);
         Ok(())
     })
 }

@@ -286,16 +286,17 @@ impl Dialect {
         }
     }
 
-    /// Orders the change feed by commit on Postgres: taken just before a
-    /// change is recorded and held to commit, so a change with a higher
-    /// sequence never becomes visible before one with a lower sequence and a
-    /// reader following the feed never skips one. (SQLite's single writer
-    /// already commits in sequence order.) An entry write takes the same
-    /// lock inside its one recording statement (`entries::record`).
+    /// Held by every PostgreSQL write that records a change, from before
+    /// it draws the change's sequence number to its commit: shared, so
+    /// writers commit side by side. A reader takes it alone for a moment
+    /// ([`crate::store::changes`]'s horizon): once it has it, every number
+    /// drawn so far belongs to a finished transaction, so the feed up to
+    /// the newest of them can be read without skipping one still to become
+    /// visible. (SQLite's single writer commits in sequence order.)
     pub fn feed_lock(self) -> Option<&'static str> {
         match self {
             Dialect::Sqlite => None,
-            Dialect::Postgres => Some("SELECT pg_advisory_xact_lock(7311996)"),
+            Dialect::Postgres => Some("SELECT pg_advisory_xact_lock_shared(7311996)"),
         }
     }
 

@@ -156,6 +156,7 @@ pub async fn delete(db: &Db, id: &str, actor: &Actor) -> StoreResult<()> {
             .await?;
         audit!(tx, actor, now, "token.delete", "token", id, None::<Value>);
         tx.commit().await?;
+        crate::store::wake::recorded(db);
         Ok(())
     })
 }

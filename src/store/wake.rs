@@ -1,17 +1,21 @@
 //! Wakes the followers of the change feed that readers wait on (search
 //! indexer, response cache, event streams) as soon as any node records a
-//! change, instead of at their next poll. On PostgreSQL a trigger on `changes` sends
-//! `NOTIFY quire_changes` at commit and each node keeps one `LISTEN`
-//! connection. Waking is only a hint: every follower still reads the feed
-//! from its own position, so a notification lost with a broken connection
-//! costs at most one poll interval, never a change. SQLite has no
-//! notifications (and one node): its followers poll.
+//! change, instead of at their next poll. On PostgreSQL a write that
+//! recorded changes has its node send `NOTIFY quire_changes` after it
+//! commits ([`recorded`]), and each node keeps one `LISTEN` connection.
+//! Waking is only a hint: every follower still reads the feed from its own
+//! position, so a notification lost with a broken connection (or with a
+//! process that exits right after its write) costs at most one poll
+//! interval, never a change. SQLite has no notifications (and one node):
+//! its followers poll.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::{Duration, Instant};
 
+use sqlx::PgPool;
 use sqlx::postgres::PgListener;
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 
 use super::Db;
 
@@ -19,6 +23,83 @@ use super::Db;
 const CHANNEL: &str = "quire_changes";
 /// The wait before a lost `LISTEN` connection is opened again.
 const RECONNECT_WAIT: Duration = Duration::from_secs(1);
+/// How long a database's announcer waits for more writes before it ends
+/// (and lets go of its pool).
+const ANNOUNCER_IDLE: Duration = Duration::from_secs(2);
+/// The least time between two notifications of one node: followers take
+/// changes in rounds at least 25 ms apart, so more would only cost the
+/// database a statement each (one per write under a steady stream).
+const ANNOUNCE_GAP: Duration = Duration::from_millis(10);
+
+/// The announcer of each PostgreSQL database this process writes to.
+static ANNOUNCERS: LazyLock<Mutex<HashMap<String, mpsc::Sender<()>>>> =
+    LazyLock::new(Default::default);
+
+fn announcers() -> std::sync::MutexGuard<'static, HashMap<String, mpsc::Sender<()>>> {
+    ANNOUNCERS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Call after committing a write that recorded changes. On PostgreSQL a
+/// task of the database's own sends one `NOTIFY` for what was recorded
+/// since its last: after the commit, so that committing writers do not
+/// queue on the notification queue's lock through their commits (as a
+/// `NOTIFY` inside the transaction makes them), and a burst of writes
+/// sends a few notifications, not one each.
+pub fn recorded(db: &Db) {
+    let Db::Postgres(pool) = db else {
+        return;
+    };
+    let options = pool.connect_options();
+    let key = format!(
+        "{}:{}/{}",
+        options.get_host(),
+        options.get_port(),
+        options.get_database().unwrap_or_default()
+    );
+    // Sent with the map locked, so an announcer ending (which it decides
+    // with the map locked too) never leaves a write unannounced.
+    let mut announcers = announcers();
+    if let Some(tx) = announcers.get(&key) {
+        match tx.try_send(()) {
+            Ok(()) | Err(mpsc::error::TrySendError::Full(())) => return,
+            Err(mpsc::error::TrySendError::Closed(())) => {}
+        }
+    }
+    let (tx, rx) = mpsc::channel(1);
+    let _ = tx.try_send(());
+    announcers.insert(key.clone(), tx);
+    tokio::spawn(announce(pool.clone(), key, rx));
+}
+
+/// Sends a notification for each wake-up it takes (those that come while
+/// it sends or waits out [`ANNOUNCE_GAP`] make one), until none comes for
+/// [`ANNOUNCER_IDLE`].
+async fn announce(pool: PgPool, key: String, mut rx: mpsc::Receiver<()>) {
+    loop {
+        match tokio::time::timeout(ANNOUNCER_IDLE, rx.recv()).await {
+            Ok(Some(())) => {
+                if let Err(e) = sqlx::query("SELECT pg_notify($1, '')")
+                    .bind(CHANNEL)
+                    .execute(&pool)
+                    .await
+                {
+                    tracing::warn!(error = %e, "cannot announce changes; other nodes will poll");
+                }
+                tokio::time::sleep(ANNOUNCE_GAP).await;
+            }
+            Ok(None) => return,
+            Err(_) => {
+                let mut announcers = announcers();
+                if rx.is_empty() {
+                    announcers.remove(&key);
+                    return;
+                }
+            }
+        }
+    }
+}
 
 /// Counts the changes announced to this node; followers wait on it.
 pub struct FeedWake {

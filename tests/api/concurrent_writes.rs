@@ -188,3 +188,78 @@ async fn on_postgresql_an_entry_write_waits_for_the_entrys_lock() {
     let published: Value = res.json().await.unwrap();
     assert_eq!(published["status"], "published", "{published}");
 }
+
+/// On PostgreSQL writers draw change numbers and commit side by side, so a
+/// change can become visible after one with a higher number. A reader of
+/// the feed asking while a writer holds a number it drew waits for that
+/// writer, and then reads both changes: it never steps past the one still
+/// being committed. (No server runs on the database: its followers would
+/// queue on the feed's lock too.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgresql_the_feed_is_not_read_past_a_change_still_committing() {
+    use quire::store::{Db, changes};
+
+    let (url, _guard) = crate::helpers::fresh_postgres().await;
+    let pool = sqlx::PgPool::connect(&url).await.expect("a pool");
+    let db = Db::Postgres(pool.clone());
+    db.migrate().await.expect("migrations");
+    let Some(lock) = quire::store::sql::Dialect::Postgres.feed_lock() else {
+        panic!("PostgreSQL writers hold the feed's lock");
+    };
+    let insert = "INSERT INTO changes (entity, entity_id, content_type, action, at) \
+         VALUES ('entry', $1, 'articles', 'update', 0) RETURNING seq";
+    // A writer that has drawn its number and not yet committed…
+    let mut holder = pool.begin().await.expect("begin");
+    sqlx::query(lock)
+        .execute(&mut *holder)
+        .await
+        .expect("the lock");
+    let held: i64 = sqlx::query_scalar(insert)
+        .bind("in-flight")
+        .fetch_one(&mut *holder)
+        .await
+        .expect("a change drawn");
+    // …and one that draws a higher number and commits first.
+    let mut first = pool.begin().await.expect("begin");
+    sqlx::query(lock)
+        .execute(&mut *first)
+        .await
+        .expect("the lock");
+    let committed: i64 = sqlx::query_scalar(insert)
+        .bind("committed")
+        .fetch_one(&mut *first)
+        .await
+        .expect("a change drawn");
+    first.commit().await.expect("commit");
+    assert!(committed > held);
+
+    let read = tokio::spawn({
+        let db = db.clone();
+        async move { changes::since(&db, 0, 100).await }
+    });
+    let waiting = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted \
+         AND database = (SELECT oid FROM pg_database WHERE datname = current_database())";
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let n: i64 = sqlx::query_scalar(waiting)
+            .fetch_one(&pool)
+            .await
+            .expect("pg_locks");
+        if n > 0 {
+            break;
+        }
+        assert!(!read.is_finished(), "the feed was read past {held}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the reader neither waited nor read"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(!read.is_finished(), "the feed was read past {held}");
+    holder.commit().await.expect("commit");
+    let read = read.await.expect("task").expect("the feed");
+    let seqs: Vec<i64> = read.iter().map(|c| c.seq).collect();
+    assert_eq!(seqs, vec![held, committed]);
+    assert_eq!(changes::last_seq(&db).await.expect("the end"), committed);
+}

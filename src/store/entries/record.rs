@@ -25,8 +25,8 @@ const RECORD_SQLITE: &str = "UPDATE revisions SET form = 1, data = $4 \
 
 /// The same rows on PostgreSQL, as CTEs of one statement whose last part
 /// (`RECORD_POSTGRES_CHANGE`) inserts the change from the row of `feed`,
-/// which takes the change-feed lock (`Dialect::feed_lock`), so that its
-/// sequence number is drawn under the lock.
+/// which takes the change-feed lock (`Dialect::feed_lock`, shared), so that
+/// its sequence number is drawn under the lock.
 const RECORD_POSTGRES_CTES: &str = "previous AS (UPDATE revisions SET form = 1, data = $4 \
      WHERE entry_id = $1 AND form = 2 AND $4 IS NOT NULL), \
      revision AS (INSERT INTO revisions (entry_id, version, action, data, form, author_id, created_at) \
@@ -35,7 +35,7 @@ const RECORD_POSTGRES_CTES: &str = "previous AS (UPDATE revisions SET form = 1, 
      VALUES ($6, $5, $7, $8, $9, 'entry', $10, $11))";
 const RECORD_POSTGRES_CHANGE: &str = "INSERT INTO changes (entity, entity_id, content_type, action, at, \
      locale) SELECT 'entry', $10, $12, $3, $6, $13 FROM feed";
-const FEED_LOCK: &str = "pg_advisory_xact_lock(7311996)";
+const FEED_LOCK: &str = "pg_advisory_xact_lock_shared(7311996)";
 
 pub(super) fn record_sql(dialect: Dialect) -> String {
     match dialect {
@@ -206,7 +206,7 @@ mod tests {
              gone_links AS (DELETE FROM entry_refs WHERE source_id = $15), \
              row AS (UPDATE entries SET a = $14 WHERE id = $15 RETURNING 1), previous AS ("
         ));
-        assert!(text.contains("feed AS (SELECT pg_advisory_xact_lock(7311996) FROM row)"));
+        assert!(text.contains("feed AS (SELECT pg_advisory_xact_lock_shared(7311996) FROM row)"));
         assert!(text.ends_with("FROM feed"));
         let alone = row_and_record(Dialect::Postgres, &RowSql::INSERT);
         assert!(alone.starts_with("WITH row AS (INSERT INTO entries"));

@@ -209,6 +209,7 @@ pub async fn create(
         let entry = new_row(ct, id.clone(), id, locale, valid.data, actor, now);
         insert_row!(tx, dialect, ct, entry, now, actor);
         tx.commit().await?;
+        crate::store::wake::recorded(db);
         Ok(entry)
     })
 }
@@ -253,6 +254,7 @@ pub async fn create_translation(
         insert_row!(tx, dialect, ct, entry, now, actor);
         sync_shared!(tx, dialect, ct, entry, actor, now);
         tx.commit().await?;
+        crate::store::wake::recorded(db);
         Ok(entry)
     })
 }
@@ -327,6 +329,7 @@ pub async fn update(
         );
         sync_shared!(tx, dialect, ct, entry, actor, now);
         tx.commit().await?;
+        crate::store::wake::recorded(db);
         Ok(entry)
     })
 }
@@ -376,6 +379,7 @@ pub async fn publish(
             (written, _) => written?,
         }
         tx.commit().await?;
+        crate::store::wake::recorded(db);
         Ok(entry)
     })
 }
@@ -407,6 +411,7 @@ pub async fn unpublish(
         entry.bump(now, actor.id.clone());
         write_live!(tx, dialect, ct, entry, None::<String>, "unpublish", actor, now);
         tx.commit().await?;
+        crate::store::wake::recorded(db);
         Ok(entry)
     })
 }
@@ -525,6 +530,7 @@ pub async fn delete(
             Some(serde_json::json!({"type": content_type, "before_version": entry.version}))
         );
         tx.commit().await?;
+        crate::store::wake::recorded(db);
         Ok(())
     })
 }
@@ -576,6 +582,7 @@ pub async fn schedule(
             }))
         );
         tx.commit().await?;
+        crate::store::wake::recorded(db);
         Ok(entry)
     })
 }
