@@ -229,31 +229,22 @@ impl Dialect {
         }
     }
 
-    /// `BEGIN` followed by [`Self::entry_lock`] of entry `id` of type `ty`
-    /// and, when given, [`Self::value_lock`] of `value` (a `column:value`
-    /// key), their values written into the text, for one simple query;
-    /// `None` on SQLite, or where a value holds more than ASCII letters,
-    /// digits, `-`, `_` and `:` (every type's `api_id`, every id Quire
-    /// makes, a slug's key), so that nothing needs quoting.
-    pub fn begin_entry_write(self, ty: &str, id: &str, value: Option<&str>) -> Option<String> {
+    /// `BEGIN` followed by [`Self::entry_lock`] of entry `id` of type `ty`,
+    /// its values written into the text, for one simple query; `None` on
+    /// SQLite, or where a value holds more than ASCII letters, digits, `-`
+    /// and `_` (every type's `api_id` and every id Quire makes), so that
+    /// nothing needs quoting.
+    pub fn begin_entry_write(self, ty: &str, id: &str) -> Option<String> {
         let plain = |s: &str| {
             !s.is_empty()
                 && s.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b':'))
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         };
         match self {
-            Dialect::Postgres if plain(ty) && plain(id) && value.is_none_or(plain) => {
-                let mut sql = format!(
-                    "BEGIN; SELECT pg_advisory_xact_lock_shared(hashtext('{ty}')), \
-                     pg_advisory_xact_lock(hashtext('{ty}'), hashtext('entry:{id}'))"
-                );
-                if let Some(value) = value {
-                    sql.push_str(&format!(
-                        ", pg_advisory_xact_lock(hashtext('{ty}'), hashtext('{value}'))"
-                    ));
-                }
-                Some(sql)
-            }
+            Dialect::Postgres if plain(ty) && plain(id) => Some(format!(
+                "BEGIN; SELECT pg_advisory_xact_lock_shared(hashtext('{ty}')), \
+                 pg_advisory_xact_lock(hashtext('{ty}'), hashtext('entry:{id}'))"
+            )),
             _ => None,
         }
     }
@@ -552,37 +543,27 @@ mod tests {
     #[test]
     fn an_entry_write_begins_with_its_locks_only_for_values_that_need_no_quoting() {
         let id = "0193a5b2-7c1e-7d2f-9a00-1234567890ab";
-        let Some(sql) = Dialect::Postgres.begin_entry_write("blog_posts", id, None) else {
+        let Some(sql) = Dialect::Postgres.begin_entry_write("blog_posts", id) else {
             panic!("a type's api_id and a made id are written in");
         };
-        let locks = format!(
-            "BEGIN; SELECT pg_advisory_xact_lock_shared(hashtext('blog_posts')), \
-             pg_advisory_xact_lock(hashtext('blog_posts'), hashtext('entry:{id}'))"
-        );
-        assert_eq!(sql, locks);
         assert_eq!(
-            Dialect::Postgres.begin_entry_write("blog_posts", id, Some("slug:hello-world-2")),
-            Some(format!(
-                "{locks}, pg_advisory_xact_lock(hashtext('blog_posts'), hashtext('slug:hello-world-2'))"
-            ))
+            sql,
+            format!(
+                "BEGIN; SELECT pg_advisory_xact_lock_shared(hashtext('blog_posts')), \
+                 pg_advisory_xact_lock(hashtext('blog_posts'), hashtext('entry:{id}'))"
+            )
         );
-        for (ty, id, value) in [
-            ("articles", "x'); DROP TABLE entries; --", None),
-            ("articles", "", None),
-            ("a b", "id", None),
-            ("articles", "id", Some("slug:it's")),
-            ("articles", "id", Some("slug:caf\u{e9}")),
-            ("articles", "id", Some("")),
+        for (ty, id) in [
+            ("articles", "x'); DROP TABLE entries; --"),
+            ("articles", ""),
+            ("a b", "id"),
         ] {
             assert_eq!(
-                Dialect::Postgres.begin_entry_write(ty, id, value),
+                Dialect::Postgres.begin_entry_write(ty, id),
                 None,
-                "{ty:?} {id:?} {value:?}"
+                "{ty:?} {id:?}"
             );
         }
-        assert_eq!(
-            Dialect::Sqlite.begin_entry_write("articles", id, None),
-            None
-        );
+        assert_eq!(Dialect::Sqlite.begin_entry_write("articles", id), None);
     }
 }

@@ -58,24 +58,19 @@ pub(super) fn value_key(column: &str, value: &Value) -> String {
 }
 
 /// Is `value` of `column` held by another translation of the type and
-/// locale? The value is locked first where the database needs it (unless
-/// its key is `$held`, locked as the transaction began), and stays locked
-/// to commit. Writers lock their values in one order (the
+/// locale? The value is locked first where the database needs it, and
+/// stays locked to commit. Writers lock their values in one order (the
 /// slug, its suffixed candidates, then unique fields in the type's order),
 /// so two of them never wait on each other.
 macro_rules! is_taken {
-    ($tx:expr, $dialect:expr, $ct:expr, $locale:expr, $row:expr, $column:expr, $ty:expr, $value:expr, $held:expr) => {{
+    ($tx:expr, $dialect:expr, $ct:expr, $locale:expr, $row:expr, $column:expr, $ty:expr, $value:expr) => {{
         let value: &Value = $value;
-        let held: Option<&str> = $held;
         match taken_sql($dialect, $ct, $locale, $row, $column, $ty, value) {
             Some(sql) => {
-                let key = super::unique::value_key($column, value);
-                if let Some(lock) = $dialect.value_lock()
-                    && held != Some(key.as_str())
-                {
+                if let Some(lock) = $dialect.value_lock() {
                     sqlx::query(lock)
                         .bind($ct.api_id())
-                        .bind(key)
+                        .bind(super::unique::value_key($column, value))
                         .execute(&mut *$tx)
                         .await?;
                 }
@@ -117,20 +112,11 @@ pub(super) fn slug_candidate(base: &str, n: u32) -> String {
 
 pub(super) const MAX_SLUG_SUFFIX: u32 = 100;
 
-/// The lock key of the first slug a new translation with `data` checks
-/// ([`slug_candidate`] 1), for the transaction to take as it begins.
-pub(super) fn first_slug_key(ct: &ContentType, data: &Map<String, Value>) -> Option<String> {
-    let slug = data.get(&ct.slug_field()?.name)?.as_str()?;
-    Some(value_key("slug", &Value::String(slug_candidate(slug, 1))))
-}
-
 /// Makes the working copy's unique values unique, inside the write
 /// transaction: a generated slug takes the first free suffix; a clash on a
-/// given slug or unique field is an error naming the field. `$held`: a
-/// value's key the transaction locked as it began (`first_slug_key`).
+/// given slug or unique field is an error naming the field.
 macro_rules! ensure_unique {
-    ($tx:expr, $dialect:expr, $ct:expr, $locale:expr, $id:expr, $valid:expr, $held:expr) => {{
-        let held: Option<&str> = $held;
+    ($tx:expr, $dialect:expr, $ct:expr, $locale:expr, $id:expr, $valid:expr) => {{
         let mut clashes = Vec::new();
         if let Some(sf) = $ct.slug_field()
             && let Some(Value::String(base)) = $valid.data.get(&sf.name).cloned()
@@ -143,9 +129,7 @@ macro_rules! ensure_unique {
             let mut free = None;
             for n in 1..=tries {
                 let candidate = Value::String(slug_candidate(&base, n));
-                if !is_taken!(
-                    $tx, $dialect, $ct, $locale, $id, "slug", None, &candidate, held
-                ) {
+                if !is_taken!($tx, $dialect, $ct, $locale, $id, "slug", None, &candidate) {
                     free = Some(candidate);
                     break;
                 }
@@ -167,8 +151,7 @@ macro_rules! ensure_unique {
                     $id,
                     &f.name,
                     Some(f.field_type),
-                    v,
-                    None
+                    v
                 )
             {
                 clashes.push(taken_error(&f.name, v));

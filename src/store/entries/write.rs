@@ -11,8 +11,7 @@ use super::translation_row::{
     CLAIM_PUBLISH, CLAIM_UNPUBLISH, RowSql, UPDATE_DRAFT, draft_column, new_row,
 };
 use super::unique::{
-    MAX_SLUG_SUFFIX, first_slug_key, live_slug_taken, slug_candidate, slug_of, taken_error,
-    taken_sql,
+    MAX_SLUG_SUFFIX, live_slug_taken, slug_candidate, slug_of, taken_error, taken_sql,
 };
 use super::{COLUMNS, EntryRow, Lookup};
 use crate::clock;
@@ -90,17 +89,7 @@ macro_rules! sync_shared {
                 };
                 if let Some(v) = draft.get(&f.name)
                     && draft.get(&f.name) != other.draft.get(&f.name)
-                    && is_taken!(
-                        $tx,
-                        $dialect,
-                        $ct,
-                        &other.locale,
-                        &other.row,
-                        column,
-                        ty,
-                        v,
-                        None
-                    )
+                    && is_taken!($tx, $dialect, $ct, &other.locale, &other.row, column, ty, v)
                 {
                     clashes.push(FieldError::new(
                         f.name.clone(),
@@ -176,13 +165,10 @@ pub async fn create(
     let now = clock::now();
     on_pool!(db, pool => {
         let singleton = ct.def.kind == crate::model::content_type::Kind::Singleton;
-        // The first slug it checks is locked with the entry, in the
-        // statement that begins the transaction (PostgreSQL).
-        let held = (!singleton).then(|| first_slug_key(ct, &valid.data)).flatten();
         let mut tx = if singleton {
             pool.begin_write().await?
         } else {
-            pool.begin_entry_write_holding(ct.api_id(), &id, held.as_deref()).await?
+            pool.begin_entry_write(ct.api_id(), &id).await?
         };
         // A singleton's one entry is looked for under the type's own lock,
         // so two first writes cannot both find none.
@@ -205,7 +191,7 @@ pub async fn create(
                 )));
             }
         }
-        ensure_unique!(tx, dialect, ct, locale, &id, valid, held.as_deref());
+        ensure_unique!(tx, dialect, ct, locale, &id, valid);
         let entry = new_row(ct, id.clone(), id, locale, valid.data, actor, now);
         insert_row!(tx, dialect, ct, entry, now, actor);
         tx.commit().await?;
@@ -249,7 +235,7 @@ pub async fn create_translation(
         merge(&mut input, data);
         let mut valid = validate_entry(ct, &input, target.mode(locale)).map_err(StoreError::Invalid)?;
         let row = uuid::Uuid::now_v7().to_string();
-        ensure_unique!(tx, dialect, ct, locale, &row, valid, None);
+        ensure_unique!(tx, dialect, ct, locale, &row, valid);
         let entry = new_row(ct, base.id.clone(), row, locale, valid.data, actor, now);
         insert_row!(tx, dialect, ct, entry, now, actor);
         sync_shared!(tx, dialect, ct, entry, actor, now);
@@ -310,7 +296,7 @@ pub async fn update(
             }
         };
         let mut valid = validate_entry(ct, &merged, target.mode(&entry.locale)).map_err(StoreError::Invalid)?;
-        ensure_unique!(tx, dialect, ct, &entry.locale, &entry.row, valid, None);
+        ensure_unique!(tx, dialect, ct, &entry.locale, &entry.row, valid);
         let before = std::mem::replace(&mut entry.draft, valid.data);
         entry.status = Status::of(&entry.draft, entry.published.as_ref());
         entry.bump(now, actor.id.clone());

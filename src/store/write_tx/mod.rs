@@ -29,17 +29,7 @@ pub(crate) trait WritePool {
     async fn begin_write(&self) -> sqlx::Result<Self::Tx>;
     /// A write transaction of entry `id` of type `ty`, holding what such a
     /// write holds to commit ([`Dialect::entry_lock`]).
-    async fn begin_entry_write(&self, ty: &str, id: &str) -> sqlx::Result<Self::Tx> {
-        self.begin_entry_write_holding(ty, id, None).await
-    }
-    /// [`Self::begin_entry_write`] also holding `value` (a `column:value`
-    /// key, [`Dialect::value_lock`]), the first a new entry checks.
-    async fn begin_entry_write_holding(
-        &self,
-        ty: &str,
-        id: &str,
-        value: Option<&str>,
-    ) -> sqlx::Result<Self::Tx>;
+    async fn begin_entry_write(&self, ty: &str, id: &str) -> sqlx::Result<Self::Tx>;
 }
 
 impl WritePool for PgPool {
@@ -52,13 +42,8 @@ impl WritePool for PgPool {
     /// The locks go with `BEGIN` in one simple query where the values can
     /// be written into it: one round trip to the server where there were
     /// two.
-    async fn begin_entry_write_holding(
-        &self,
-        ty: &str,
-        id: &str,
-        value: Option<&str>,
-    ) -> sqlx::Result<Self::Tx> {
-        if let Some(sql) = Dialect::Postgres.begin_entry_write(ty, id, value) {
+    async fn begin_entry_write(&self, ty: &str, id: &str) -> sqlx::Result<Self::Tx> {
+        if let Some(sql) = Dialect::Postgres.begin_entry_write(ty, id) {
             return self.begin_with(AssertSqlSafe(sql)).await;
         }
         let mut tx = self.begin().await?;
@@ -69,13 +54,6 @@ impl WritePool for PgPool {
                 .execute(&mut *tx)
                 .await?;
         }
-        if let (Some(value), Some(lock)) = (value, Dialect::Postgres.value_lock()) {
-            sqlx::query(lock)
-                .bind(ty)
-                .bind(value)
-                .execute(&mut *tx)
-                .await?;
-        }
         Ok(tx)
     }
 }
@@ -83,12 +61,7 @@ impl WritePool for PgPool {
 impl WritePool for SqlitePool {
     type Tx = SqliteWriteTx;
     /// SQLite's one writer needs no lock of its own.
-    async fn begin_entry_write_holding(
-        &self,
-        _ty: &str,
-        _id: &str,
-        _value: Option<&str>,
-    ) -> sqlx::Result<SqliteWriteTx> {
+    async fn begin_entry_write(&self, _ty: &str, _id: &str) -> sqlx::Result<SqliteWriteTx> {
         self.begin_write().await
     }
 
