@@ -31,13 +31,7 @@ static HORIZONS: LazyLock<Mutex<HashMap<String, Taken>>> = LazyLock::new(Default
 /// (so a reader always sees the writes that finished before it asked).
 async fn horizon(pool: &PgPool) -> StoreResult<i64> {
     let asked = Instant::now();
-    let options = pool.connect_options();
-    let key = format!(
-        "{}:{}/{}",
-        options.get_host(),
-        options.get_port(),
-        options.get_database().unwrap_or_default()
-    );
+    let key = super::database_key(pool);
     let taken = HORIZONS
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())

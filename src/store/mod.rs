@@ -57,6 +57,18 @@ macro_rules! on_pool {
 }
 pub(crate) use on_pool;
 
+/// Names the PostgreSQL database `pool` connects to, for what a process
+/// keeps once per database (the feed's horizon, its announcer).
+fn database_key(pool: &PgPool) -> String {
+    let options = pool.connect_options();
+    format!(
+        "{}:{}/{}",
+        options.get_host(),
+        options.get_port(),
+        options.get_database().unwrap_or_default()
+    )
+}
+
 /// Takes the change-feed lock where the database needs one; see
 /// [`sql::Dialect::feed_lock`].
 macro_rules! lock_feed {

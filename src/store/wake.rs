@@ -51,13 +51,7 @@ pub fn recorded(db: &Db) {
     let Db::Postgres(pool) = db else {
         return;
     };
-    let options = pool.connect_options();
-    let key = format!(
-        "{}:{}/{}",
-        options.get_host(),
-        options.get_port(),
-        options.get_database().unwrap_or_default()
-    );
+    let key = super::database_key(pool);
     // Sent with the map locked, so an announcer ending (which it decides
     // with the map locked too) never leaves a write unannounced.
     let mut announcers = announcers();
