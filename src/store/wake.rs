@@ -19,7 +19,7 @@ use tokio::sync::{mpsc, watch};
 
 use super::Db;
 
-/// The channel the `changes` trigger notifies.
+/// The channel nodes announce their changes on, and listen to.
 const CHANNEL: &str = "quire_changes";
 /// The wait before a lost `LISTEN` connection is opened again.
 const RECONNECT_WAIT: Duration = Duration::from_secs(1);
